@@ -1,0 +1,204 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# loginguard: one top-level Makefile. `make help` lists the targets.
+# User CFLAGS/LDFLAGS win; project flags are appended. SANITIZE=address,undefined
+# builds into build-san/ so a sanitized and a plain build can live side by side.
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+PKG_CONFIG ?= pkg-config
+V ?= 0
+WERROR ?= 0
+SANITIZE ?=
+
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+prefix ?= /usr
+exec_prefix ?= $(prefix)
+sbindir ?= $(exec_prefix)/sbin
+libdir ?= $(exec_prefix)/lib/$(MULTIARCH)
+# Where this system's libpam looks for modules: the directory of pam_unix.so.
+securedir ?= $(patsubst %/,%,$(dir $(firstword $(wildcard \
+	/lib/$(MULTIARCH)/security/pam_unix.so /usr/lib/$(MULTIARCH)/security/pam_unix.so \
+	/usr/lib64/security/pam_unix.so /lib64/security/pam_unix.so \
+	/usr/lib/security/pam_unix.so /lib/security/pam_unix.so) /lib/security/pam_unix.so)))
+sysconfdir ?= /etc
+datadir ?= $(prefix)/share
+mandir ?= $(datadir)/man
+docdir ?= $(datadir)/doc/loginguard
+unitdir ?= /lib/systemd/system
+tmpfilesdir ?= /usr/lib/tmpfiles.d
+DESTDIR ?=
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+B := build$(if $(SANITIZE),-san)
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	-Wwrite-strings -Wcast-qual -Wundef -Wno-unused-parameter
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
+override CFLAGS += -std=gnu17 -fPIC $(WARN) $(HARDEN) -D_GNU_SOURCE -Icommon -pthread
+override LDFLAGS += -Wl,-z,relro,-z,now -pthread
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
+MODULE_DEFS := -Wl,-z,defs
+ifneq ($(SANITIZE),)
+override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=$(SANITIZE)
+MODULE_DEFS :=
+endif
+
+SYSTEMD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd 2>/dev/null)
+SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+COMMON_SRC := $(wildcard common/*.c)
+MODULE_SRC := $(wildcard pam_module/*.c)
+GUARDD_SRC := $(wildcard guardd/*.c)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test-*.c))
+TOOLS := $(B)/tests/logind-double $(B)/tests/devlog-double $(B)/tests/pam-driver \
+	$(B)/tests/bus-flood
+
+LIBCOMMON := $(B)/libcommon.a
+MODULE := $(B)/pam_loginguard.so
+GUARDD := $(B)/guardd
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+.PHONY: all check check-valgrind install uninstall clean demo analyze format-check fuzz bench \
+	deps test-bins help
+.DEFAULT_GOAL := all
+
+all: $(MODULE) $(if $(GUARDD_SRC),$(GUARDD))
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SYSTEMD_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRC))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(MODULE): $(call obj,$(MODULE_SRC)) $(LIBCOMMON) pam_module/pam_loginguard.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) $(MODULE_DEFS) \
+		-Wl,--version-script=pam_module/pam_loginguard.map \
+		-o $@ $(call obj,$(MODULE_SRC)) $(LIBCOMMON) -lpam -ldl
+
+$(GUARDD): $(call obj,$(GUARDD_SRC)) $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) -lm
+
+# Unit tests link the module's objects too, for the pure parts (breaker, sockset).
+UNIT_OBJS := $(call obj,$(filter-out pam_module/pam_loginguard.c,$(MODULE_SRC)))
+
+$(B)/tests/test-%: $(B)/tests/unit/test-%.o $(UNIT_OBJS) $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lpam -ldl
+
+$(B)/tests/logind-double: $(B)/tests/tools/logind-double.o $(LIBCOMMON)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
+
+$(B)/tests/bus-flood: $(B)/tests/tools/bus-flood.o $(LIBCOMMON)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
+
+$(B)/tests/devlog-double: $(B)/tests/tools/devlog-double.o $(LIBCOMMON)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(B)/tests/pam-driver: $(B)/tests/tools/pam-driver.o $(LIBCOMMON)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam
+
+test-bins: all $(UNIT_TESTS) $(TOOLS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)BUILD=$(B) SANITIZE=$(SANITIZE) tests/run.sh
+
+check-valgrind: deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)BUILD=$(B) VALGRIND=1 tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)BUILD=$(B) scripts/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)BUILD=$(B) bench/run.sh
+
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
+build-fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(COMMON_SRC) $(MODULE_SRC)
+	@mkdir -p build-fuzz
+	$(Q)clang -g -O1 -std=gnu17 -D_GNU_SOURCE -Icommon -Ipam_module -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(COMMON_SRC) $(filter-out pam_module/pam_loginguard.c,$(MODULE_SRC)) -lpam -ldl
+
+fuzz: $(FUZZ_TARGETS)
+	$(Q)for f in $(FUZZ_TARGETS); do \
+		mkdir -p build-fuzz/corpus-$$(basename $$f); \
+		$$f -max_total_time=$${FUZZ_SECONDS:-20} -max_len=20000 \
+			build-fuzz/corpus-$$(basename $$f) tests/fuzz/corpus/$$(basename $$f) || exit 1; \
+	done
+
+ANALYZE_SRC := $(COMMON_SRC) $(MODULE_SRC) $(GUARDD_SRC)
+analyze:
+	$(Q)clang-tidy --quiet $(ANALYZE_SRC) -- -std=gnu17 -D_GNU_SOURCE -Icommon $(SYSTEMD_CFLAGS)
+	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
+		--inline-suppr --suppress=redundantInitialization --suppress=missingIncludeSystem \
+		-D_GNU_SOURCE -Icommon $(ANALYZE_SRC)
+	$(Q)for f in $(ANALYZE_SRC); do \
+		$(CC) -std=gnu17 -D_GNU_SOURCE -Icommon $(SYSTEMD_CFLAGS) -fanalyzer -Werror \
+			-fsyntax-only $$f || exit 1; done
+	@echo "analyze: clean"
+
+format-check:
+	$(Q)if git rev-parse --verify -q HEAD~1 >/dev/null; then \
+		out=$$(git clang-format-14 --diff HEAD~1 -- '*.c' '*.h' 2>/dev/null || \
+		       git clang-format --diff HEAD~1 -- '*.c' '*.h'); \
+		case "$$out" in ""|*"no modified files"*|*"did not modify"*) echo "format-check: clean";; \
+		*) echo "$$out"; exit 1;; esac; \
+	else echo "format-check: no history to compare"; fi
+
+install: all
+	install -D -m 0644 $(MODULE) $(DESTDIR)$(securedir)/pam_loginguard.so
+	$(if $(GUARDD_SRC),install -D -m 0755 $(GUARDD) $(DESTDIR)$(sbindir)/guardd)
+	install -D -m 0755 scripts/loginguard-pam $(DESTDIR)$(sbindir)/loginguard-pam
+	install -D -m 0644 conf/loginguard.conf $(DESTDIR)$(sysconfdir)/loginguard/loginguard.conf
+	install -D -m 0644 conf/guardd.service $(DESTDIR)$(unitdir)/guardd.service
+	install -D -m 0644 conf/tmpfiles.conf $(DESTDIR)$(tmpfilesdir)/loginguard.conf
+	for m in docs/*.[58]; do \
+		install -D -m 0644 $$m $(DESTDIR)$(mandir)/man$${m##*.}/$$(basename $$m); done
+	for d in README.md docs/*.md; do install -D -m 0644 $$d $(DESTDIR)$(docdir)/$$(basename $$d); done
+
+uninstall:
+	rm -f $(DESTDIR)$(securedir)/pam_loginguard.so $(DESTDIR)$(sbindir)/guardd \
+		$(DESTDIR)$(sbindir)/loginguard-pam $(DESTDIR)$(unitdir)/guardd.service \
+		$(DESTDIR)$(tmpfilesdir)/loginguard.conf
+	for m in docs/*.[58]; do rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$$(basename $$m); done
+	rm -rf $(DESTDIR)$(docdir)
+	@echo "kept $(DESTDIR)$(sysconfdir)/loginguard/loginguard.conf (remove by hand if unwanted)"
+
+clean:
+	rm -rf build build-san build-fuzz
+
+help:
+	@echo "make [all]        build pam_loginguard.so and guardd into $(B)/"
+	@echo "make check        install build deps (scripts/deps.sh), run every test"
+	@echo "make demo         replay the incidents against stock and guarded logins"
+	@echo "make bench        run benchmarks, rewrite docs/BENCHMARKS.md"
+	@echo "make install      DESTDIR= prefix=$(prefix) securedir=$(securedir)"
+	@echo "make analyze      clang-tidy, cppcheck, gcc -fanalyzer"
+	@echo "make format-check clang-format on changed lines"
+	@echo "make fuzz         libFuzzer targets (clang), FUZZ_SECONDS=20"
+	@echo "make check-valgrind  tests under valgrind"
+	@echo "options: V=1 WERROR=1 SANITIZE=address,undefined"
+
+-include $(shell find build build-san -name '*.d' 2>/dev/null)

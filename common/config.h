@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one configuration parser of loginguard: `key = value` lines in
+ * loginguard.conf and `key=value` PAM module arguments go through the same
+ * table, so a key means the same thing wherever it is set.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/loginguard/loginguard.conf"
+#define CONFIG_VENDOR_PATH "/usr/lib/loginguard/loginguard.conf"
+#define CONFIG_MAX_SIZE (64U * 1024U)
+#define CONFIG_LINE_MAX 1024U
+#define CONFIG_PATH_MAX 512U
+
+/* Which program a key is for; the file accepts both. */
+enum {
+        CONFIG_SCOPE_MODULE = 1U << 0,
+        CONFIG_SCOPE_DAEMON = 1U << 1,
+        CONFIG_SCOPE_ALL = CONFIG_SCOPE_MODULE | CONFIG_SCOPE_DAEMON,
+};
+
+typedef struct Config {
+        /* pam_loginguard */
+        uint64_t deadline_usec;
+        uint64_t max_age_usec;
+        uint64_t window_usec;
+        uint64_t cooldown_usec;
+        uint64_t slow_usec;
+        unsigned trip;
+        bool notify;
+        bool debug;
+        char service[64];
+        char state_dir[CONFIG_PATH_MAX];
+        /* both */
+        char status_path[CONFIG_PATH_MAX];
+        /* guardd */
+        char bus_address[CONFIG_PATH_MAX];
+        char metrics_path[CONFIG_PATH_MAX];
+        char devlog_path[CONFIG_PATH_MAX];
+        char sessions_dir[CONFIG_PATH_MAX];
+        char units_dir[CONFIG_PATH_MAX];
+        char spool_dir[CONFIG_PATH_MAX];
+        char devlog_remedy[64];
+        char alert_command[CONFIG_LINE_MAX];
+        uint64_t interval_usec;
+        uint64_t probe_timeout_usec;
+        uint64_t devlog_stuck_usec;
+        uint64_t alert_cooldown_usec;
+        uint64_t login1_slow_usec;
+        uint64_t queue_skip_bytes;
+        uint64_t sessions_warn;
+        uint64_t scopes_warn;
+        uint64_t cpu_warn_percent;
+        unsigned healthy_rounds;
+} Config;
+
+typedef struct ConfigError {
+        unsigned line; /* 0 when not from a file */
+        int error;     /* -ENOKEY unknown key, -EINVAL, -ERANGE, -E2BIG, -EBADMSG */
+        char key[64];
+} ConfigError;
+
+void config_init(Config *c);
+int config_set(Config *c, const char *key, const char *value, unsigned scope);
+int config_parse_text(Config *c, const char *text, size_t len, ConfigError *reterr);
+int config_load_file(Config *c, const char *path, uid_t owner, ConfigError *reterr);
+int config_load_default(Config *c, uid_t owner, const char **ret_path, ConfigError *reterr);
+const char *config_strerror(int error);
+int config_remedy_valid(const char *list);

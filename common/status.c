@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Status file reader and writer. The reader is strict because the module
+ * trusts what it says to skip logind: anything that is not exactly what
+ * guardd writes is rejected with a verdict and the line it failed on.
+ */
+#include "status.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <time.h>
+
+#include "parse-util.h"
+
+typedef struct StatusEntry {
+        char *key;
+        char *value;
+} StatusEntry;
+
+struct Status {
+        StatusEntry *entries;
+        size_t n;
+        size_t allocated;
+};
+
+/**
+ * status_new() - allocate an empty status.
+ * @ret: the new object
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int status_new(Status **ret) {
+        Status *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+/**
+ * status_free() - free a status; NULL is fine.
+ * @s: object
+ *
+ * Return: NULL.
+ */
+Status *status_free(Status *s) {
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < s->n; i++) {
+                free(s->entries[i].key);
+                free(s->entries[i].value);
+        }
+        free(s->entries);
+        free(s);
+        return NULL;
+}
+
+/**
+ * status_key_valid() - whether @key is a legal status key ([A-Z0-9_], 1-64 chars).
+ * @key: candidate
+ *
+ * Return: true when valid.
+ */
+bool status_key_valid(const char *key) {
+        size_t n = strlen(key);
+
+        if (n == 0 || n > STATUS_KEY_MAX)
+                return false;
+        return strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
+}
+
+static bool value_valid(const char *value) {
+        return !strchr(value, '\n') && !strchr(value, '\r');
+}
+
+static StatusEntry *find_entry(const Status *s, const char *key) {
+        for (size_t i = 0; i < s->n; i++)
+                if (strcmp(s->entries[i].key, key) == 0)
+                        return &s->entries[i];
+        return NULL;
+}
+
+static int grow(Status *s) {
+        StatusEntry *e;
+        size_t n;
+
+        if (s->n < s->allocated)
+                return 0;
+        n = s->allocated ? s->allocated * 2 : 32;
+        e = reallocarray(s->entries, n, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        s->entries = e;
+        s->allocated = n;
+        return 0;
+}
+
+/**
+ * status_set() - set @key to @value, replacing an earlier value.
+ * @s: status
+ * @key: [A-Z0-9_] key
+ * @value: one line of text (may be empty)
+ *
+ * Return: 0, -EINVAL for an illegal key or a value with a newline, -ENOMEM.
+ */
+int status_set(Status *s, const char *key, const char *value) {
+        StatusEntry *e;
+        char *k, *v;
+
+        if (!status_key_valid(key) || !value_valid(value))
+                return -EINVAL;
+        v = strdup(value);
+        if (!v)
+                return -ENOMEM;
+        e = find_entry(s, key);
+        if (e) {
+                free(e->value);
+                e->value = v;
+                return 0;
+        }
+        k = strdup(key);
+        if (!k || grow(s) < 0) {
+                free(k);
+                free(v);
+                return -ENOMEM;
+        }
+        s->entries[s->n++] = (StatusEntry) { .key = k, .value = v };
+        return 0;
+}
+
+/**
+ * status_setf() - status_set() with a printf-style value.
+ * @s: status
+ * @key: key
+ * @fmt: format
+ *
+ * Return: as status_set().
+ */
+int status_setf(Status *s, const char *key, const char *fmt, ...) {
+        _cleanup_free_ char *v = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&v, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                v = NULL;
+                return -ENOMEM;
+        }
+        return status_set(s, key, v);
+}
+
+/**
+ * status_set_u64() - set @key to a decimal number.
+ * @s: status
+ * @key: key
+ * @value: number
+ *
+ * Return: as status_set().
+ */
+int status_set_u64(Status *s, const char *key, uint64_t value) {
+        char buf[32];
+
+        (void) snprintf(buf, sizeof(buf), "%" PRIu64, value);
+        return status_set(s, key, buf);
+}
+
+/**
+ * status_get() - look up @key.
+ * @s: status
+ * @key: key
+ *
+ * Return: the value (owned by @s), or NULL when absent.
+ */
+const char *status_get(const Status *s, const char *key) {
+        const StatusEntry *e = find_entry(s, key);
+
+        return e ? e->value : NULL;
+}
+
+/**
+ * status_get_u64() - look up @key as a decimal number.
+ * @s: status
+ * @key: key
+ * @ret: the number
+ *
+ * Return: 0, -ENOENT when absent or empty, -EINVAL/-ERANGE when malformed.
+ */
+int status_get_u64(const Status *s, const char *key, uint64_t *ret) {
+        const char *v = status_get(s, key);
+
+        if (!v || !*v)
+                return -ENOENT;
+        return parse_u64(v, ret);
+}
+
+/**
+ * status_count() - number of keys.
+ * @s: status
+ *
+ * Return: the count.
+ */
+size_t status_count(const Status *s) {
+        return s->n;
+}
+
+/**
+ * status_key_at() - key number @i, in insertion order.
+ * @s: status
+ * @i: index below status_count()
+ *
+ * Return: the key.
+ */
+const char *status_key_at(const Status *s, size_t i) {
+        return i < s->n ? s->entries[i].key : NULL;
+}
+
+/**
+ * status_value_at() - value number @i, in insertion order.
+ * @s: status
+ * @i: index below status_count()
+ *
+ * Return: the value.
+ */
+const char *status_value_at(const Status *s, size_t i) {
+        return i < s->n ? s->entries[i].value : NULL;
+}
+
+static int check_format_line(const char *value) {
+        uint64_t major;
+        char buf[16];
+        size_t n = strcspn(value, ".");
+
+        if (n == 0 || n >= sizeof(buf))
+                return STATUS_E_FORMAT;
+        memcpy(buf, value, n);
+        buf[n] = '\0';
+        if (parse_u64(buf, &major) < 0 || major != STATUS_FORMAT_MAJOR)
+                return STATUS_E_FORMAT;
+        return 0;
+}
+
+static int parse_line(Status *s, char *line, unsigned lineno) {
+        char *eq = strchr(line, '=');
+        int r;
+
+        if (!eq)
+                return STATUS_E_SYNTAX;
+        *eq = '\0';
+        if (!status_key_valid(line))
+                return STATUS_E_SYNTAX;
+        if (lineno == 1) {
+                if (strcmp(line, "FORMAT") != 0)
+                        return STATUS_E_FORMAT;
+                r = check_format_line(eq + 1);
+                if (r != 0)
+                        return r;
+        }
+        if (find_entry(s, line))
+                return STATUS_E_DUPLICATE;
+        return status_set(s, line, eq + 1);
+}
+
+/**
+ * status_parse() - parse status text.
+ * @buf: text
+ * @len: its length; NUL bytes inside are a syntax error
+ * @ret: parsed status
+ * @reterr_line: the line a verdict refers to (may be NULL)
+ *
+ * Return: 0, a positive STATUS_E_* verdict, or -ENOMEM.
+ */
+int status_parse(const char *buf, size_t len, Status **ret, unsigned *reterr_line) {
+        _cleanup_(status_freep) Status *s = NULL;
+        _cleanup_free_ char *copy = NULL;
+        unsigned lineno = 0;
+        char *p, *nl;
+        int r;
+
+        if (len > STATUS_MAX_SIZE)
+                return TRUST_E_OVERSIZE;
+        if (memchr(buf, '\0', len))
+                return STATUS_E_SYNTAX;
+        copy = strndup(buf, len);
+        if (!copy || status_new(&s) < 0)
+                return -ENOMEM;
+
+        for (p = copy; *p; p = nl + 1) {
+                lineno++;
+                nl = strchr(p, '\n');
+                if (!nl) {
+                        r = STATUS_E_TRUNCATED;
+                        goto fail;
+                }
+                *nl = '\0';
+                r = parse_line(s, p, lineno);
+                if (r != 0)
+                        goto fail;
+        }
+        if (lineno == 0) {
+                r = STATUS_E_FORMAT;
+                goto fail;
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+fail:
+        if (reterr_line)
+                *reterr_line = lineno ? lineno : 1;
+        return r;
+}
+
+/**
+ * status_format() - render @s as text, FORMAT=1 first.
+ * @s: status; a FORMAT key in it is ignored
+ * @ret: malloc'd text
+ * @ret_len: its length
+ *
+ * Return: 0, -EFBIG beyond STATUS_MAX_SIZE, -ENOMEM.
+ */
+int status_format(const Status *s, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "FORMAT=%d\n", STATUS_FORMAT_MAJOR);
+        for (size_t i = 0; i < s->n; i++)
+                if (strcmp(s->entries[i].key, "FORMAT") != 0)
+                        fprintf(f, "%s=%s\n", s->entries[i].key, s->entries[i].value);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        if (size > STATUS_MAX_SIZE)
+                return -EFBIG;
+        *ret = TAKE_PTR(text);
+        *ret_len = size;
+        return 0;
+}
+
+/**
+ * status_write() - atomically replace @path with @s (mode 0644, fsync'd).
+ * @s: status
+ * @path: destination
+ *
+ * Return: 0 or -errno.
+ */
+int status_write(const Status *s, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        r = status_format(s, &text, &len);
+        if (r < 0)
+                return r;
+        return write_file_atomic(AT_FDCWD, path, text, len, 0644, true);
+}
+
+/**
+ * status_read() - read and validate a status file.
+ * @path: file
+ * @owner: uid that may own it besides root (the module passes 0)
+ * @ret: parsed status
+ * @reterr_line: line of a syntax verdict (may be NULL)
+ *
+ * Freshness is checked separately with status_check_fresh().
+ *
+ * Return: 0, a positive TRUST_E_* or STATUS_E_* verdict, or -errno.
+ */
+int status_read(const char *path, uid_t owner, Status **ret, unsigned *reterr_line) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r;
+
+        r = read_trusted_file(AT_FDCWD, path, owner, STATUS_MAX_SIZE, &buf, &len);
+        if (r != 0)
+                return r;
+        return status_parse(buf, len, ret, reterr_line);
+}
+
+/**
+ * status_check_fresh() - whether @s was written less than @max_age_usec ago.
+ * @s: status
+ * @now_monotonic_usec: CLOCK_MONOTONIC now
+ * @max_age_usec: age limit
+ * @ret_age_usec: the age (may be NULL)
+ *
+ * Return: 0 when fresh, STATUS_E_NO_TIMESTAMP, STATUS_E_STALE or
+ * STATUS_E_FUTURE (written "later" than now: forged or from another boot).
+ */
+int status_check_fresh(const Status *s, uint64_t now_monotonic_usec, uint64_t max_age_usec,
+                       uint64_t *ret_age_usec) {
+        /* Allow a little skew for a writer whose clock read raced ours. */
+        const uint64_t skew = USEC_PER_SEC;
+        uint64_t written;
+
+        if (status_get_u64(s, "WRITTEN_MONOTONIC_USEC", &written) < 0)
+                return STATUS_E_NO_TIMESTAMP;
+        if (written > now_monotonic_usec + skew)
+                return STATUS_E_FUTURE;
+        if (ret_age_usec)
+                *ret_age_usec = now_monotonic_usec > written ? now_monotonic_usec - written : 0;
+        if (now_monotonic_usec > written && now_monotonic_usec - written > max_age_usec)
+                return STATUS_E_STALE;
+        return 0;
+}
+
+/**
+ * status_strerror() - describe a TRUST_E_* or STATUS_E_* verdict.
+ * @verdict: positive verdict
+ *
+ * Return: a static string.
+ */
+const char *status_strerror(int verdict) {
+        static const char *const table[_STATUS_E_MAX - _TRUST_E_MAX] = {
+                [STATUS_E_SYNTAX - _TRUST_E_MAX] = "has a malformed line",
+                [STATUS_E_FORMAT - _TRUST_E_MAX] = "does not start with FORMAT=1",
+                [STATUS_E_TRUNCATED - _TRUST_E_MAX] = "is truncated",
+                [STATUS_E_DUPLICATE - _TRUST_E_MAX] = "repeats a key",
+                [STATUS_E_NO_TIMESTAMP - _TRUST_E_MAX] = "has no WRITTEN_MONOTONIC_USEC",
+                [STATUS_E_STALE - _TRUST_E_MAX] = "is stale",
+                [STATUS_E_FUTURE - _TRUST_E_MAX] = "is dated in the future",
+        };
+
+        if (verdict >= _TRUST_E_MAX && verdict < _STATUS_E_MAX)
+                return table[verdict - _TRUST_E_MAX];
+        return trust_strerror(verdict);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Parsing the PAM line. The config file is read first, then the arguments
+ * override it. Every problem is logged and then ignored: a typo on a PAM
+ * line must never lock people out or make them wait (fail open).
+ */
+#include "options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "io-util.h"
+#include "macro.h"
+#include "pam-util.h"
+#include "target.h"
+
+static const struct {
+        const char *wrapped;
+        const char *service;
+} service_map[] = {
+        { "pam_systemd", "login1" },
+        { "pam_elogind", "login1" },
+        { "pam_ck_connector", "consolekit" },
+};
+
+static void load_config(pam_handle_t *pamh, Options *o, const char *conf) {
+        ConfigError e = {};
+        const char *used = conf;
+        int r;
+
+        if (conf)
+                r = config_load_file(&o->config, conf, 0, &e);
+        else
+                r = config_load_default(&o->config, 0, &used, &e);
+        if (r == 0)
+                return;
+        if (r > 0)
+                pam_log(pamh, LOG_ALERT, "Config file '%s' %s, ignoring it.", used,
+                        trust_strerror(r));
+        else if (e.line > 0)
+                pam_log(pamh, LOG_ALERT, "%s:%u: %s '%s', using defaults from there on.", used,
+                        e.line, config_strerror(r), e.key);
+        else
+                pam_log(pamh, LOG_ALERT, "Cannot read config file '%s': %s, using defaults.", used,
+                        strerror(-r));
+}
+
+static void apply_arg(pam_handle_t *pamh, Options *o, const char *arg) {
+        char key[64];
+        const char *eq = strchr(arg, '=');
+        int r;
+
+        if (strcmp(arg, "nonotify") == 0) {
+                o->config.notify = false;
+                return;
+        }
+        if (!eq) {
+                r = config_set(&o->config, arg, "yes", CONFIG_SCOPE_MODULE);
+                if (r < 0 || (strcmp(arg, "notify") != 0 && strcmp(arg, "debug") != 0))
+                        pam_log(pamh, LOG_ERR, "Unknown option '%s', ignoring.", arg);
+                return;
+        }
+        (void) snprintf(key, sizeof(key), "%.*s", (int) (eq - arg), arg);
+        if (strcmp(key, "conf") == 0)
+                return;
+        r = config_set(&o->config, key, eq + 1, CONFIG_SCOPE_MODULE);
+        if (r < 0)
+                pam_log(pamh, LOG_ERR, "Option '%s': %s, ignoring.", arg, config_strerror(r));
+}
+
+static void derive_service(Options *o) {
+        const char *service = o->config.service;
+        size_t i;
+
+        for (i = 0; !*service && i < ELEMENTSOF(service_map); i++)
+                if (strcmp(o->target_name, service_map[i].wrapped) == 0)
+                        service = service_map[i].service;
+        if (!*service)
+                service = o->target_name;
+        for (i = 0; service[i] && i < sizeof(o->service_key) - 1; i++)
+                o->service_key[i] = (char) toupper((unsigned char) service[i]);
+        o->service_key[i] = '\0';
+        (void) snprintf(o->status_key, sizeof(o->status_key), "%s_ACTION", o->service_key);
+}
+
+static const char *find_conf(int argc, const char **argv) {
+        for (int i = 0; i < argc && strncmp(argv[i], "wrap=", 5) != 0; i++)
+                if (strncmp(argv[i], "conf=", 5) == 0)
+                        return argv[i] + 5;
+        return NULL;
+}
+
+/**
+ * options_parse() - read config and arguments into @ret.
+ * @pamh: handle, for log messages
+ * @argc: argument count
+ * @argv: arguments
+ * @ret: options; wrapped_argv points into @argv
+ *
+ * Return: 0; -EINVAL when wrap= is missing or unusable (logged).
+ */
+int options_parse(pam_handle_t *pamh, int argc, const char **argv, Options *ret) {
+        int i, r;
+
+        *ret = (Options) {};
+        config_init(&ret->config);
+        load_config(pamh, ret, find_conf(argc, argv));
+        for (i = 0; i < argc && strncmp(argv[i], "wrap=", 5) != 0; i++)
+                apply_arg(pamh, ret, argv[i]);
+        if (i == argc) {
+                pam_log(pamh, LOG_ERR, "No wrap=MODULE argument, nothing to guard.");
+                return -EINVAL;
+        }
+        ret->wrap = argv[i] + 5;
+        ret->wrapped_argc = argc - i - 1;
+        ret->wrapped_argv = argv + i + 1;
+        r = target_resolve(ret->wrap, (const void *) options_parse, ret->target_path,
+                           sizeof(ret->target_path));
+        if (r < 0) {
+                pam_log(pamh, LOG_ERR, "Cannot resolve wrap=%s: %s.", ret->wrap, strerror(-r));
+                return -EINVAL;
+        }
+        target_basename(ret->target_path, ret->target_name, sizeof(ret->target_name));
+        derive_service(ret);
+        return 0;
+}

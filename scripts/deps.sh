@@ -1,0 +1,52 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Install the Debian packages loginguard needs to build, test and demo.
+# Only the missing ones are installed, and each is named first. Without
+# root it prints the apt-get line to run and stops, so a developer never
+# gets a half-installed machine by surprise.
+set -eu
+
+PKGS="build-essential pkg-config libpam0g-dev libsystemd-dev libcmocka-dev
+libpam-systemd dbus-daemon dbus-bin libpam-wrapper libpamtest0-dev
+valgrind clang clang-tidy clang-format cppcheck openssh-server openssh-client
+util-linux procps psmisc python3 man-db"
+
+missing=""
+for p in $PKGS; do
+        s=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+        case "$s" in
+        ii*) ;;
+        *) missing="$missing $p" ;;
+        esac
+done
+
+if [ -z "$missing" ]; then
+        echo "deps: all build and test packages present"
+        exit 0
+fi
+
+echo "deps: missing:$missing"
+if [ "$(id -u)" != 0 ]; then
+        echo "deps: not root; run as root:"
+        echo "  apt-get update && apt-get install -y --no-install-recommends$missing"
+        exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "deps: apt-get install$missing"
+apt-get update -qq
+# policy-rc.d keeps maintainer scripts from starting services (sshd) on
+# the host: tests start their own, in private namespaces.
+prc=/usr/sbin/policy-rc.d
+made_prc=0
+if [ ! -e "$prc" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$prc"
+        chmod 755 "$prc"
+        made_prc=1
+fi
+rc=0
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing || rc=$?
+[ "$made_prc" = 1 ] && rm -f "$prc"
+exit $rc

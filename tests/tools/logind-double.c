@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A stand-in for systemd-logind on a private bus: owns
+ * org.freedesktop.login1 (or --name) and answers CreateSession
+ * (uusssssussbssa(sv) -> soshusub, with a FIFO write end as logind 252
+ * does), ReleaseSession, ListSessions and Peer.Ping (sd-bus answers that
+ * itself). Tests slow it (--delay-ms, blocking like a spinning logind),
+ * make it fail (--fail-with), exit (--exit-after) or freeze it (SIGSTOP).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "parse-util.h"
+
+#define MAX_SESSIONS 4096
+
+typedef struct Session {
+        char id[32];
+        unsigned uid;
+        int fifo_fd;
+        sd_event_source *source;
+} Session;
+
+static struct {
+        uint64_t delay_ms;
+        const char *fail_with;
+        uint64_t exit_after;
+        const char *log_path;
+        const char *ready_path;
+        const char *runtime_dir;
+        const char *name;
+        unsigned next_id;
+        uint64_t created;
+        Session sessions[MAX_SESSIONS];
+        sd_event *event;
+} g = { .name = "org.freedesktop.login1", .runtime_dir = "/tmp" };
+
+static void log_line(const char *fmt, ...) _printf_(1, 2);
+static void log_line(const char *fmt, ...) {
+        FILE *f;
+        va_list ap;
+
+        if (!g.log_path)
+                return;
+        f = fopen(g.log_path, "ae");
+        if (!f)
+                return;
+        va_start(ap, fmt);
+        (void) vfprintf(f, fmt, ap);
+        va_end(ap);
+        (void) fputc('\n', f);
+        (void) fclose(f);
+}
+
+static Session *session_find(const char *id) {
+        for (size_t i = 0; i < MAX_SESSIONS; i++)
+                if (g.sessions[i].fifo_fd > 0 && strcmp(g.sessions[i].id, id) == 0)
+                        return &g.sessions[i];
+        return NULL;
+}
+
+static void session_free(Session *s, const char *why) {
+        char path[512];
+
+        log_line("%s id=%s", why, s->id);
+        s->source = sd_event_source_disable_unref(s->source);
+        (void) close(s->fifo_fd);
+        s->fifo_fd = 0;
+        (void) snprintf(path, sizeof(path), "%s/%s.ref", g.runtime_dir, s->id);
+        (void) unlink(path);
+}
+
+static int on_fifo(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
+        char buf[64];
+
+        if ((revents & EPOLLIN) && read(fd, buf, sizeof(buf)) < 0)
+                return 0;
+        if (revents & EPOLLHUP)
+                session_free(userdata, "SessionClosed");
+        return 0;
+}
+
+static Session *session_new(unsigned uid, int *ret_write_fd) {
+        Session *s = NULL;
+        char path[512];
+        int rfd, wfd;
+
+        for (size_t i = 0; i < MAX_SESSIONS && !s; i++)
+                if (g.sessions[i].fifo_fd <= 0)
+                        s = &g.sessions[i];
+        if (!s)
+                return NULL;
+        (void) snprintf(s->id, sizeof(s->id), "c%u", ++g.next_id);
+        (void) snprintf(path, sizeof(path), "%s/%s.ref", g.runtime_dir, s->id);
+        (void) unlink(path);
+        if (mkfifo(path, 0600) < 0)
+                return NULL;
+        rfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        wfd = rfd < 0 ? -1 : open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (wfd < 0) {
+                if (rfd >= 0)
+                        (void) close(rfd);
+                return NULL;
+        }
+        s->uid = uid;
+        s->fifo_fd = rfd;
+        *ret_write_fd = wfd;
+        return s;
+}
+
+static int method_create_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        const char *service, *type, *class, *desktop, *seat, *tty, *display, *ruser, *rhost;
+        unsigned uid, pid, vtnr;
+        char opath[128], rpath[64];
+        int remote, wfd = -1, r;
+        Session *s;
+
+        r = sd_bus_message_read(m, "uusssssussbss", &uid, &pid, &service, &type, &class, &desktop,
+                                &seat, &vtnr, &tty, &display, &remote, &ruser, &rhost);
+        if (r >= 0)
+                r = sd_bus_message_skip(m, "a(sv)");
+        if (r < 0)
+                return r;
+        log_line("CreateSession uid=%u pid=%u service=%s type=%s class=%s tty=%s remote=%d rhost=%s",
+                 uid, pid, service, type, class, tty, remote, rhost);
+        if (g.fail_with)
+                return sd_bus_error_set(error, g.fail_with, "logind double failing on purpose");
+        s = session_new(uid, &wfd);
+        if (!s)
+                return sd_bus_error_set(error, SD_BUS_ERROR_NO_MEMORY, "no session slot");
+        (void) sd_event_add_io(g.event, &s->source, s->fifo_fd, EPOLLIN, on_fifo, s);
+        (void) snprintf(opath, sizeof(opath), "/org/freedesktop/login1/session/%s", s->id);
+        (void) snprintf(rpath, sizeof(rpath), "/run/user/%u", uid);
+        r = sd_bus_reply_method_return(m, "soshusub", s->id, opath, rpath, wfd, uid, "", 0U, 0);
+        (void) close(wfd);
+        if (r < 0)
+                return r;
+        log_line("Created id=%s", s->id);
+        if (g.exit_after && ++g.created >= g.exit_after) {
+                log_line("Exiting after %" PRIu64 " sessions", g.created);
+                (void) sd_event_exit(g.event, 0);
+        }
+        return 1;
+}
+
+static int method_release_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        const char *id;
+        Session *s;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &id);
+        if (r < 0)
+                return r;
+        log_line("ReleaseSession id=%s", id);
+        s = session_find(id);
+        if (!s)
+                return sd_bus_error_setf(error, "org.freedesktop.login1.NoSuchSession",
+                                         "No session '%s' known", id);
+        session_free(s, "Released");
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_list_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(susso)");
+        for (size_t i = 0; r >= 0 && i < MAX_SESSIONS; i++) {
+                char path[128], user[32];
+                Session *s = &g.sessions[i];
+
+                if (s->fifo_fd <= 0)
+                        continue;
+                (void) snprintf(path, sizeof(path), "/org/freedesktop/login1/session/%s", s->id);
+                (void) snprintf(user, sizeof(user), "uid%u", s->uid);
+                r = sd_bus_message_append(reply, "(susso)", s->id, s->uid, user, "", path);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("CreateSession", "uusssssussbssa(sv)", "soshusub", method_create_session, 0),
+        SD_BUS_METHOD("ReleaseSession", "s", "", method_release_session, 0),
+        SD_BUS_METHOD("ListSessions", "", "a(susso)", method_list_sessions, 0),
+        SD_BUS_VTABLE_END,
+};
+
+/* A spinning logind answers nothing, not even Ping, until it gets round
+ * to it: block before any method call is dispatched. */
+static int delay_filter(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        uint8_t type = 0;
+
+        if (g.delay_ms > 0 && sd_bus_message_get_type(m, &type) >= 0 &&
+            type == SD_BUS_MESSAGE_METHOD_CALL) {
+                struct timespec ts = { .tv_sec = (time_t) (g.delay_ms / 1000),
+                                       .tv_nsec = (long) (g.delay_ms % 1000) * 1000000L };
+                (void) nanosleep(&ts, NULL);
+        }
+        return 0;
+}
+
+static int parse_args(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "delay-ms", required_argument, NULL, 'd' },
+                { "fail-with", required_argument, NULL, 'f' },
+                { "exit-after", required_argument, NULL, 'x' },
+                { "log", required_argument, NULL, 'l' },
+                { "ready", required_argument, NULL, 'r' },
+                { "runtime-dir", required_argument, NULL, 'R' },
+                { "name", required_argument, NULL, 'n' },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                switch (c) {
+                case 'd':
+                        if (parse_u64(optarg, &g.delay_ms) < 0)
+                                return -EINVAL;
+                        break;
+                case 'f':
+                        g.fail_with = optarg;
+                        break;
+                case 'x':
+                        if (parse_u64(optarg, &g.exit_after) < 0)
+                                return -EINVAL;
+                        break;
+                case 'l':
+                        g.log_path = optarg;
+                        break;
+                case 'r':
+                        g.ready_path = optarg;
+                        break;
+                case 'R':
+                        g.runtime_dir = optarg;
+                        break;
+                case 'n':
+                        g.name = optarg;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        return 0;
+}
+
+static void write_ready(void) {
+        FILE *f;
+
+        if (!g.ready_path)
+                return;
+        f = fopen(g.ready_path, "we");
+        if (f) {
+                (void) fprintf(f, "%ld\n", (long) getpid());
+                (void) fclose(f);
+        }
+}
+
+int main(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (parse_args(argc, argv) < 0) {
+                fprintf(stderr, "usage: logind-double [--delay-ms N] [--fail-with ERROR] "
+                                "[--exit-after N] [--log FILE] [--ready FILE] [--runtime-dir DIR] [--name NAME]\n");
+                return 2;
+        }
+        r = sd_event_default(&g.event);
+        if (r >= 0)
+                r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_add_filter(bus, NULL, delay_filter, NULL);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/login1",
+                                             "org.freedesktop.login1.Manager", manager_vtable, NULL);
+        if (r >= 0)
+                r = sd_bus_request_name(bus, g.name, 0);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, g.event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                fprintf(stderr, "logind-double: setup failed: %s\n", strerror(-r));
+                return 1;
+        }
+        log_line("Ready name=%s pid=%ld", g.name, (long) getpid());
+        write_ready();
+        r = sd_event_loop(g.event);
+        g.event = sd_event_unref(g.event);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Runs one PAM service from a private directory (pam_start_confdir(), no
+ * /etc/pam.d change) and prints what tests assert on, one key=value a
+ * line: return codes, elapsed microseconds, the PAM environment after
+ * open_session, messages the modules showed, and the process's open fds
+ * and threads before pam_start() and after pam_end().
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io-util.h"
+#include "macro.h"
+#include "parse-util.h"
+
+static const struct {
+        int code;
+        const char *name;
+} pam_names[] = {
+        { PAM_SUCCESS, "PAM_SUCCESS" },         { PAM_IGNORE, "PAM_IGNORE" },
+        { PAM_SESSION_ERR, "PAM_SESSION_ERR" }, { PAM_SYSTEM_ERR, "PAM_SYSTEM_ERR" },
+        { PAM_BUF_ERR, "PAM_BUF_ERR" },         { PAM_PERM_DENIED, "PAM_PERM_DENIED" },
+        { PAM_AUTH_ERR, "PAM_AUTH_ERR" },       { PAM_USER_UNKNOWN, "PAM_USER_UNKNOWN" },
+        { PAM_ABORT, "PAM_ABORT" },             { PAM_MODULE_UNKNOWN, "PAM_MODULE_UNKNOWN" },
+};
+
+static const char *pam_name(int code) {
+        for (size_t i = 0; i < ELEMENTSOF(pam_names); i++)
+                if (pam_names[i].code == code)
+                        return pam_names[i].name;
+        return "PAM_OTHER";
+}
+
+static int count_fds(void) {
+        DIR *d = opendir("/proc/self/fd");
+        int n = 0;
+
+        if (!d)
+                return -1;
+        while (readdir(d))
+                n++;
+        closedir(d);
+        return n - 3; /* ".", ".." and the directory's own fd */
+}
+
+static int count_threads(void) {
+        char line[256];
+        FILE *f = fopen("/proc/self/status", "re");
+        int n = -1;
+
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, "Threads:", 8) == 0)
+                        n = atoi(line + 8);
+        fclose(f);
+        return n;
+}
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data) {
+        struct pam_response *r = calloc((size_t) n, sizeof(*r));
+
+        if (!r)
+                return PAM_BUF_ERR;
+        for (int i = 0; i < n; i++) {
+                const char *kind = msg[i]->msg_style == PAM_TEXT_INFO    ? "info"
+                                   : msg[i]->msg_style == PAM_ERROR_MSG ? "error"
+                                                                        : "prompt";
+                printf("msg.%s=%s\n", kind, msg[i]->msg);
+        }
+        *resp = r;
+        return PAM_SUCCESS;
+}
+
+static void print_env(pam_handle_t *pamh) {
+        char **env = pam_getenvlist(pamh);
+
+        if (!env)
+                return;
+        for (char **e = env; *e; e++) {
+                printf("env.%s\n", *e);
+                free(*e);
+        }
+        free(env);
+}
+
+typedef struct Args {
+        const char *confdir, *service, *user, *tty, *rhost;
+        bool do_open, do_close, silent;
+        uint64_t repeat;
+} Args;
+
+static int one_round(const Args *a, unsigned round) {
+        struct pam_conv c = { .conv = conv };
+        pam_handle_t *pamh = NULL;
+        int flags = a->silent ? PAM_SILENT : 0, rc;
+        uint64_t t;
+
+        printf("round=%u\nfds_before=%d\nthreads_before=%d\n", round, count_fds(), count_threads());
+        rc = pam_start_confdir(a->service, a->user, &c, a->confdir, &pamh);
+        if (rc != PAM_SUCCESS) {
+                printf("start_rc=%s\n", pam_name(rc));
+                return 1;
+        }
+        if (a->tty)
+                (void) pam_set_item(pamh, PAM_TTY, a->tty);
+        if (a->rhost)
+                (void) pam_set_item(pamh, PAM_RHOST, a->rhost);
+        if (a->do_open) {
+                t = now_usec(CLOCK_MONOTONIC);
+                rc = pam_open_session(pamh, flags);
+                printf("open_usec=%llu\nopen_rc=%s\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t),
+                       pam_name(rc));
+                print_env(pamh);
+        }
+        if (a->do_close) {
+                t = now_usec(CLOCK_MONOTONIC);
+                rc = pam_close_session(pamh, flags);
+                printf("close_usec=%llu\nclose_rc=%s\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t),
+                       pam_name(rc));
+        }
+        pam_end(pamh, rc);
+        printf("fds_after=%d\nthreads_after=%d\n", count_fds(), count_threads());
+        fflush(stdout);
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "confdir", required_argument, NULL, 'c' },
+                { "service", required_argument, NULL, 's' },
+                { "user", required_argument, NULL, 'u' },
+                { "tty", required_argument, NULL, 't' },
+                { "rhost", required_argument, NULL, 'h' },
+                { "ops", required_argument, NULL, 'o' },
+                { "repeat", required_argument, NULL, 'n' },
+                { "silent", no_argument, NULL, 'S' },
+                {},
+        };
+        Args a = { .user = "root", .do_open = true, .do_close = true, .repeat = 1 };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                switch (c) {
+                case 'c': a.confdir = optarg; break;
+                case 's': a.service = optarg; break;
+                case 'u': a.user = optarg; break;
+                case 't': a.tty = optarg; break;
+                case 'h': a.rhost = optarg; break;
+                case 'o':
+                        a.do_open = strstr(optarg, "open") != NULL;
+                        a.do_close = strstr(optarg, "close") != NULL;
+                        break;
+                case 'n': if (parse_u64(optarg, &a.repeat) < 0) return 2; break;
+                case 'S': a.silent = true; break;
+                default: return 2;
+                }
+        if (!a.confdir || !a.service) {
+                fprintf(stderr, "usage: pam-driver --confdir DIR --service NAME [--user U] "
+                                "[--ops open,close] [--repeat N] [--tty T] [--rhost H] [--silent]\n");
+                return 2;
+        }
+        for (uint64_t i = 0; i < a.repeat; i++)
+                if (one_round(&a, (unsigned) i) != 0)
+                        return 1;
+        return 0;
+}
