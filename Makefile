@@ -62,7 +62,7 @@ MODULE_SRC := $(wildcard pam_module/*.c)
 GUARDD_SRC := $(wildcard guardd/*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test-*.c))
 TOOLS := $(B)/tests/logind-double $(B)/tests/devlog-double $(B)/tests/pam-driver \
-	$(B)/tests/bus-flood
+	$(B)/tests/bus-flood $(B)/tests/status-tool
 
 LIBCOMMON := $(B)/libcommon.a
 MODULE := $(B)/pam_loginguard.so
@@ -109,6 +109,9 @@ $(B)/tests/bus-flood: $(B)/tests/tools/bus-flood.o $(LIBCOMMON)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
 
 $(B)/tests/devlog-double: $(B)/tests/tools/devlog-double.o $(LIBCOMMON)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(B)/tests/status-tool: $(B)/tests/tools/status-tool.o $(LIBCOMMON)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(B)/tests/pam-driver: $(B)/tests/tools/pam-driver.o $(LIBCOMMON)

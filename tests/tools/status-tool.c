@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Writes and reads status files with common/status.c, for tests:
+ *   status-tool write PATH [--age-ms N] KEY=VALUE...   (adds FORMAT and timestamps)
+ *   status-tool read PATH [--max-age-ms N] [--owner UID]
+ * `read` prints the keys, or "verdict=..." and exits 1 when rejected.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io-util.h"
+#include "macro.h"
+#include "parse-util.h"
+#include "status.h"
+
+static int cmd_write(int argc, char **argv) {
+        _cleanup_(status_freep) Status *s = NULL;
+        uint64_t age = 0, now = now_usec(CLOCK_MONOTONIC);
+        int i = 0, r;
+
+        if (argc > 1 && strcmp(argv[0], "--age-ms") == 0) {
+                if (parse_u64(argv[1], &age) < 0)
+                        return 2;
+                i = 2;
+        }
+        if (status_new(&s) < 0)
+                return 1;
+        (void) status_set_u64(s, "WRITTEN_MONOTONIC_USEC", now - MIN(now, age * USEC_PER_MSEC));
+        (void) status_set_u64(s, "WRITTEN_REALTIME_USEC", now_usec(CLOCK_REALTIME));
+        for (; i < argc; i++) {
+                char *eq = strchr(argv[i], '=');
+                if (!eq)
+                        return 2;
+                *eq = '\0';
+                if (status_set(s, argv[i], eq + 1) < 0)
+                        return 2;
+        }
+        r = status_write(s, argv[-1]);
+        if (r < 0) {
+                fprintf(stderr, "status-tool: %s: %s\n", argv[-1], strerror(-r));
+                return 1;
+        }
+        return 0;
+}
+
+static int cmd_read(const char *path, int argc, char **argv) {
+        _cleanup_(status_freep) Status *s = NULL;
+        uint64_t max_age = 5000, owner = getuid();
+        unsigned line = 0;
+        int r;
+
+        for (int i = 0; i + 1 < argc; i += 2) {
+                if (strcmp(argv[i], "--max-age-ms") == 0 && parse_u64(argv[i + 1], &max_age) == 0)
+                        continue;
+                if (strcmp(argv[i], "--owner") == 0 && parse_u64(argv[i + 1], &owner) == 0)
+                        continue;
+                return 2;
+        }
+        r = status_read(path, (uid_t) owner, &s, &line);
+        if (r == 0)
+                r = status_check_fresh(s, now_usec(CLOCK_MONOTONIC), max_age * USEC_PER_MSEC, NULL);
+        if (r < 0) {
+                printf("verdict=error %s\n", strerror(-r));
+                return 1;
+        }
+        if (r > 0) {
+                printf("verdict=%s line=%u\n", status_strerror(r), line);
+                return 1;
+        }
+        for (size_t i = 0; i < status_count(s); i++)
+                printf("%s=%s\n", status_key_at(s, i), status_value_at(s, i));
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        if (argc >= 3 && strcmp(argv[1], "write") == 0)
+                return cmd_write(argc - 3, argv + 3);
+        if (argc >= 3 && strcmp(argv[1], "read") == 0)
+                return cmd_read(argv[2], argc - 3, argv + 3);
+        fprintf(stderr, "usage: status-tool write PATH [--age-ms N] KEY=VALUE...\n"
+                        "       status-tool read PATH [--max-age-ms N] [--owner UID]\n");
+        return 2;
+}
