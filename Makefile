@@ -73,6 +73,7 @@ obj = $(patsubst %.c,$(B)/%.o,$(1))
 .PHONY: all check check-valgrind install uninstall clean demo analyze format-check fuzz bench \
 	deps test-bins help
 .DEFAULT_GOAL := all
+.SECONDARY:
 
 all: $(MODULE) $(if $(GUARDD_SRC),$(GUARDD))
 

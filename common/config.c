@@ -363,3 +363,22 @@ const char *config_strerror(int error) {
                 return "unusable";
         }
 }
+
+/**
+ * config_key_count() - number of known keys (aliases included).
+ *
+ * Return: the count.
+ */
+size_t config_key_count(void) {
+        return ELEMENTSOF(config_keys);
+}
+
+/**
+ * config_key_name() - name of key number @i.
+ * @i: index below config_key_count()
+ *
+ * Return: the name, or NULL past the end.
+ */
+const char *config_key_name(size_t i) {
+        return i < ELEMENTSOF(config_keys) ? config_keys[i].name : NULL;
+}

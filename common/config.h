@@ -71,4 +71,6 @@ int config_parse_text(Config *c, const char *text, size_t len, ConfigError *rete
 int config_load_file(Config *c, const char *path, uid_t owner, ConfigError *reterr);
 int config_load_default(Config *c, uid_t owner, const char **ret_path, ConfigError *reterr);
 const char *config_strerror(int error);
+size_t config_key_count(void);
+const char *config_key_name(size_t i);
 int config_remedy_valid(const char *list);

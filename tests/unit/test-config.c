@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The config parser: defaults, every key type, and errors with their line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "io-util.h"
+
+static void test_defaults(void **state) {
+        Config c;
+
+        config_init(&c);
+        assert_int_equal(c.deadline_usec, 2000000);
+        assert_int_equal(c.max_age_usec, 5000000);
+        assert_int_equal(c.trip, 2);
+        assert_int_equal(c.window_usec, 60000000);
+        assert_int_equal(c.cooldown_usec, 30000000);
+        assert_int_equal(c.slow_usec, 1000000);
+        assert_true(c.notify);
+        assert_false(c.debug);
+        assert_string_equal(c.status_path, "/run/loginguard/status");
+        assert_string_equal(c.state_dir, "/run/loginguard");
+        assert_string_equal(c.devlog_path, "/dev/log");
+        assert_string_equal(c.devlog_remedy, "none");
+        assert_string_equal(c.spool_dir, "/var/spool/loginguard");
+        assert_int_equal(c.interval_usec, 1000000);
+        assert_int_equal(c.probe_timeout_usec, 1000000);
+        assert_int_equal(c.devlog_stuck_usec, 3000000);
+        assert_int_equal(c.alert_cooldown_usec, 300000000);
+        assert_string_equal(c.metrics_path, "");
+        assert_string_equal(c.bus_address, "");
+}
+
+static void test_text(void **state) {
+        const char *text = "# comment\n"
+                           "\n"
+                           "  deadline = 1500  \n"
+                           "status_path=/tmp/x/status\n"
+                           "devlog_remedy = resume,drain\n"
+                           "alert_command = \"/usr/bin/logger -t lg\"\n"
+                           "notify = no\n"
+                           "interval_ms = 2s\r\n";
+        ConfigError e = {};
+        Config c;
+
+        config_init(&c);
+        assert_int_equal(config_parse_text(&c, text, strlen(text), &e), 0);
+        assert_int_equal(c.deadline_usec, 1500000);
+        assert_string_equal(c.status_path, "/tmp/x/status");
+        assert_string_equal(c.devlog_remedy, "resume,drain");
+        assert_string_equal(c.alert_command, "/usr/bin/logger -t lg");
+        assert_false(c.notify);
+        assert_int_equal(c.interval_usec, 2000000);
+}
+
+static void test_errors(void **state) {
+        static const struct {
+                const char *text;
+                int error;
+                unsigned line;
+                const char *key;
+        } cases[] = {
+                { "deadline = 500\nbogus = 1\n", -ENOKEY, 2, "bogus" },
+                { "\n\ndeadline = soon\n", -EINVAL, 3, "deadline" },
+                { "trip = 0\n", -ERANGE, 1, "trip" },
+                { "trip = 65\n", -ERANGE, 1, "trip" },
+                { "deadline = 1\n", -ERANGE, 1, "deadline" },
+                { "just words\n", -EBADMSG, 1, "" },
+                { "status_path = relative/path\n", -EINVAL, 1, "status_path" },
+                { "devlog_remedy = resume,reboot\n", -EINVAL, 1, "devlog_remedy" },
+                { "devlog_remedy = drain,drain\n", -EINVAL, 1, "devlog_remedy" },
+                { "notify = perhaps\n", -EINVAL, 1, "notify" },
+                { "service = Login1\n", -EINVAL, 1, "service" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                ConfigError e = {};
+                Config c;
+
+                config_init(&c);
+                assert_int_equal(config_parse_text(&c, cases[i].text, strlen(cases[i].text), &e),
+                                 cases[i].error);
+                assert_int_equal(e.line, cases[i].line);
+                assert_int_equal(e.error, cases[i].error);
+                assert_string_equal(e.key, cases[i].key);
+                assert_non_null(config_strerror(e.error));
+        }
+}
+
+static void test_long_line(void **state) {
+        char *text = malloc(CONFIG_LINE_MAX + 100);
+        ConfigError e = {};
+        Config c;
+
+        assert_non_null(text);
+        memcpy(text, "alert_command = ", 16);
+        memset(text + 16, 'x', CONFIG_LINE_MAX + 50);
+        text[CONFIG_LINE_MAX + 66] = '\n';
+        config_init(&c);
+        assert_int_equal(config_parse_text(&c, text, CONFIG_LINE_MAX + 67, &e), -E2BIG);
+        assert_int_equal(e.line, 1);
+        free(text);
+}
+
+static void test_too_long_value(void **state) {
+        char value[CONFIG_PATH_MAX + 10];
+        Config c;
+
+        memset(value, 'a', sizeof(value) - 1);
+        value[0] = '/';
+        value[sizeof(value) - 1] = '\0';
+        config_init(&c);
+        assert_int_equal(config_set(&c, "status_path", value, CONFIG_SCOPE_ALL), -ERANGE);
+        assert_string_equal(c.status_path, "/run/loginguard/status");
+}
+
+static void test_scope(void **state) {
+        Config c;
+
+        config_init(&c);
+        /* A daemon key is not a module argument. */
+        assert_int_equal(config_set(&c, "interval_ms", "5", CONFIG_SCOPE_MODULE), -ENOKEY);
+        assert_int_equal(config_set(&c, "deadline", "300", CONFIG_SCOPE_MODULE), 0);
+        assert_int_equal(config_set(&c, "status", "/x", CONFIG_SCOPE_MODULE), 0);
+        assert_string_equal(c.status_path, "/x");
+}
+
+static void test_file(void **state) {
+        char dir[] = "/tmp/test-config.XXXXXX", path[256], link[300];
+        ConfigError e = {};
+        Config c;
+        int fd;
+
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(path, sizeof(path), "%s/loginguard.conf", dir);
+        config_init(&c);
+        assert_int_equal(config_load_file(&c, path, getuid(), &e), -ENOENT);
+
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(loop_write(fd, "trip = 5\n", 9), 0);
+        close(fd);
+        assert_int_equal(config_load_file(&c, path, getuid(), &e), 0);
+        assert_int_equal(c.trip, 5);
+
+        assert_int_equal(chmod(path, 0666), 0);
+        assert_int_equal(config_load_file(&c, path, getuid(), &e), TRUST_E_MODE);
+        assert_int_equal(chmod(path, 0644), 0);
+        (void) snprintf(link, sizeof(link), "%s/link.conf", dir);
+        assert_int_equal(symlink(path, link), 0);
+        assert_int_equal(config_load_file(&c, link, getuid(), &e), TRUST_E_SYMLINK);
+        unlink(link);
+        unlink(path);
+        rmdir(dir);
+}
+
+static void test_remedy(void **state) {
+        assert_int_equal(config_remedy_valid("none"), 0);
+        assert_int_equal(config_remedy_valid("resume"), 0);
+        assert_int_equal(config_remedy_valid("resume,restart,drain"), 0);
+        assert_int_equal(config_remedy_valid(""), -EINVAL);
+        assert_int_equal(config_remedy_valid("resume,"), -EINVAL);
+        assert_int_equal(config_remedy_valid("none,resume"), -EINVAL);
+}
+
+/* conf/loginguard.conf documents every key with its default: uncommenting
+ * every "#key = value" line must parse and change nothing. */
+static void test_shipped_file(void **state) {
+        FILE *f = fopen("conf/loginguard.conf", "re");
+        char line[1200], *text = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&text, &size);
+        ConfigError e = {};
+        Config c, d;
+
+        assert_non_null(f);
+        assert_non_null(out);
+        while (fgets(line, sizeof(line), f))
+                if (line[0] == '#' && line[1] >= 'a' && line[1] <= 'z' && strstr(line, " ="))
+                        fputs(line + 1, out);
+        fclose(f);
+        fclose(out);
+        memset(&c, 0, sizeof(c)); /* padding too, for the memory comparison */
+        memset(&d, 0, sizeof(d));
+        config_init(&c);
+        config_init(&d);
+        assert_int_equal(config_parse_text(&c, text, size, &e), 0);
+        assert_memory_equal(&c, &d, sizeof(c));
+        for (size_t i = 0; i < config_key_count(); i++) {
+                char needle[80];
+
+                if (strcmp(config_key_name(i), "status") == 0) /* module alias of status_path */
+                        continue;
+                (void) snprintf(needle, sizeof(needle), "\n%s =", config_key_name(i));
+                if (!strstr(text, needle) && strncmp(text, needle + 1, strlen(needle) - 1) != 0)
+                        fail_msg("key '%s' missing from conf/loginguard.conf", config_key_name(i));
+        }
+        free(text);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_defaults),  cmocka_unit_test(test_text),
+                cmocka_unit_test(test_errors),    cmocka_unit_test(test_long_line),
+                cmocka_unit_test(test_too_long_value), cmocka_unit_test(test_scope),
+                cmocka_unit_test(test_file),      cmocka_unit_test(test_remedy),
+                cmocka_unit_test(test_shipped_file),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
