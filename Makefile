@@ -152,16 +152,8 @@ fuzz: $(FUZZ_TARGETS)
 			build-fuzz/corpus-$$(basename $$f) tests/fuzz/corpus/$$(basename $$f) || exit 1; \
 	done
 
-ANALYZE_SRC := $(COMMON_SRC) $(MODULE_SRC) $(GUARDD_SRC)
 analyze:
-	$(Q)clang-tidy --quiet $(ANALYZE_SRC) -- -std=gnu17 -D_GNU_SOURCE -Icommon $(SYSTEMD_CFLAGS)
-	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
-		--inline-suppr --suppress=redundantInitialization --suppress=missingIncludeSystem \
-		-D_GNU_SOURCE -Icommon $(ANALYZE_SRC)
-	$(Q)for f in $(ANALYZE_SRC); do \
-		$(CC) -std=gnu17 -D_GNU_SOURCE -Icommon $(SYSTEMD_CFLAGS) -fanalyzer -Werror \
-			-fsyntax-only $$f || exit 1; done
-	@echo "analyze: clean"
+	$(Q)CC=$(CC) scripts/analyze.sh
 
 format-check:
 	$(Q)if git rev-parse --verify -q HEAD~1 >/dev/null; then \

@@ -13,7 +13,7 @@
 
 #define CONFIG_DEFAULT_PATH "/etc/loginguard/loginguard.conf"
 #define CONFIG_VENDOR_PATH "/usr/lib/loginguard/loginguard.conf"
-#define CONFIG_MAX_SIZE (64U * 1024U)
+#define CONFIG_MAX_SIZE ((size_t) 64 * 1024)
 #define CONFIG_LINE_MAX 1024U
 #define CONFIG_PATH_MAX 512U
 

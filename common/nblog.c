@@ -27,7 +27,7 @@ static int format_message(const NbLog *l, int priority, char *buf, size_t size, 
         m = vsnprintf(buf + n, size - (size_t) n, fmt, ap);
         if (m < 0)
                 return -EINVAL;
-        return (size_t) (n + m) >= size ? (int) size - 1 : n + m;
+        return (size_t) n + (size_t) m >= size ? (int) size - 1 : n + m;
 }
 
 /**

@@ -16,7 +16,7 @@
 #include "io-util.h"
 #include "macro.h"
 
-#define STATUS_MAX_SIZE (16U * 1024U)
+#define STATUS_MAX_SIZE ((size_t) 16 * 1024)
 #define STATUS_KEY_MAX 64U
 #define STATUS_FORMAT_MAJOR 1
 

@@ -24,7 +24,7 @@
 /* After the deadline, sockets opened later (an error message to a stuck
  * /dev/log, a retry) are cut on this period until the call returns. */
 #define GUARD_RECUT_USEC (250 * USEC_PER_MSEC)
-#define GUARD_STACK_SIZE (64U * 1024U)
+#define GUARD_STACK_SIZE ((size_t) 64 * 1024)
 
 typedef struct Watchdog {
         pthread_mutex_t lock;
@@ -185,7 +185,7 @@ static int collect_opened(const Watchdog *w, SockSet *ret) {
  */
 int guard_call(const GuardCall *call, GuardResult *ret) {
         Watchdog w;
-        pthread_t t;
+        pthread_t t = 0;
         uint64_t start;
         int r;
 

@@ -80,7 +80,7 @@ static void derive_service(Options *o) {
                         service = service_map[i].service;
         if (!*service)
                 service = o->target_name;
-        for (i = 0; service[i] && i < sizeof(o->service_key) - 1; i++)
+        for (i = 0; i < sizeof(o->service_key) - 1 && service[i]; i++)
                 o->service_key[i] = (char) toupper((unsigned char) service[i]);
         o->service_key[i] = '\0';
         (void) snprintf(o->status_key, sizeof(o->status_key), "%s_ACTION", o->service_key);

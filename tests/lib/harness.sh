@@ -52,8 +52,13 @@ lg_assert_ne() { # ACTUAL UNEXPECTED WHAT
         if [ "$1" != "$2" ]; then lg_ok "$3 ($1)"; else lg_fail "$3: got '$1'"; fi
 }
 
-lg_assert_le() { # ACTUAL LIMIT WHAT (integers)
-        if [ -n "$1" ] && [ "$1" -le "$2" ]; then lg_ok "$3 ($1 <= $2)"; else lg_fail "$3: '$1' not <= $2"; fi
+# Under valgrind everything runs ~20x slower: time limits stretch with it.
+LG_TIME_FACTOR=1
+[ -n "${VALGRIND:-}" ] && LG_TIME_FACTOR=20
+
+lg_assert_le() { # ACTUAL LIMIT WHAT (integers; used for time limits)
+        local limit=$(($2 * LG_TIME_FACTOR))
+        if [ -n "$1" ] && [ "$1" -le "$limit" ]; then lg_ok "$3 ($1 <= $limit)"; else lg_fail "$3: '$1' not <= $limit"; fi
 }
 
 lg_assert_ge() { # ACTUAL LIMIT WHAT (integers)
@@ -211,17 +216,25 @@ lg_service() {
         printf '%s\n' "$@" >"$LG_TMP/pam.d/$name"
 }
 
-# lg_driver SERVICE [ARGS...]: run the PAM driver (under valgrind with VALGRIND=1).
+# lg_driver SERVICE [ARGS...]: run the PAM driver with a generous timeout
+# (under valgrind with VALGRIND=1; a valgrind error fails the test).
 lg_driver() {
-        local service=$1
+        local service=$1 rc
         shift
         if [ -n "${VALGRIND:-}" ]; then
-                valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-                        --show-leak-kinds=definite "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" \
-                        --service "$service" "$@"
-        else
-                "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service "$service" "$@"
+                timeout -k 5 600 valgrind -q --error-exitcode=99 --leak-check=full \
+                        --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+                        --log-file="$LG_TMP/valgrind.%p" "$B/tests/pam-driver" \
+                        --confdir "$LG_TMP/pam.d" --service "$service" "$@"
+                rc=$?
+                if [ "$rc" = 99 ]; then
+                        lg_fail "valgrind reported errors in pam-driver --service $service"
+                        cat "$LG_TMP"/valgrind.* | sed 's/^/#   /' | head -60
+                fi
+                return $rc
         fi
+        timeout -k 5 "${LG_DRIVER_TIMEOUT:-60}" "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" \
+                --service "$service" "$@"
 }
 
 # lg_kv OUTPUT KEY: the first value of KEY in key=value output.

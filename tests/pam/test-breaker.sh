@@ -17,7 +17,7 @@ bfile=$state/breaker-pam_systemd
 opts="conf=$LG_TMP/empty.conf state_dir=$state status=$LG_TMP/none deadline=500 trip=2 cooldown=2 window=60"
 lg_service guarded "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
 
-login() { timeout 30 "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service guarded "$@"; }
+login() { lg_driver guarded "$@"; }
 bkey() { sed -n "s/^$1=//p" "$bfile"; }
 
 out=$(login)

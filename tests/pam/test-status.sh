@@ -15,7 +15,7 @@ st=$LG_TMP/run/status
 mkdir -p "$LG_TMP/run"
 opts="conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state status=$st deadline=1000 trip=50"
 lg_service guarded "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
-login() { timeout 30 "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service guarded "$@"; }
+login() { lg_driver guarded "$@"; }
 creates() { grep -c '^CreateSession' "$LG_TMP/logind.log"; }
 write_status() { "$B/tests/status-tool" write "$st" "$@"; }
 
@@ -84,13 +84,13 @@ devlog=$LG_TMP/devlog.sock
 lg_start_devlog "$devlog"
 lg_service logged "$(lg_module_line optional "$opts" devlog_path=$devlog debug wrap="$PAM_SYSTEMD")"
 write_status LOGIN1=stuck LOGIN1_ACTION=skip DEVLOG=ok
-timeout 30 "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service logged >/dev/null
+lg_driver logged >/dev/null
 sleep 0.2
 lg_assert_match "$(cat "$LG_TMP/devlog.rec")" 'pam_loginguard\[[0-9]+\]: \(logged\) pam_systemd pam_sm_open_session skipped \(status\)' \
         "module logs through the non-blocking sender"
 n=$(wc -l <"$LG_TMP/devlog.rec")
 write_status LOGIN1=stuck LOGIN1_ACTION=skip DEVLOG=stuck
-timeout 30 "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service logged >/dev/null
+lg_driver logged >/dev/null
 sleep 0.2
 lg_assert_eq "$(wc -l <"$LG_TMP/devlog.rec")" "$n" "DEVLOG=stuck: the module logs nothing"
 
@@ -100,7 +100,7 @@ for _ in $(seq 1 600); do logger --socket-errors=off -u "$devlog" -d "filler" 2>
 sleep 0.5
 write_status LOGIN1=ok LOGIN1_ACTION=allow DEVLOG=ok
 lg_freeze "$LOGIND_PID"
-out=$(timeout 30 "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service logged)
+out=$(lg_driver logged)
 lg_assert_le "$(($(lg_kv "$out" open_usec) / 1000))" 1250 "stopped /dev/log reader and frozen logind: still within deadline + 250 ms"
 lg_thaw "$LOGIND_PID"
 lg_thaw "$DEVLOG_PID"

@@ -53,7 +53,7 @@ kill "$LOGIND_PID"; wait "$LOGIND_PID" 2>/dev/null
 # Frozen logind: cut at the deadline, PAM_IGNORE, fallback set, stack continues.
 lg_start_logind
 lg_freeze "$LOGIND_PID"
-out=$(timeout 20 "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service wrapped)
+out=$(lg_driver wrapped)
 usec=$(lg_kv "$out" open_usec)
 lg_assert_eq "$(lg_kv "$out" open_rc)" PAM_SUCCESS "frozen logind: the stack still succeeds (wrapped answers PAM_IGNORE)"
 lg_assert_le "$((usec / 1000))" 1250 "frozen logind: open returns within deadline + 250 ms"
@@ -67,15 +67,15 @@ lg_assert_eq "$(lg_kv "$out" threads_after)" "$(lg_kv "$out" threads_before)" "f
 
 # nonotify and PAM_SILENT keep the user message away.
 lg_service quiet "$(lg_module_line required "$opts" nonotify wrap="$PAM_SYSTEMD")"
-out=$(timeout 20 "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service quiet)
+out=$(lg_driver quiet)
 lg_assert_nomatch "$out" '^msg\.' "nonotify: nothing shown"
-out=$(timeout 20 "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service wrapped --silent)
+out=$(lg_driver wrapped --silent)
 lg_assert_nomatch "$out" '^msg\.' "PAM_SILENT: nothing shown"
 lg_thaw "$LOGIND_PID"
 
 # Frozen dbus-daemon: same.
 lg_freeze "$BUS_PID"
-out=$(timeout 20 "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service wrapped)
+out=$(lg_driver wrapped)
 usec=$(lg_kv "$out" open_usec)
 lg_assert_le "$((usec / 1000))" 1250 "frozen dbus-daemon: open returns within deadline + 250 ms"
 lg_assert_match "$out" '^env\.LOGINGUARD_FALLBACK=deadline$' "frozen dbus-daemon: fallback set"
