@@ -62,13 +62,13 @@ MODULE_SRC := $(wildcard pam_module/*.c)
 GUARDD_SRC := $(wildcard guardd/*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test-*.c))
 TOOLS := $(B)/tests/logind-double $(B)/tests/devlog-double $(B)/tests/pam-driver \
-	$(B)/tests/bus-flood $(B)/tests/status-tool
+	$(B)/tests/bus-flood $(B)/tests/status-tool $(B)/bench/bench-decision
 
 LIBCOMMON := $(B)/libcommon.a
 MODULE := $(B)/pam_loginguard.so
 GUARDD := $(B)/guardd
 
-obj = $(patsubst %.c,$(B)/%.o,$(1))
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 .PHONY: all check check-valgrind install uninstall clean demo analyze format-check fuzz bench \
 	deps test-bins help
@@ -77,7 +77,7 @@ obj = $(patsubst %.c,$(B)/%.o,$(1))
 
 all: $(MODULE) $(if $(GUARDD_SRC),$(GUARDD))
 
-$(B)/%.o: %.c
+$(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SYSTEMD_CFLAGS) -MMD -MP -c -o $@ $<
@@ -93,29 +93,40 @@ $(MODULE): $(call obj,$(MODULE_SRC)) $(LIBCOMMON) pam_module/pam_loginguard.map
 		-o $@ $(call obj,$(MODULE_SRC)) $(LIBCOMMON) -lpam -ldl
 
 $(GUARDD): $(call obj,$(GUARDD_SRC)) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) -lm
 
 # Unit tests link the module's objects too, for the pure parts (breaker, sockset).
 UNIT_OBJS := $(call obj,$(filter-out pam_module/pam_loginguard.c,$(MODULE_SRC)))
 
-$(B)/tests/test-%: $(B)/tests/unit/test-%.o $(UNIT_OBJS) $(LIBCOMMON)
+$(B)/tests/test-%: $(B)/obj/tests/unit/test-%.o $(UNIT_OBJS) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lpam -ldl
 
-$(B)/tests/logind-double: $(B)/tests/tools/logind-double.o $(LIBCOMMON)
+$(B)/tests/logind-double: $(B)/obj/tests/tools/logind-double.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
 
-$(B)/tests/bus-flood: $(B)/tests/tools/bus-flood.o $(LIBCOMMON)
+$(B)/tests/bus-flood: $(B)/obj/tests/tools/bus-flood.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
 
-$(B)/tests/devlog-double: $(B)/tests/tools/devlog-double.o $(LIBCOMMON)
+$(B)/tests/devlog-double: $(B)/obj/tests/tools/devlog-double.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
-$(B)/tests/status-tool: $(B)/tests/tools/status-tool.o $(LIBCOMMON)
+$(B)/bench/bench-decision: $(B)/obj/bench/bench-decision.o $(UNIT_OBJS) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam -ldl
+
+$(B)/tests/status-tool: $(B)/obj/tests/tools/status-tool.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
-$(B)/tests/pam-driver: $(B)/tests/tools/pam-driver.o $(LIBCOMMON)
+$(B)/tests/pam-driver: $(B)/obj/tests/tools/pam-driver.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam
 
 test-bins: all $(UNIT_TESTS) $(TOOLS)

@@ -232,16 +232,20 @@ const char *status_value_at(const Status *s, size_t i) {
         return i < s->n ? s->entries[i].value : NULL;
 }
 
+/* "1" or "1.<minor>": a minor bump only adds keys, which readers ignore. */
 static int check_format_line(const char *value) {
-        uint64_t major;
+        uint64_t major, minor;
+        const char *dot = strchr(value, '.');
         char buf[16];
-        size_t n = strcspn(value, ".");
+        size_t n = dot ? (size_t) (dot - value) : strlen(value);
 
         if (n == 0 || n >= sizeof(buf))
                 return STATUS_E_FORMAT;
         memcpy(buf, value, n);
         buf[n] = '\0';
         if (parse_u64(buf, &major) < 0 || major != STATUS_FORMAT_MAJOR)
+                return STATUS_E_FORMAT;
+        if (dot && parse_u64(dot + 1, &minor) < 0)
                 return STATUS_E_FORMAT;
         return 0;
 }

@@ -121,6 +121,7 @@ static const struct {
         { "SLOW", offsetof(Breaker, slow) },
         { "FALLBACKS", offsetof(Breaker, fallbacks) },
         { "LAST_USEC", offsetof(Breaker, last_usec) },
+        { "UPDATED_MONOTONIC_USEC", offsetof(Breaker, updated_usec) },
 };
 
 /**
@@ -193,7 +194,7 @@ int breaker_format(const Breaker *b, uint64_t now, char **ret, size_t *ret_len) 
         if (r >= 0)
                 r = status_set(s, "BAD", bad);
         if (r >= 0)
-                r = status_set_u64(s, "UPDATED_MONOTONIC_USEC", now);
+                r = status_set_u64(s, "UPDATED_MONOTONIC_USEC", now);  /* overrides b's */
         if (r < 0)
                 return r;
         return status_format(s, ret, ret_len);
@@ -300,7 +301,9 @@ int breaker_decide(const BreakerFile *f, const Config *c, uint64_t now, BreakerV
 
         (void) breaker_load(f, &b);
         if (b.state == BREAKER_CLOSED) {
-                *ret = BREAKER_CALL;
+                *ret = b.updated_usec + BREAKER_QUIET_USEC > now && b.updated_usec <= now
+                               ? BREAKER_CALL_QUIET
+                               : BREAKER_CALL;
                 return 0;
         }
         if (!trial_due(&b, c, now)) {
@@ -378,7 +381,10 @@ static int apply_outcome(Breaker *b, const Config *c, uint64_t now, void *userda
 }
 
 /**
- * breaker_record() - account for one call or skip.
+ * breaker_record() - account for one call or skip. A healthy call after a
+ * BREAKER_CALL_QUIET verdict is not recorded: rewriting the file on every
+ * healthy login costs more than the counter is worth (see BENCHMARKS.md);
+ * callers simply do not call this then.
  * @f: breaker file
  * @c: config
  * @now: CLOCK_MONOTONIC now

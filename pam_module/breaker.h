@@ -25,8 +25,12 @@ typedef enum BreakerState {
         _BREAKER_STATE_INVALID = -EINVAL,
 } BreakerState;
 
+/* A closed breaker updated this recently is not rewritten for a healthy call. */
+#define BREAKER_QUIET_USEC (1000U * 1000ULL)
+
 typedef enum BreakerVerdict {
         BREAKER_CALL,  /* closed: call the wrapped module */
+        BREAKER_CALL_QUIET, /* closed and recently updated: call, record only a bad outcome */
         BREAKER_TRIAL, /* this caller holds the one half-open trial */
         BREAKER_SKIP,  /* open: do not call */
 } BreakerVerdict;
@@ -47,6 +51,7 @@ typedef struct Breaker {
         uint64_t bad[BREAKER_BAD_MAX];
         unsigned n_bad;
         uint64_t calls, skips, cuts, slow, fallbacks, last_usec;
+        uint64_t updated_usec;
 } Breaker;
 
 typedef struct BreakerFile {

@@ -208,9 +208,10 @@ int guard_call(const GuardCall *call, GuardResult *ret) {
 
         ret->fired = w.fired;
         ret->n_cut = (unsigned) w.cut.n;
-        /* Best effort: without it close_session just cannot cut the
-         * connection open_session left behind. */
-        (void) collect_opened(&w, &ret->opened);
+        /* Only open_session's connections matter later (close may cut
+         * them). Best effort: without it close just cannot cut them. */
+        if (call->collect_opened)
+                (void) collect_opened(&w, &ret->opened);
         watchdog_done(&w);
         return 0;
 }

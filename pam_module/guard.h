@@ -24,6 +24,7 @@ typedef struct GuardCall {
         const char **argv;
         uint64_t deadline_usec;
         const SockSet *cuttable; /* pre-existing sockets the call may still cut (close_session) */
+        bool collect_opened;     /* fill GuardResult.opened (open_session) */
 } GuardCall;
 
 typedef struct GuardResult {

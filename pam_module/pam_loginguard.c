@@ -32,6 +32,7 @@ typedef struct Ctx {
         Options o;
         BreakerFile breaker;
         bool trial;
+        bool quiet; /* healthy outcomes need not be recorded */
 } Ctx;
 
 typedef struct Fallback {
@@ -108,6 +109,7 @@ static bool breaker_says_skip(Ctx *c, uint64_t now, Fallback *f) {
                 return false;
         (void) breaker_decide(&c->breaker, &c->o.config, now, &v);
         c->trial = v == BREAKER_TRIAL;
+        c->quiet = v == BREAKER_CALL_QUIET;
         if (v != BREAKER_SKIP)
                 return false;
         f->code = "breaker";
@@ -193,6 +195,7 @@ static int call_wrapped(Ctx *c, pam_sm_fn fn) {
                 .argv = c->o.wrapped_argv,
                 .deadline_usec = c->o.config.deadline_usec,
                 .cuttable = c->ep == EP_CLOSE_SESSION ? open_sockets(c) : NULL,
+                .collect_opened = c->ep == EP_OPEN_SESSION,
         };
         Fallback f = { .code = "deadline" };
         GuardResult res;
@@ -211,7 +214,8 @@ static int call_wrapped(Ctx *c, pam_sm_fn fn) {
         outcome = res.fired ? OUTCOME_CUT
                   : res.elapsed_usec >= c->o.config.slow_usec ? OUTCOME_SLOW
                                                               : OUTCOME_OK;
-        record(c, outcome, res.elapsed_usec);
+        if (outcome != OUTCOME_OK || !c->quiet)
+                record(c, outcome, res.elapsed_usec);
         pam_log(c->pamh, LOG_DEBUG, "%s %s answered %d after %llu us%s.", c->o.target_name,
                 entry_point_to_string(c->ep), res.rc, (unsigned long long) res.elapsed_usec,
                 res.fired ? " (cut)" : "");
@@ -226,49 +230,78 @@ static int call_wrapped(Ctx *c, pam_sm_fn fn) {
         return fallback(c, &f);
 }
 
-static int decide_and_call(Ctx *c, pam_sm_fn fn) {
-        Fallback f = {};
+/* Fail open: a target that cannot be loaded is treated as absent. */
+static int load_target(Ctx *c, pam_sm_fn *ret) {
+        Fallback f = { .code = "target" };
         int r;
 
+        r = target_load(c->o.target_path, c->ep, ret);
+        if (r >= 0)
+                return 0;
+        pam_log(c->pamh, LOG_ERR, "Refusing to load '%s': %s.", c->o.target_path,
+                r == -EPERM ? "not owned by root or writable by others" : strerror(-r));
+        (void) snprintf(f.why, sizeof(f.why), "%s cannot be loaded", c->o.target_name);
+        return fallback(c, &f);
+}
+
+static void open_breaker(Ctx *c) {
         static bool said_state_dir;
+        int r;
 
         r = breaker_file_open(c->o.config.state_dir, c->o.target_name, &c->breaker);
-        if (r < 0) {
-                c->breaker.dir_fd = -EBADF;
-                if (!__atomic_exchange_n(&said_state_dir, true, __ATOMIC_RELAXED))
-                        pam_log(c->pamh, LOG_ERR, "State directory '%s' unusable: %s; running without the breaker.",
-                                c->o.config.state_dir,
-                                r == -EPERM ? "not root's or writable by others" : strerror(-r));
-        }
+        if (r >= 0)
+                return;
+        c->breaker.dir_fd = -EBADF;
+        if (!__atomic_exchange_n(&said_state_dir, true, __ATOMIC_RELAXED))
+                pam_log(c->pamh, LOG_ERR, "State directory '%s' unusable: %s; running without the breaker.",
+                        c->o.config.state_dir,
+                        r == -EPERM ? "not root's or writable by others" : strerror(-r));
+}
+
+/* The decision comes before the target is loaded: dlopen() of pam_systemd
+ * costs about a millisecond, which a skipped login should not pay. */
+static int decide_and_call(Ctx *c, pam_sm_fn fn) {
+        Fallback f = {};
+        int rc;
+
         if (status_says_skip(c, &f) || breaker_says_skip(c, now_usec(CLOCK_MONOTONIC), &f)) {
                 record(c, OUTCOME_SKIPPED, 0);
                 return fallback(c, &f);
         }
+        if (!fn) {
+                rc = load_target(c, &fn);
+                if (rc != 0 || !fn) {
+                        /* A claimed trial that cannot run is reclaimed after its timeout. */
+                        return rc != 0 ? rc : PAM_IGNORE;
+                }
+        }
         return call_wrapped(c, fn);
+}
+
+static bool is_session(EntryPoint ep) {
+        return ep == EP_OPEN_SESSION || ep == EP_CLOSE_SESSION;
 }
 
 static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, EntryPoint ep) {
         Ctx c = { .pamh = pamh, .flags = flags, .ep = ep, .breaker.dir_fd = -EBADF };
-        Fallback f = { .code = "target" };
         pam_sm_fn fn = NULL;
-        int r, rc;
+        int rc;
 
         pam_log_setup("/dev/log", false, false);
         /* Fail open: a broken line must not stop logins; it is logged. */
         if (options_parse(pamh, argc, argv, &c.o) < 0)
                 return PAM_IGNORE;
         pam_log_setup(c.o.config.devlog_path, c.o.config.debug, false);
-        r = target_load(c.o.target_path, ep, &fn);
-        if (r < 0) {
-                pam_log(pamh, LOG_ERR, "Refusing to load '%s': %s.", c.o.target_path,
-                        r == -EPERM ? "not owned by root or writable by others" : strerror(-r));
-                (void) snprintf(f.why, sizeof(f.why), "%s cannot be loaded", c.o.target_name);
-                return fallback(&c, &f);
-        }
-        if (!fn)
-                return PAM_IGNORE;
         if (ep == EP_CLOSE_SESSION && open_was_skipped(&c))
                 return PAM_IGNORE;
+        /* Outside the session phase, load first so that an entry point the
+         * target does not export answers PAM_IGNORE without a fallback. */
+        if (!is_session(ep)) {
+                rc = load_target(&c, &fn);
+                if (rc != 0 || !fn)
+                        return rc != 0 ? rc : PAM_IGNORE;
+        }
+        open_breaker(&c);
         rc = decide_and_call(&c, fn);
         breaker_file_close(&c.breaker);
         return rc;

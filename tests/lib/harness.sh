@@ -256,3 +256,46 @@ lg_module_line() { # CONTROL OPTIONS...: a pam_loginguard line wrapping pam_syst
         shift
         printf 'session %s %s/pam_loginguard.so %s' "$control" "$B" "$*"
 }
+
+# lg_guardd_conf [KEY=VALUE...]: write $LG_TMP/guardd.conf for the private
+# setup (bus, status, state, sessions and units dirs, /dev/log double path).
+lg_guardd_conf() {
+        mkdir -p "$LG_TMP/run" "$LG_TMP/sessions-dir" "$LG_TMP/units-dir" "$LG_TMP/spool"
+        {
+                echo "bus_address = $DBUS_SYSTEM_BUS_ADDRESS"
+                echo "status_path = $LG_TMP/run/status"
+                echo "state_dir = $LG_TMP/state"
+                echo "sessions_dir = $LG_TMP/sessions-dir"
+                echo "units_dir = $LG_TMP/units-dir"
+                echo "devlog_path = $LG_TMP/devlog.sock"
+                echo "spool_dir = $LG_TMP/spool"
+                echo "interval_ms = ${LG_INTERVAL_MS:-200}"
+                echo "probe_timeout_ms = ${LG_PROBE_TIMEOUT_MS:-200}"
+                local kv
+                for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
+        } >"$LG_TMP/guardd.conf"
+        GUARDD_STATUS=$LG_TMP/run/status
+}
+
+# lg_start_guardd: run guardd in the foreground (backgrounded) on $LG_TMP/guardd.conf.
+lg_start_guardd() {
+        [ -f "$LG_TMP/guardd.conf" ] || lg_guardd_conf
+        rm -f "$GUARDD_STATUS"
+        "$B/guardd" --config "$LG_TMP/guardd.conf" --foreground >>"$LG_TMP/guardd.log" 2>&1 &
+        GUARDD_PID=$!
+        lg_track "$GUARDD_PID"
+        lg_wait_for "$GUARDD_STATUS" 10 || { cat "$LG_TMP/guardd.log"; lg_fail "guardd wrote no status"; lg_done; }
+}
+
+# lg_status_key KEY: a value from guardd's status file.
+lg_status_key() { sed -n "s/^$1=//p" "$GUARDD_STATUS" 2>/dev/null | head -n 1; }
+
+# lg_wait_status KEY VALUE TIMEOUT_S: wait until the status says KEY=VALUE.
+lg_wait_status() {
+        local i n=$(($3 * 20))
+        for ((i = 0; i < n; i++)); do
+                [ "$(lg_status_key "$1")" = "$2" ] && return 0
+                sleep 0.05
+        done
+        return 1
+}

@@ -101,9 +101,10 @@ static int one_round(const Args *a, unsigned round) {
         struct pam_conv c = { .conv = conv };
         pam_handle_t *pamh = NULL;
         int flags = a->silent ? PAM_SILENT : 0, rc;
-        uint64_t t;
+        uint64_t t, t_start;
 
         printf("round=%u\nfds_before=%d\nthreads_before=%d\n", round, count_fds(), count_threads());
+        t_start = now_usec(CLOCK_MONOTONIC);
         rc = pam_start_confdir(a->service, a->user, &c, a->confdir, &pamh);
         if (rc != PAM_SUCCESS) {
                 printf("start_rc=%s\n", pam_name(rc));
@@ -127,6 +128,7 @@ static int one_round(const Args *a, unsigned round) {
                        pam_name(rc));
         }
         pam_end(pamh, rc);
+        printf("total_usec=%llu\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t_start));
         printf("fds_after=%d\nthreads_after=%d\n", count_fds(), count_threads());
         fflush(stdout);
         return 0;

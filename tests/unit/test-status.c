@@ -102,6 +102,8 @@ static void test_rejections(void **state) {
                 { "FORMAT=2\nLOGIN1=ok\n", STATUS_E_FORMAT, 1 },
                 { "FORMAT=x\n", STATUS_E_FORMAT, 1 },
                 { "FORMAT=1.7\nLOGIN1=ok\n", 0, 0 }, /* a minor bump is compatible */
+                { "FORMAT=1.\nLOGIN1=ok\n", STATUS_E_FORMAT, 1 }, /* found by fuzz-status */
+                { "FORMAT=1.x\n", STATUS_E_FORMAT, 1 },
                 { "FORMAT=1\nLOGIN1=ok", STATUS_E_TRUNCATED, 2 },
                 { "FORMAT=1\nno equals sign\n", STATUS_E_SYNTAX, 2 },
                 { "FORMAT=1\nlower=x\n", STATUS_E_SYNTAX, 2 },

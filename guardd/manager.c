@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The daemon loop on sd-event. Signals: SIGHUP reloads the config, SIGTERM
+ * and SIGINT end the loop. sd_notify: READY after the first status,
+ * WATCHDOG every round, STATUS with the summary.
+ */
+#include "manager.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io-util.h"
+#include "log.h"
+#include "macro.h"
+#include "output.h"
+
+#define PROC_RESCAN_USEC (30 * USEC_PER_SEC)
+#define ALERT_DEADLINE_USEC (10 * USEC_PER_SEC)
+
+extern char **environ;
+
+static const char *const logind_comms[] = { "systemd-logind", "elogind", NULL };
+static const char *const bus_comms[] = { "dbus-daemon", "dbus-broker", NULL };
+static const char *const ck_comms[] = { "console-kit-dae", NULL };
+static const char *const init_comms[] = { NULL };
+
+static const char *default_bus_address(void) {
+        const char *e = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
+
+        return e && *e ? e : "unix:path=/run/dbus/system_bus_socket";
+}
+
+static void manager_init_probes(Manager *m) {
+        m->procs[PROC_LOGIN1] = (ProcWatch) { .key = "LOGIN1", .comms = logind_comms };
+        m->procs[PROC_BUS] = (ProcWatch) { .key = "BUS", .comms = bus_comms };
+        m->procs[PROC_CONSOLEKIT] = (ProcWatch) { .key = "CONSOLEKIT", .comms = ck_comms };
+        m->procs[PROC_PID1] = (ProcWatch) { .key = "PID1", .comms = init_comms, .pid = 1, .last_pid = 1 };
+        m->sessions = (DirCount) { .path = m->config.sessions_dir };
+        m->scopes = (DirCount) { .path = m->config.units_dir, .prefix = "session-", .infix = ".scope" };
+        devlog_probe_init(&m->devlog, m->config.devlog_path);
+        bus_probe_init(&m->bus, m->event,
+                       *m->config.bus_address ? m->config.bus_address : default_bus_address(),
+                       m->config.probe_timeout_usec);
+}
+
+/**
+ * manager_load_config() - read the config (explicit path or default lookup).
+ * @m: manager; its config is replaced only when the file is good
+ *
+ * Return: 0, or a negative/positive error already logged with file:line.
+ */
+int manager_load_config(Manager *m) {
+        const char *path = m->config_path;
+        ConfigError e = {};
+        Config c;
+        int r;
+
+        config_init(&c);
+        if (path)
+                r = config_load_file(&c, path, geteuid(), &e);
+        else
+                r = config_load_default(&c, geteuid(), &path, &e);
+        if (r > 0)
+                return log_error("%s: %s, refusing it.", path, trust_strerror(r)), -EPERM;
+        if (r < 0 && e.line > 0)
+                return log_error("%s:%u: %s '%s'.", path, e.line, config_strerror(r), e.key), r;
+        if (r < 0)
+                return log_error_errno(r, "Failed to read '%s': %m", path);
+        m->config = c;
+        log_set_debug(c.debug);
+        return 0;
+}
+
+int manager_new(const char *config_path, Manager **ret) {
+        Manager *m;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->config_path = config_path;
+        m->host.mountinfo_fd = -EBADF;
+        r = manager_load_config(m);
+        if (r >= 0)
+                r = sd_event_new(&m->event);
+        if (r < 0) {
+                manager_free(m);
+                return r;
+        }
+        manager_init_probes(m);
+        (void) host_stats_init(&m->host);
+        m->started_usec = now_usec(CLOCK_MONOTONIC);
+        (void) snprintf(m->overall, sizeof(m->overall), "ok");
+        *ret = m;
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        bus_probe_done(&m->bus);
+        devlog_probe_done(&m->devlog);
+        host_stats_done(&m->host);
+        sd_event_source_disable_unref(m->round_timer);
+        sd_event_source_disable_unref(m->mount_source);
+        sd_event_source_disable_unref(m->alert_child);
+        sd_event_source_disable_unref(m->alert_timer);
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}
+
+static void update_pids(Manager *m, uint64_t now) {
+        const BusProbe *b = &m->bus;
+        static const struct {
+                int proc;
+                int service;
+        } map[] = { { PROC_LOGIN1, BUS_SERVICE_LOGIN1 }, { PROC_CONSOLEKIT, BUS_SERVICE_CONSOLEKIT } };
+
+        for (size_t i = 0; i < ELEMENTSOF(map); i++) {
+                const ServiceProbe *s = &b->services[map[i].service];
+                if (s->pid.answered && s->pid.error == 0)
+                        proc_watch_set_pid(&m->procs[map[i].proc], (pid_t) s->owner_pid, now);
+        }
+        if (b->daemon_pid.answered && b->daemon_pid.error == 0)
+                proc_watch_set_pid(&m->procs[PROC_BUS], (pid_t) b->bus_pid, now);
+        /* Without the bus, find them by name now and then (a /proc walk). */
+        if (now < m->last_proc_scan_usec + PROC_RESCAN_USEC && m->last_proc_scan_usec > 0)
+                return;
+        m->last_proc_scan_usec = now;
+        for (int i = 0; i < PROC_PID1; i++)
+                if (m->procs[i].pid <= 0)
+                        proc_watch_set_pid(&m->procs[i], proc_find_by_comm(m->procs[i].comms), now);
+}
+
+static uint64_t sum_fallbacks(const char *state_dir) {
+        uint64_t sum = 0;
+        DIR *d = opendir(state_dir);
+
+        if (!d)
+                return 0;
+        for (struct dirent *de; (de = readdir(d));) {
+                _cleanup_(status_freep) Status *s = NULL;
+                _cleanup_free_ char *buf = NULL;
+                uint64_t v;
+                size_t len;
+
+                if (strncmp(de->d_name, "breaker-", 8) != 0 || strchr(de->d_name, '.'))
+                        continue;
+                if (read_trusted_file(dirfd(d), de->d_name, geteuid(), 4096, &buf, &len) != 0 ||
+                    status_parse(buf, len, &s, NULL) != 0)
+                        continue;
+                if (status_get_u64(s, "FALLBACKS", &v) == 0)
+                        sum += v;
+        }
+        closedir(d);
+        return sum;
+}
+
+static void sample(Manager *m, uint64_t now) {
+        uint64_t f;
+
+        update_pids(m, now);
+        for (int i = 0; i < _PROC_MAX; i++)
+                proc_watch_sample(&m->procs[i], now);
+        (void) dir_count_update(&m->sessions);
+        (void) dir_count_update(&m->scopes);
+        m->sessions_fs_known = fs_used_percent(m->config.sessions_dir, &m->sessions_fs_used) >= 0;
+        host_stats_sample(&m->host, now);
+        (void) devlog_probe_run(&m->devlog, now, m->config.devlog_stuck_usec);
+        f = sum_fallbacks(m->config.state_dir);
+        if (!m->fallbacks_base_set || f < m->fallbacks_base) {
+                m->fallbacks_base = f;
+                m->fallbacks_base_set = true;
+        }
+        m->fallbacks = f - m->fallbacks_base;
+}
+
+static int on_alert_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->alert_pid > 0) {
+                log_warning("alert_command still running after %llu s, killing it.",
+                            (unsigned long long) (ALERT_DEADLINE_USEC / USEC_PER_SEC));
+                (void) kill(m->alert_pid, SIGKILL);
+        }
+        return 0;
+}
+
+static int on_alert_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (si->si_code != CLD_EXITED || si->si_status != 0)
+                log_warning("alert_command failed (status %d).", si->si_status);
+        m->alert_pid = 0;
+        m->alert_child = sd_event_source_disable_unref(m->alert_child);
+        m->alert_timer = sd_event_source_disable_unref(m->alert_timer);
+        return 0;
+}
+
+static int spawn_alert(Manager *m, const char *overall, const char *summary) {
+        static char sh[] = "/bin/sh", dash_c[] = "-c";
+        char *argv[] = { sh, dash_c, m->config.alert_command, NULL };
+        _cleanup_free_ char *e1 = NULL, *e2 = NULL;
+        char **env;
+        size_t n = 0;
+        pid_t pid;
+        int r;
+
+        while (environ[n])
+                n++;
+        env = calloc(n + 3, sizeof(char *));
+        if (!env || asprintf(&e1, "LOGINGUARD_OVERALL=%s", overall) < 0 ||
+            asprintf(&e2, "LOGINGUARD_SUMMARY=%s", summary) < 0) {
+                free(env);
+                return -ENOMEM;
+        }
+        memcpy(env, environ, n * sizeof(char *));
+        env[n] = e1;
+        env[n + 1] = e2;
+        r = -posix_spawn(&pid, argv[0], NULL, NULL, argv, env);
+        free(env);
+        if (r < 0)
+                return r;
+        m->alert_pid = pid;
+        (void) sd_event_add_child(m->event, &m->alert_child, pid, WEXITED, on_alert_exit, m);
+        (void) sd_event_add_time_relative(m->event, &m->alert_timer, CLOCK_MONOTONIC,
+                                          ALERT_DEADLINE_USEC, 0, on_alert_timeout, m);
+        return 0;
+}
+
+/* Run alert_command when OVERALL changed, at most once per cooldown; a
+ * change that falls into the cooldown is sent when it ends. */
+static void maybe_alert(Manager *m, const Status *s, uint64_t now) {
+        const char *overall = status_get(s, "OVERALL"), *summary = status_get(s, "SUMMARY");
+        int r;
+
+        if (!*m->config.alert_command || !overall || m->alert_pid > 0)
+                return;
+        if (!*m->alerted_overall)
+                (void) snprintf(m->alerted_overall, sizeof(m->alerted_overall), "ok");
+        if (strcmp(overall, m->alerted_overall) == 0)
+                return;
+        if (m->last_alert_usec > 0 && now < m->last_alert_usec + m->config.alert_cooldown_usec)
+                return;
+        r = spawn_alert(m, overall, summary ? summary : "");
+        if (r < 0) {
+                log_error_errno(r, "Failed to run alert_command: %m");
+                return;
+        }
+        m->last_alert_usec = now;
+        (void) snprintf(m->alerted_overall, sizeof(m->alerted_overall), "%s", overall);
+}
+
+static void publish(Manager *m, const Status *s) {
+        const char *summary = status_get(s, "SUMMARY");
+        int r;
+
+        r = status_write(s, m->config.status_path);
+        if (r < 0)
+                log_error_errno(r, "Failed to write '%s': %m", m->config.status_path);
+        if (*m->config.metrics_path) {
+                r = output_write_metrics(s, m->config.metrics_path);
+                if (r < 0)
+                        log_error_errno(r, "Failed to write '%s': %m", m->config.metrics_path);
+        }
+        (void) sd_notifyf(false, "%sWATCHDOG=1\nSTATUS=%s", m->ready_sent ? "" : "READY=1\n",
+                          summary ? summary : "");
+        m->ready_sent = true;
+}
+
+static void log_transition(Manager *m, const Status *s) {
+        const char *overall = status_get(s, "OVERALL"), *summary = status_get(s, "SUMMARY");
+
+        if (!overall || strcmp(overall, m->overall) == 0)
+                return;
+        if (strcmp(overall, "ok") == 0)
+                log_notice("Recovered: %s", summary ? summary : "");
+        else
+                log_warning("%s: %s", overall, summary ? summary : "");
+        (void) snprintf(m->overall, sizeof(m->overall), "%s", overall);
+}
+
+/* One round; returns the status it wrote. */
+static int round_run(Manager *m, Status **ret) {
+        _cleanup_(status_freep) Status *s = NULL;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        bus_probe_finish_round(&m->bus, now, m->config.login1_slow_usec);
+        sample(m, now);
+        r = verdict_compose(m, now, &s);
+        if (r < 0)
+                return log_error_errno(r, "Failed to compose the status: %m");
+        publish(m, s);
+        log_transition(m, s);
+        maybe_alert(m, s, now);
+        m->rounds++;
+        bus_probe_start_round(&m->bus, now);
+        m->round_cost_usec = now_usec(CLOCK_MONOTONIC) - now;
+        if (ret)
+                *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static int on_round(sd_event_source *source, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        (void) round_run(m, NULL);
+        (void) sd_event_source_set_time(source, usec + m->config.interval_usec);
+        (void) sd_event_source_set_enabled(source, SD_EVENT_ON);
+        return 0;
+}
+
+static int on_mounts(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+
+        return host_mounts_event(&m->host);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        char address[sizeof(m->config.bus_address)];
+        int r;
+
+        memcpy(address, m->config.bus_address, sizeof(address));
+        r = manager_load_config(m);
+        if (r != 0) {
+                log_error("Keeping the previous configuration.");
+                return 0;
+        }
+        log_notice("Reloaded the configuration.");
+        devlog_probe_done(&m->devlog);
+        devlog_probe_init(&m->devlog, m->config.devlog_path);
+        m->sessions.path = m->config.sessions_dir;
+        m->sessions.valid = false;
+        m->scopes.path = m->config.units_dir;
+        m->scopes.valid = false;
+        m->bus.timeout_usec = m->config.probe_timeout_usec;
+        if (strcmp(address, m->config.bus_address) != 0) {
+                bus_probe_done(&m->bus);
+                bus_probe_init(&m->bus, m->event,
+                               *m->config.bus_address ? m->config.bus_address : default_bus_address(),
+                               m->config.probe_timeout_usec);
+        }
+        return 0;
+}
+
+static int setup_sources(Manager *m) {
+        sigset_t mask;
+        int r;
+
+        (void) sigemptyset(&mask);
+        (void) sigaddset(&mask, SIGHUP);
+        (void) sigaddset(&mask, SIGTERM);
+        (void) sigaddset(&mask, SIGINT);
+        (void) sigaddset(&mask, SIGCHLD);
+        (void) sigprocmask(SIG_BLOCK, &mask, NULL);
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
+        if (r >= 0 && m->host.mountinfo_fd >= 0)
+                r = sd_event_add_io(m->event, &m->mount_source, m->host.mountinfo_fd, EPOLLPRI,
+                                    on_mounts, m);
+        return r;
+}
+
+/**
+ * manager_run() - the daemon: a round every interval until SIGTERM.
+ * @m: manager
+ *
+ * Return: 0 on a clean exit, -errno on setup failure.
+ */
+int manager_run(Manager *m) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        r = setup_sources(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the event loop: %m");
+        /* First calls now, first judgement and status one interval later. */
+        bus_probe_start_round(&m->bus, now);
+        r = sd_event_add_time(m->event, &m->round_timer, CLOCK_MONOTONIC,
+                              now + MIN(m->config.interval_usec, m->config.probe_timeout_usec + 10000),
+                              USEC_PER_MSEC, on_round, m);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->round_timer, SD_EVENT_ON);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the round timer: %m");
+        log_info("Watching %s every %llu ms; status in %s.", m->bus.address,
+                 (unsigned long long) (m->config.interval_usec / USEC_PER_MSEC), m->config.status_path);
+        r = sd_event_loop(m->event);
+        (void) sd_notify(false, "STOPPING=1");
+        return r < 0 ? log_error_errno(r, "Event loop failed: %m") : 0;
+}
+
+/**
+ * manager_once() - one round: send the calls, wait for answers or their
+ * deadline, judge, write the status.
+ * @m: manager
+ * @ret: the status written
+ *
+ * Return: 0 or -errno.
+ */
+int manager_once(Manager *m, Status **ret) {
+        uint64_t start = now_usec(CLOCK_MONOTONIC), deadline;
+
+        deadline = start + m->config.probe_timeout_usec;
+        host_stats_sample(&m->host, start); /* baselines for the rates */
+        for (int i = 0; i < _PROC_MAX; i++)
+                proc_watch_sample(&m->procs[i], start);
+        bus_probe_start_round(&m->bus, start);
+        for (;;) {
+                uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+                if (now >= deadline || (bus_probe_idle(&m->bus) && now > start + 100 * USEC_PER_MSEC))
+                        break;
+                (void) sd_event_run(m->event, MIN(deadline - now, 50 * USEC_PER_MSEC));
+        }
+        return round_run(m, ret);
+}

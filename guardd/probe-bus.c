@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Round of bus probes: GetNameOwner for each tracker (answered by the bus
+ * daemon itself, so it tells bus health), then, for a name with an owner,
+ * Peer.Ping to it (the tracker's round trip), its PID, and the bus's
+ * statistics for its connection (bytes queued for it, incident 3).
+ */
+#include "probe-bus.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "io-util.h"
+#include "log.h"
+#include "macro.h"
+
+#define BACKOFF_MAX_USEC (5 * USEC_PER_SEC)
+/* A bus stuck this many rounds is dropped and re-made, so that requests
+ * queued towards a frozen daemon cannot pile up without bound. */
+#define STUCK_ROUNDS_RECONNECT 10
+
+static const char *const bus_state_names[_BUS_STATE_MAX] = {
+        [BUS_OK] = "ok",
+        [BUS_STUCK] = "stuck",
+        [BUS_DOWN] = "down",
+};
+
+static const char *const svc_state_names[_SVC_STATE_MAX] = {
+        [SVC_OK] = "ok",
+        [SVC_SLOW] = "slow",
+        [SVC_STUCK] = "stuck",
+        [SVC_ABSENT] = "absent",
+        [SVC_UNKNOWN] = "unknown",
+};
+
+const char *bus_state_to_string(BusState s) {
+        return s >= 0 && s < _BUS_STATE_MAX ? bus_state_names[s] : NULL;
+}
+
+const char *svc_state_to_string(SvcState s) {
+        return s >= 0 && s < _SVC_STATE_MAX ? svc_state_names[s] : NULL;
+}
+
+static void call_reset(Call *c) {
+        c->slot = sd_bus_slot_unref(c->slot);
+        *c = (Call) {};
+}
+
+static bool call_pending(const Call *c) {
+        return c->slot && !c->answered;
+}
+
+static void service_reset_calls(ServiceProbe *s) {
+        call_reset(&s->owner);
+        call_reset(&s->ping);
+        call_reset(&s->pid);
+        call_reset(&s->stats);
+}
+
+void bus_probe_init(BusProbe *b, sd_event *event, const char *address, uint64_t timeout_usec) {
+        *b = (BusProbe) {
+                .event = event,
+                .state = BUS_DOWN,
+                .timeout_usec = timeout_usec,
+                .services = {
+                        [BUS_SERVICE_LOGIN1] = { .bus_name = "org.freedesktop.login1", .key = "LOGIN1",
+                                                 .state = SVC_UNKNOWN },
+                        [BUS_SERVICE_CONSOLEKIT] = { .bus_name = "org.freedesktop.ConsoleKit",
+                                                     .key = "CONSOLEKIT", .state = SVC_UNKNOWN },
+                },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(b->services); i++)
+                b->services[i].parent = b;
+        (void) snprintf(b->address, sizeof(b->address), "%s", address);
+}
+
+static void bus_drop(BusProbe *b) {
+        for (size_t i = 0; i < ELEMENTSOF(b->services); i++)
+                service_reset_calls(&b->services[i]);
+        call_reset(&b->daemon_pid);
+        if (b->bus) {
+                (void) sd_bus_detach_event(b->bus);
+                b->bus = sd_bus_close_unref(b->bus);
+        }
+}
+
+void bus_probe_done(BusProbe *b) {
+        bus_drop(b);
+}
+
+/* Asynchronous connect: sd_bus_start() only fails at once when nobody
+ * listens; authentication and Hello run in the event loop. */
+static int bus_connect(BusProbe *b) {
+        sd_bus *bus = NULL;
+        int r;
+
+        r = sd_bus_new(&bus);
+        if (r >= 0)
+                r = sd_bus_set_address(bus, b->address);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, true);
+        if (r >= 0)
+                r = sd_bus_set_description(bus, "guardd");
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, b->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                sd_bus_close_unref(bus);
+                return r;
+        }
+        b->bus = bus;
+        return 0;
+}
+
+static int reply_error(sd_bus_message *m) {
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+
+        if (!e)
+                return 0;
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT,
+                                   "org.freedesktop.DBus.Error.TimedOut"))
+                return -ETIMEDOUT;
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER, SD_BUS_ERROR_SERVICE_UNKNOWN))
+                return -ENXIO;
+        if (sd_bus_error_has_names(e, SD_BUS_ERROR_ACCESS_DENIED, SD_BUS_ERROR_UNKNOWN_METHOD,
+                                   SD_BUS_ERROR_UNKNOWN_INTERFACE))
+                return -EACCES;
+        return -EIO;
+}
+
+static void call_answered(Call *c, sd_bus_message *m) {
+        c->answered = true;
+        c->error = reply_error(m);
+}
+
+static int start_call(BusProbe *b, Call *c, const char *dest, const char *path, const char *iface,
+                      const char *member, sd_bus_message_handler_t cb, void *userdata, const char *arg) {
+        sd_bus_message *m = NULL;
+        int r;
+
+        call_reset(c);
+        r = sd_bus_message_new_method_call(b->bus, &m, dest, path, iface, member);
+        if (r >= 0 && arg)
+                r = sd_bus_message_append(m, "s", arg);
+        if (r >= 0)
+                r = sd_bus_call_async(b->bus, &c->slot, m, cb, userdata, b->timeout_usec);
+        sd_bus_message_unref(m);
+        if (r < 0)
+                return log_debug("Failed to send %s: %s", member, strerror(-r)), r;
+        c->started_usec = now_usec(CLOCK_MONOTONIC);
+        return 0;
+}
+
+static int on_ping(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ServiceProbe *s = userdata;
+
+        call_answered(&s->ping, m);
+        s->ping_usec = now_usec(CLOCK_MONOTONIC) - s->ping.started_usec;
+        return 0;
+}
+
+static int on_pid(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ServiceProbe *s = userdata;
+
+        call_answered(&s->pid, m);
+        if (s->pid.error == 0 && sd_bus_message_read(m, "u", &s->owner_pid) < 0)
+                s->pid.error = -EBADMSG;
+        return 0;
+}
+
+static int read_outgoing_bytes(sd_bus_message *m, uint64_t *ret) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r > 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key;
+                uint32_t v;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r >= 0 && strcmp(key, "OutgoingBytes") == 0) {
+                        r = sd_bus_message_read(m, "v", "u", &v);
+                        if (r >= 0)
+                                *ret = v;
+                        return r < 0 ? r : 1;
+                }
+                if (r >= 0)
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        return r < 0 ? r : 0;
+}
+
+static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ServiceProbe *s = userdata;
+        uint64_t v = 0;
+
+        call_answered(&s->stats, m);
+        if (s->stats.error == -EACCES && !s->stats_refused) {
+                s->stats_refused = true;
+                log_notice("The bus refuses its statistics (org.freedesktop.DBus.Debug.Stats): "
+                           "%s_QUEUED_BYTES stays empty.", s->key);
+        }
+        s->queued_known = s->stats.error == 0 && read_outgoing_bytes(m, &v) > 0;
+        s->queued_bytes = v;
+        return 0;
+}
+
+static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *error);
+
+static void start_owner_probes(BusProbe *b, ServiceProbe *s) {
+        (void) start_call(b, &s->ping, s->owner_name, "/", "org.freedesktop.DBus.Peer", "Ping",
+                          on_ping, s, NULL);
+        (void) start_call(b, &s->pid, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "GetConnectionUnixProcessID", on_pid, s,
+                          s->owner_name);
+        if (!s->stats_refused)
+                (void) start_call(b, &s->stats, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                  "org.freedesktop.DBus.Debug.Stats", "GetConnectionStats", on_stats,
+                                  s, s->owner_name);
+}
+
+static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ServiceProbe *s = userdata;
+        const char *owner = NULL;
+
+        call_answered(&s->owner, m);
+        if (s->owner.error == 0 && sd_bus_message_read(m, "s", &owner) >= 0 && owner) {
+                (void) snprintf(s->owner_name, sizeof(s->owner_name), "%s", owner);
+                start_owner_probes(s->parent, s);
+        }
+        return 0;
+}
+
+static int on_daemon_pid(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        BusProbe *b = userdata;
+
+        call_answered(&b->daemon_pid, m);
+        if (b->daemon_pid.error == 0 && sd_bus_message_read(m, "u", &b->bus_pid) < 0)
+                b->daemon_pid.error = -EBADMSG;
+        return 0;
+}
+
+static bool call_expired(const Call *c, uint64_t now, uint64_t timeout) {
+        return call_pending(c) && now >= c->started_usec + timeout;
+}
+
+/* A service's probe is still running and within its deadline: leave it. */
+static bool service_busy(const BusProbe *b, const ServiceProbe *s, uint64_t now) {
+        const Call *calls[] = { &s->owner, &s->ping, &s->pid, &s->stats };
+
+        for (size_t i = 0; i < ELEMENTSOF(calls); i++)
+                if (call_pending(calls[i]) && !call_expired(calls[i], now, b->timeout_usec))
+                        return true;
+        return false;
+}
+
+static void ensure_connected(BusProbe *b, uint64_t now) {
+        int r;
+
+        if (b->bus && sd_bus_is_open(b->bus) > 0)
+                return;
+        if (b->bus) {
+                log_warning("Lost the bus connection (%s), reconnecting.", b->address);
+                bus_drop(b);
+        }
+        if (now < b->next_connect_usec)
+                return;
+        r = bus_connect(b);
+        if (r >= 0)
+                return;
+        b->backoff_usec = MIN(MAX(b->backoff_usec * 2, b->timeout_usec), BACKOFF_MAX_USEC);
+        b->next_connect_usec = now + b->backoff_usec;
+        log_debug("Cannot connect to %s: %s; next try in %llu ms.", b->address, strerror(-r),
+                  (unsigned long long) (b->backoff_usec / 1000));
+}
+
+/**
+ * bus_probe_start_round() - (re)connect if needed and send this round's calls.
+ * @b: probe
+ * @now: CLOCK_MONOTONIC usec
+ */
+void bus_probe_start_round(BusProbe *b, uint64_t now) {
+        ensure_connected(b, now);
+        if (!b->bus)
+                return;
+        if (!call_pending(&b->daemon_pid) || call_expired(&b->daemon_pid, now, b->timeout_usec))
+                (void) start_call(b, &b->daemon_pid, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                  "org.freedesktop.DBus", "GetConnectionUnixProcessID", on_daemon_pid,
+                                  b, "org.freedesktop.DBus");
+        for (size_t i = 0; i < ELEMENTSOF(b->services); i++) {
+                ServiceProbe *s = &b->services[i];
+
+                if (service_busy(b, s, now))
+                        continue;
+                service_reset_calls(s);
+                (void) start_call(b, &s->owner, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                  "org.freedesktop.DBus", "GetNameOwner", on_owner, s, s->bus_name);
+        }
+}
+
+/**
+ * bus_probe_idle() - whether every call of the round has answered or expired.
+ * @b: probe
+ *
+ * Return: true when nothing is outstanding (guardd --once may stop waiting).
+ */
+bool bus_probe_idle(const BusProbe *b) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        if (!b->bus)
+                return true;
+        if (call_pending(&b->daemon_pid) && !call_expired(&b->daemon_pid, now, b->timeout_usec))
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(b->services); i++)
+                if (service_busy(b, &b->services[i], now))
+                        return false;
+        return true;
+}
+
+static BusState judge_bus(BusProbe *b, uint64_t now) {
+        const ServiceProbe *l = &b->services[BUS_SERVICE_LOGIN1];
+
+        if (!b->bus || sd_bus_is_open(b->bus) <= 0)
+                return BUS_DOWN;
+        /* Any answer from the daemon itself this round means it works. */
+        if ((l->owner.answered && l->owner.error != -ETIMEDOUT) ||
+            (b->daemon_pid.answered && b->daemon_pid.error != -ETIMEDOUT))
+                return BUS_OK;
+        if (call_expired(&l->owner, now, b->timeout_usec) || l->owner.error == -ETIMEDOUT ||
+            call_expired(&b->daemon_pid, now, b->timeout_usec))
+                return BUS_STUCK;
+        return b->state; /* still within the deadline: no new verdict */
+}
+
+static void judge_queue(ServiceProbe *s, uint64_t now) {
+        if (!s->queued_known)
+                return;
+        if (s->prev_queued_usec > 0 && now > s->prev_queued_usec)
+                s->queue_trend_per_s = ((int64_t) s->queued_bytes - (int64_t) s->prev_queued_bytes) *
+                                       (int64_t) USEC_PER_SEC / (int64_t) (now - s->prev_queued_usec);
+        s->prev_queued_bytes = s->queued_bytes;
+        s->prev_queued_usec = now;
+}
+
+static SvcState judge_service(const BusProbe *b, ServiceProbe *s, uint64_t now, uint64_t slow_usec) {
+        if (b->state != BUS_OK)
+                return SVC_UNKNOWN;
+        if (s->owner.answered && s->owner.error == -ENXIO)
+                return SVC_ABSENT;
+        if (s->ping.answered && s->ping.error == 0) {
+                s->ping_valid = true;
+                s->last_ping_usec = s->ping_usec;
+                return s->ping_usec >= slow_usec ? SVC_SLOW : SVC_OK;
+        }
+        if ((s->ping.answered && s->ping.error == -ETIMEDOUT) ||
+            call_expired(&s->ping, now, b->timeout_usec)) {
+                s->ping_valid = false;
+                return SVC_STUCK;
+        }
+        if (s->ping.answered && s->ping.error == -ENXIO)
+                return SVC_ABSENT; /* the owner went away between the calls */
+        return s->state;
+}
+
+/**
+ * bus_probe_finish_round() - turn this round's answers into states.
+ * @b: probe
+ * @now: CLOCK_MONOTONIC usec
+ * @slow_usec: a ping at least this long is slow
+ */
+void bus_probe_finish_round(BusProbe *b, uint64_t now, uint64_t slow_usec) {
+        BusState prev = b->state;
+
+        b->state = judge_bus(b, now);
+        if (b->state == BUS_OK) {
+                b->backoff_usec = 0;
+                b->stuck_rounds = 0;
+        } else if (b->state == BUS_STUCK && ++b->stuck_rounds >= STUCK_ROUNDS_RECONNECT) {
+                log_warning("Bus stuck for %u rounds, dropping the connection.", b->stuck_rounds);
+                bus_drop(b);
+                b->stuck_rounds = 0;
+        }
+        if (b->state != BUS_OK && (prev == BUS_OK || b->bad_since_usec == 0))
+                b->bad_since_usec = now;
+        if (b->state == BUS_OK)
+                b->bad_since_usec = 0;
+        for (size_t i = 0; i < ELEMENTSOF(b->services); i++) {
+                ServiceProbe *s = &b->services[i];
+                SvcState st = judge_service(b, s, now, slow_usec);
+
+                if (st == SVC_STUCK && s->state != SVC_STUCK)
+                        s->unanswered_since_usec = s->ping.started_usec ? s->ping.started_usec : now;
+                if (st != SVC_STUCK)
+                        s->unanswered_since_usec = 0;
+                s->state = st;
+                judge_queue(s, now);
+        }
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Counting directory entries without ever opening them: logind's sessions
+ * directory holds .ref FIFOs, and opening a FIFO can block. A directory is
+ * re-read only when its mtime changed, so 20,000 leaked sessions cost a
+ * stat() per round, not a readdir().
+ */
+#include "probe-fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "io-util.h"
+#include "macro.h"
+#include "parse-util.h"
+
+static bool name_matches(const DirCount *d, const char *name) {
+        if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+                return false;
+        if (d->prefix && strncmp(name, d->prefix, strlen(d->prefix)) != 0)
+                return false;
+        return !d->infix || strstr(name, d->infix);
+}
+
+/**
+ * dir_count_update() - recount @d->path if it changed since the last call.
+ * @d: directory and filter; count and validity are updated
+ *
+ * Return: 0, or -errno (the count is then invalid, e.g. -ENOENT).
+ */
+int dir_count_update(DirCount *d) {
+        struct stat st;
+        uint64_t n = 0;
+        DIR *dir;
+        int fd;
+
+        fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                int r = -errno;
+                if (fd >= 0)
+                        (void) close(fd);
+                d->valid = false;
+                return r;
+        }
+        if (d->valid && st.st_dev == d->dev && st.st_ino == d->ino &&
+            st.st_mtim.tv_sec == d->mtime.tv_sec && st.st_mtim.tv_nsec == d->mtime.tv_nsec) {
+                (void) close(fd);
+                return 0;
+        }
+        dir = fdopendir(fd);
+        if (!dir) {
+                (void) close(fd);
+                d->valid = false;
+                return -errno;
+        }
+        for (struct dirent *de; (de = readdir(dir));)
+                if (name_matches(d, de->d_name))
+                        n++;
+        closedir(dir);
+        d->count = n;
+        d->mtime = st.st_mtim;
+        d->dev = st.st_dev;
+        d->ino = st.st_ino;
+        d->valid = true;
+        return 0;
+}
+
+/**
+ * fs_used_percent() - how full the filesystem holding @path is (blocks or
+ * inodes, whichever is fuller: a tmpfs can run out of inodes first).
+ * @path: any path on it
+ * @ret: percent
+ *
+ * Return: 0 or -errno.
+ */
+int fs_used_percent(const char *path, unsigned *ret) {
+        struct statvfs sv;
+        uint64_t b = 0, i = 0;
+
+        if (statvfs(path, &sv) < 0)
+                return -errno;
+        if (sv.f_blocks > 0)
+                b = (uint64_t) (sv.f_blocks - sv.f_bfree) * 100 / sv.f_blocks;
+        if (sv.f_files > 0)
+                i = (uint64_t) (sv.f_files - sv.f_ffree) * 100 / sv.f_files;
+        *ret = (unsigned) MAX(b, i);
+        return 0;
+}
+
+static int read_forks(uint64_t *ret) {
+        char line[256];
+        FILE *f = fopen("/proc/stat", "re");
+        int r = -ENOENT;
+
+        if (!f)
+                return -errno;
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, "processes ", 10) == 0) {
+                        line[strcspn(line, "\n")] = '\0';
+                        r = parse_u64(line + 10, ret);
+                        break;
+                }
+        fclose(f);
+        return r;
+}
+
+static uint64_t count_mounts(void) {
+        char line[4096];
+        uint64_t n = 0;
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+
+        if (!f)
+                return 0;
+        while (fgets(line, sizeof(line), f))
+                if (strchr(line, '\n'))
+                        n++;
+        fclose(f);
+        return n;
+}
+
+/**
+ * host_stats_init() - open /proc/self/mountinfo for change notification
+ * (POLLPRI on every mount table change).
+ * @h: host stats
+ *
+ * Return: 0 or -errno.
+ */
+int host_stats_init(HostStats *h) {
+        *h = (HostStats) { .mounts_changed = true };
+        h->mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+        return h->mountinfo_fd < 0 ? -errno : 0;
+}
+
+void host_stats_done(HostStats *h) {
+        if (h->mountinfo_fd >= 0)
+                (void) close(h->mountinfo_fd);
+        h->mountinfo_fd = -EBADF;
+}
+
+/**
+ * host_mounts_event() - account one mount table change (from the event loop).
+ * @h: host stats
+ *
+ * Return: 0.
+ */
+int host_mounts_event(HostStats *h) {
+        h->mount_events++;
+        h->mounts_changed = true;
+        return 0;
+}
+
+/**
+ * host_stats_sample() - fork rate and mount churn since the last sample.
+ * @h: host stats
+ * @now: CLOCK_MONOTONIC usec
+ */
+void host_stats_sample(HostStats *h, uint64_t now) {
+        uint64_t forks = 0;
+        uint64_t dt = now > h->last_usec ? now - h->last_usec : 0;
+
+        if (read_forks(&forks) == 0) {
+                if (h->last_usec > 0 && dt > 0 && forks >= h->last_forks)
+                        h->forks_per_s = (forks - h->last_forks) * USEC_PER_SEC / dt;
+                h->last_forks = forks;
+        }
+        if (h->last_usec > 0 && dt > 0)
+                h->mount_changes_per_s = (h->mount_events - h->last_mount_events) * USEC_PER_SEC / dt;
+        h->last_mount_events = h->mount_events;
+        if (h->mounts_changed) {
+                h->mounts = count_mounts();
+                h->mounts_changed = false;
+        }
+        h->last_usec = now;
+}

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# guardd on a private dbus-daemon with the logind double: healthy, frozen
+# (stuck + skip within 2 intervals + timeout), thawed (allow after the
+# hysteresis), slow, absent; dbus-daemon frozen (stuck, status still
+# rewritten every interval), killed (down) and restarted (ok again without
+# restarting guardd); a flooded queue trips the threshold.
+. "$(dirname "$0")/../lib/harness.sh"
+lg_setup
+lg_start_bus
+lg_start_logind
+LG_INTERVAL_MS=200 LG_PROBE_TIMEOUT_MS=200
+lg_guardd_conf queue_skip_bytes=2000000 login1_slow_ms=100
+lg_start_guardd
+
+lg_check "healthy: LOGIN1=ok" lg_wait_status LOGIN1 ok 5
+lg_assert_eq "$(lg_status_key BUS)" ok "healthy: BUS=ok"
+lg_assert_eq "$(lg_status_key LOGIN1_ACTION)" allow "healthy: LOGIN1_ACTION=allow"
+lg_assert_eq "$(lg_status_key OVERALL)" ok "healthy: OVERALL=ok"
+lg_assert_eq "$(lg_status_key LOGIN1_PID)" "$LOGIND_PID" "LOGIN1_PID is the double's pid"
+lg_assert_eq "$(lg_status_key BUS_PID)" "$BUS_PID" "BUS_PID is the dbus-daemon's pid"
+lg_assert_match "$(lg_status_key LOGIN1_PING_USEC)" '^[0-9]+$' "LOGIN1_PING_USEC is a number"
+lg_assert_match "$(lg_status_key LOGIN1_QUEUED_BYTES)" '^[0-9]+$' "bus statistics available: LOGIN1_QUEUED_BYTES is a number"
+
+# Frozen logind: stuck and skip within 2 intervals + probe timeout (generous x3).
+lg_freeze "$LOGIND_PID"
+t0=$(date +%s%N)
+lg_check "frozen: LOGIN1=stuck" lg_wait_status LOGIN1 stuck 5
+ms=$((($(date +%s%N) - t0) / 1000000))
+lg_assert_le "$ms" $((3 * (2 * 200 + 200))) "frozen: detected within 3 x (2 intervals + timeout) ms"
+lg_assert_eq "$(lg_status_key LOGIN1_ACTION)" skip "frozen: LOGIN1_ACTION=skip"
+lg_assert_eq "$(lg_status_key OVERALL)" critical "frozen: OVERALL=critical"
+lg_assert_match "$(lg_status_key SUMMARY)" "^logind not answering for .* \\(pid $LOGIND_PID, " "frozen: SUMMARY names logind and its pid"
+lg_assert_eq "$(lg_status_key LOGIN1_PING_USEC)" "" "frozen: LOGIN1_PING_USEC empty"
+
+# Thawed: ok at once, allow only after 3 healthy rounds.
+lg_thaw "$LOGIND_PID"
+lg_check "thawed: LOGIN1=ok" lg_wait_status LOGIN1 ok 5
+lg_assert_eq "$(lg_status_key LOGIN1_ACTION)" skip "thawed: still skip right after recovery (hysteresis)"
+lg_check "thawed: LOGIN1_ACTION=allow after the hysteresis" lg_wait_status LOGIN1_ACTION allow 5
+
+# Flood: frozen double, a client queues ~4 MB for it.
+lg_freeze "$LOGIND_PID"
+"$B/tests/bus-flood" --count 1000 --size 4000 >/dev/null 2>&1
+lg_check "flooded: queue past the threshold reported" lg_wait_status OVERALL critical 5
+sleep 0.5
+q=$(lg_status_key LOGIN1_QUEUED_BYTES)
+lg_assert_ge "${q:-0}" 2000000 "flooded: LOGIN1_QUEUED_BYTES grows past 2 MB (dbus-daemon holds it for logind)"
+lg_assert_match "$(cat "$GUARDD_STATUS")" 'SUMMARY=.*(bus holds .* for logind|logind not answering)' "flooded: SUMMARY names the culprit"
+lg_thaw "$LOGIND_PID"
+lg_check "flood drained: back to allow" lg_wait_status LOGIN1_ACTION allow 10
+
+# Slow logind.
+kill "$LOGIND_PID"; wait "$LOGIND_PID" 2>/dev/null
+lg_check "double gone: LOGIN1=absent" lg_wait_status LOGIN1 absent 5
+lg_assert_eq "$(lg_status_key LOGIN1_ACTION)" skip "absent: LOGIN1_ACTION=skip"
+lg_start_logind --delay-ms 150
+lg_check "delayed double: LOGIN1=slow" lg_wait_status LOGIN1 slow 5
+lg_assert_eq "$(lg_status_key OVERALL)" warning "slow: OVERALL=warning"
+lg_assert_ge "$(lg_status_key LOGIN1_RESTARTS)" 1 "new logind pid counted as a restart"
+kill "$LOGIND_PID"; wait "$LOGIND_PID" 2>/dev/null
+lg_start_logind
+
+# Frozen dbus-daemon: BUS=stuck, and the status keeps being rewritten.
+lg_check "before bus freeze: ok" lg_wait_status LOGIN1 ok 5
+lg_freeze "$BUS_PID"
+lg_check "frozen bus: BUS=stuck" lg_wait_status BUS stuck 5
+w1=$(lg_status_key WRITTEN_MONOTONIC_USEC)
+sleep 1
+w2=$(lg_status_key WRITTEN_MONOTONIC_USEC)
+lg_assert_ge "$(((w2 - w1) / 1000))" 600 "frozen bus: status rewritten every interval (1 s apart: >= 3 rounds)"
+lg_assert_eq "$(lg_status_key LOGIN1_ACTION)" skip "frozen bus: LOGIN1_ACTION=skip"
+lg_assert_match "$(lg_status_key SUMMARY)" "^dbus-daemon not answering for .*pid $BUS_PID" "frozen bus: SUMMARY names dbus-daemon"
+lg_thaw "$BUS_PID"
+lg_check "thawed bus: BUS=ok" lg_wait_status BUS ok 5
+
+# Killed dbus-daemon: down; a new one on the same socket: ok, same guardd.
+kill -KILL "$BUS_PID"; wait "$BUS_PID" 2>/dev/null
+rm -f "$BUS_SOCKET"
+lg_check "killed bus: BUS=down" lg_wait_status BUS down 5
+lg_assert_eq "$(lg_status_key LOGIN1_ACTION)" skip "bus down: LOGIN1_ACTION=skip"
+lg_start_bus "$BUS_SOCKET"
+kill "$LOGIND_PID" 2>/dev/null; wait "$LOGIND_PID" 2>/dev/null
+lg_start_logind
+lg_check "restarted bus: BUS=ok again" lg_wait_status BUS ok 15
+lg_check "restarted bus: LOGIN1=ok again" lg_wait_status LOGIN1 ok 10
+lg_check "guardd never restarted" kill -0 "$GUARDD_PID"
+lg_assert_eq "$(lg_status_key GUARDD_PID)" "$GUARDD_PID" "status still written by the same guardd"
+lg_done
