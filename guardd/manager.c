@@ -23,6 +23,7 @@
 #include "log.h"
 #include "macro.h"
 #include "output.h"
+#include "parse-util.h"
 
 #define PROC_RESCAN_USEC (30 * USEC_PER_SEC)
 #define ALERT_DEADLINE_USEC (10 * USEC_PER_SEC)
@@ -81,6 +82,33 @@ int manager_load_config(Manager *m) {
         return 0;
 }
 
+/* A guardd killed while writing leaves "<status>.tmp.<pid>" behind:
+ * remove those whose writer is gone. */
+static void sweep_temp_files(const char *path) {
+        _cleanup_free_ char *dir = strdup(path);
+        const char *base = strrchr(path, '/');
+        char prefix[256];
+        DIR *d;
+
+        if (!dir || !base)
+                return;
+        dir[base - path] = '\0';
+        (void) snprintf(prefix, sizeof(prefix), "%s.tmp.", base + 1);
+        d = opendir(*dir ? dir : "/");
+        if (!d)
+                return;
+        for (struct dirent *de; (de = readdir(d));) {
+                uint64_t pid;
+
+                if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+                    parse_u64(de->d_name + strlen(prefix), &pid) < 0 || pid == 0 || pid > INT32_MAX)
+                        continue;
+                if (kill((pid_t) pid, 0) < 0 && errno == ESRCH)
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        }
+        closedir(d);
+}
+
 int manager_new(const char *config_path, Manager **ret) {
         Manager *m;
         int r;
@@ -98,6 +126,9 @@ int manager_new(const char *config_path, Manager **ret) {
                 return r;
         }
         manager_init_probes(m);
+        sweep_temp_files(m->config.status_path);
+        if (*m->config.metrics_path)
+                sweep_temp_files(m->config.metrics_path);
         (void) host_stats_init(&m->host);
         m->started_usec = now_usec(CLOCK_MONOTONIC);
         (void) snprintf(m->overall, sizeof(m->overall), "ok");
@@ -417,7 +448,9 @@ int manager_run(Manager *m) {
 int manager_once(Manager *m, Status **ret) {
         uint64_t start = now_usec(CLOCK_MONOTONIC), deadline;
 
-        deadline = start + m->config.probe_timeout_usec;
+        /* Ping, PID and statistics go out when GetNameOwner answers, each
+         * with its own timeout: wait for two timeouts at most. */
+        deadline = start + 2 * m->config.probe_timeout_usec + 50 * USEC_PER_MSEC;
         host_stats_sample(&m->host, start); /* baselines for the rates */
         for (int i = 0; i < _PROC_MAX; i++)
                 proc_watch_sample(&m->procs[i], start);

@@ -169,32 +169,37 @@ static void summary_line(const OutputContext *c, char *buf, size_t size) {
                 (void) snprintf(buf, size, "%s", get(c, "SUMMARY") ? get(c, "SUMMARY") : "no summary");
 }
 
-static bool metric_value(const OutputContext *c, const Metric *m, double *ret) {
+/* Prints the metric's value as Prometheus and Nagios want it: integers
+ * exactly (byte counts exceed a double's %g precision), scaled values as
+ * decimals. */
+static bool metric_value(const OutputContext *c, const Metric *m, char *buf, size_t size) {
         const char *v = get(c, m->key);
         uint64_t u;
 
         if (!v || parse_u64(v, &u) < 0)
                 return false;
-        *ret = (double) u * m->scale;
+        if (m->scale == 1)
+                (void) snprintf(buf, size, "%" PRIu64, u);
+        else
+                (void) snprintf(buf, size, "%.9g", (double) u * m->scale);
         return true;
 }
 
 static void render_nagios(const OutputContext *c, FILE *f) {
-        char line[512];
-        double v;
+        char line[512], v[32];
 
         summary_line(c, line, sizeof(line));
         fprintf(f, "LOGINGUARD %s - %s |", state_names[output_state(c)], line);
         for (size_t i = 0; i < ELEMENTSOF(metrics); i++)
-                if (metrics[i].perf && metric_value(c, &metrics[i], &v))
-                        fprintf(f, " %s=%.9g%s", metrics[i].perf, v, metrics[i].unit);
+                if (metrics[i].perf && metric_value(c, &metrics[i], v, sizeof(v)))
+                        fprintf(f, " %s=%s%s", metrics[i].perf, v, metrics[i].unit);
         fputc('\n', f);
 }
 
 static void render_prometheus(const OutputContext *c, FILE *f) {
         const char *w = get(c, "WRITTEN_REALTIME_USEC");
         uint64_t t = 0;
-        double v;
+        char v[32];
 
         fprintf(f, "# HELP guardd_up Whether guardd's status is present and fresh.\n# TYPE guardd_up gauge\n");
         fprintf(f, "guardd_up %d\n", c->status && !c->stale ? 1 : 0);
@@ -213,8 +218,8 @@ static void render_prometheus(const OutputContext *c, FILE *f) {
                         fprintf(f, "%s{state=\"%s\"} %d\n", e->name, *val, cur && strcmp(cur, *val) == 0);
         }
         for (size_t i = 0; i < ELEMENTSOF(metrics); i++)
-                if (metric_value(c, &metrics[i], &v))
-                        fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.9g\n", metrics[i].name, metrics[i].help,
+                if (metric_value(c, &metrics[i], v, sizeof(v)))
+                        fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %s\n", metrics[i].name, metrics[i].help,
                                 metrics[i].name, metrics[i].type, metrics[i].name, v);
 }
 
