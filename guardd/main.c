@@ -77,6 +77,15 @@ static int parse_argv(int argc, char **argv, Args *a) {
         return 1;
 }
 
+/* A monitor reading a truncated answer must not take it for a state. */
+static int render_checked(const OutputContext *c, OutputMode mode) {
+        int state = output_render(c, mode, stdout);
+
+        if (fflush(stdout) != 0 || ferror(stdout))
+                return STATE_UNKNOWN;
+        return state;
+}
+
 static int check_config(const Args *a) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
@@ -112,7 +121,7 @@ static int show_status(const Args *a) {
         r = status_read(c.path, geteuid(), &s, &line);
         if (r != 0) {
                 c.problem = r == -ENOENT ? "is missing" : r < 0 ? strerror(-r) : status_strerror(r);
-                return output_render(&c, a->mode, stdout);
+                return render_checked(&c, a->mode);
         }
         c.status = s;
         (void) status_get_u64(s, "INTERVAL_USEC", &interval);
@@ -120,7 +129,7 @@ static int show_status(const Args *a) {
         max_age = MAX(3 * interval, cfg.max_age_usec);
         r = status_check_fresh(s, now_usec(CLOCK_MONOTONIC), max_age, &c.age_usec);
         c.stale = r != 0;
-        return output_render(&c, a->mode, stdout);
+        return render_checked(&c, a->mode);
 }
 
 static int run_once(const Args *a) {
@@ -136,7 +145,7 @@ static int run_once(const Args *a) {
         if (r < 0)
                 return STATE_UNKNOWN;
         c = (OutputContext) { .status = s, .path = m->config.status_path };
-        return output_render(&c, a->mode, stdout);
+        return render_checked(&c, a->mode);
 }
 
 static int run_daemon(const Args *a) {

@@ -85,14 +85,13 @@ int manager_load_config(Manager *m) {
 /* A guardd killed while writing leaves "<status>.tmp.<pid>" behind:
  * remove those whose writer is gone. */
 static void sweep_temp_files(const char *path) {
-        _cleanup_free_ char *dir = strdup(path);
         const char *base = strrchr(path, '/');
-        char prefix[256];
+        char prefix[256], dir[CONFIG_PATH_MAX];
         DIR *d;
 
-        if (!dir || !base)
+        if (!base)
                 return;
-        dir[base - path] = '\0';
+        (void) snprintf(dir, sizeof(dir), "%.*s", (int) (base - path), path);
         (void) snprintf(prefix, sizeof(prefix), "%s.tmp.", base + 1);
         d = opendir(*dir ? dir : "/");
         if (!d)

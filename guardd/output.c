@@ -364,6 +364,10 @@ int output_write_metrics(const Status *s, const char *path) {
         if (!f)
                 return -ENOMEM;
         render_prometheus(&c, f);
+        if (ferror(f)) {
+                (void) fclose(f);
+                return -EIO;
+        }
         if (fclose(f) != 0)
                 return -ENOMEM;
         return write_file_atomic(AT_FDCWD, path, text, len, 0644, false);

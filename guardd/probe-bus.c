@@ -135,20 +135,30 @@ static void call_answered(Call *c, sd_bus_message *m) {
         c->error = reply_error(m);
 }
 
-static int start_call(BusProbe *b, Call *c, const char *dest, const char *path, const char *iface,
-                      const char *member, sd_bus_message_handler_t cb, void *userdata, const char *arg) {
+typedef struct CallSpec {
+        const char *dest, *path, *iface, *member;
+        sd_bus_message_handler_t cb;
+        const char *arg; /* one string argument, or NULL */
+} CallSpec;
+
+/* Methods of the bus daemon itself. */
+#define DBUS_CALL(member_, cb_, arg_)                                                      \
+        ((CallSpec) { "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", \
+                      member_, cb_, arg_ })
+
+static int start_call(BusProbe *b, Call *c, const CallSpec *spec, void *userdata) {
         sd_bus_message *m = NULL;
         int r;
 
         call_reset(c);
-        r = sd_bus_message_new_method_call(b->bus, &m, dest, path, iface, member);
-        if (r >= 0 && arg)
-                r = sd_bus_message_append(m, "s", arg);
+        r = sd_bus_message_new_method_call(b->bus, &m, spec->dest, spec->path, spec->iface, spec->member);
+        if (r >= 0 && spec->arg)
+                r = sd_bus_message_append(m, "s", spec->arg);
         if (r >= 0)
-                r = sd_bus_call_async(b->bus, &c->slot, m, cb, userdata, b->timeout_usec);
+                r = sd_bus_call_async(b->bus, &c->slot, m, spec->cb, userdata, b->timeout_usec);
         sd_bus_message_unref(m);
         if (r < 0)
-                return log_debug("Failed to send %s: %s", member, strerror(-r)), r;
+                return log_debug("Failed to send %s: %s", spec->member, strerror(-r)), r;
         c->started_usec = now_usec(CLOCK_MONOTONIC);
         return 0;
 }
@@ -211,15 +221,15 @@ static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *error);
 
 static void start_owner_probes(BusProbe *b, ServiceProbe *s) {
-        (void) start_call(b, &s->ping, s->owner_name, "/", "org.freedesktop.DBus.Peer", "Ping",
-                          on_ping, s, NULL);
-        (void) start_call(b, &s->pid, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                          "org.freedesktop.DBus", "GetConnectionUnixProcessID", on_pid, s,
-                          s->owner_name);
+        CallSpec ping = { s->owner_name, "/", "org.freedesktop.DBus.Peer", "Ping", on_ping, NULL };
+        CallSpec pid = DBUS_CALL("GetConnectionUnixProcessID", on_pid, s->owner_name);
+        CallSpec stats = DBUS_CALL("GetConnectionStats", on_stats, s->owner_name);
+
+        stats.iface = "org.freedesktop.DBus.Debug.Stats";
+        (void) start_call(b, &s->ping, &ping, s);
+        (void) start_call(b, &s->pid, &pid, s);
         if (!s->stats_refused)
-                (void) start_call(b, &s->stats, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                  "org.freedesktop.DBus.Debug.Stats", "GetConnectionStats", on_stats,
-                                  s, s->owner_name);
+                (void) start_call(b, &s->stats, &stats, s);
 }
 
 static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -287,17 +297,16 @@ void bus_probe_start_round(BusProbe *b, uint64_t now) {
         if (!b->bus)
                 return;
         if (!call_pending(&b->daemon_pid) || call_expired(&b->daemon_pid, now, b->timeout_usec))
-                (void) start_call(b, &b->daemon_pid, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                  "org.freedesktop.DBus", "GetConnectionUnixProcessID", on_daemon_pid,
-                                  b, "org.freedesktop.DBus");
+                (void) start_call(b, &b->daemon_pid,
+                                  &DBUS_CALL("GetConnectionUnixProcessID", on_daemon_pid,
+                                             "org.freedesktop.DBus"), b);
         for (size_t i = 0; i < ELEMENTSOF(b->services); i++) {
                 ServiceProbe *s = &b->services[i];
 
                 if (service_busy(b, s, now))
                         continue;
                 service_reset_calls(s);
-                (void) start_call(b, &s->owner, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                  "org.freedesktop.DBus", "GetNameOwner", on_owner, s, s->bus_name);
+                (void) start_call(b, &s->owner, &DBUS_CALL("GetNameOwner", on_owner, s->bus_name), s);
         }
 }
 

@@ -100,7 +100,7 @@ void proc_watch_set_pid(ProcWatch *w, pid_t pid, uint64_t now) {
  */
 void proc_watch_sample(ProcWatch *w, uint64_t now) {
         static long ticks_per_sec, page_size;
-        ProcStat s;
+        ProcStat s = {};
 
         if (!ticks_per_sec) {
                 ticks_per_sec = sysconf(_SC_CLK_TCK);
