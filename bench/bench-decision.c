@@ -54,9 +54,9 @@ int main(int argc, char **argv) {
                 t[i] = now_usec(CLOCK_MONOTONIC) - t0;
         }
         qsort(t, n, sizeof(*t), cmp_u64);
-        printf("iterations=%llu median_usec=%llu p99_usec=%llu max_usec=%llu\n", (unsigned long long) n,
-               (unsigned long long) t[n / 2], (unsigned long long) t[n * 99 / 100],
-               (unsigned long long) t[n - 1]);
+        printf("iterations=%llu median_usec=%llu p99_usec=%llu max_usec=%llu\n",
+               (unsigned long long) n, (unsigned long long) t[n / 2],
+               (unsigned long long) t[n * 99 / 100], (unsigned long long) t[n - 1]);
         free(t);
         breaker_file_close(&bf);
         return 0;

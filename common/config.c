@@ -18,14 +18,14 @@
 #include "parse-util.h"
 
 typedef enum ConfigType {
-        CFG_PATH,    /* absolute path, or empty where allowed */
-        CFG_STRING,  /* free text */
-        CFG_MSEC,    /* duration, bare numbers are milliseconds */
-        CFG_SEC,     /* duration, bare numbers are seconds */
-        CFG_UINT,    /* unsigned, stored as unsigned */
-        CFG_U64,     /* unsigned, stored as uint64_t */
+        CFG_PATH, /* absolute path, or empty where allowed */
+        CFG_STRING, /* free text */
+        CFG_MSEC, /* duration, bare numbers are milliseconds */
+        CFG_SEC, /* duration, bare numbers are seconds */
+        CFG_UINT, /* unsigned, stored as unsigned */
+        CFG_U64, /* unsigned, stored as uint64_t */
         CFG_BOOL,
-        CFG_REMEDY,  /* comma list of resume, restart, drain; or none */
+        CFG_REMEDY, /* comma list of resume, restart, drain; or none */
         CFG_SERVICE, /* status entry name: [a-z0-9_] */
 } ConfigType;
 
@@ -38,12 +38,13 @@ typedef struct ConfigKey {
         unsigned scope;
 } ConfigKey;
 
-#define STR(name, type, field, scope)                                                      \
+#define STR(name, type, field, scope) \
         { name, type, offsetof(Config, field), sizeof(((Config *) 0)->field), 0, 0, scope }
-#define NUM(name, type, field, min, max, scope) { name, type, offsetof(Config, field), 0, min, max, scope }
+#define NUM(name, type, field, min, max, scope) \
+        { name, type, offsetof(Config, field), 0, min, max, scope }
 
-#define MS(x) ((uint64_t) (x) * USEC_PER_MSEC)
-#define SEC(x) ((uint64_t) (x) * USEC_PER_SEC)
+#define MS(x) ((uint64_t) (x) *USEC_PER_MSEC)
+#define SEC(x) ((uint64_t) (x) *USEC_PER_SEC)
 
 static const ConfigKey config_keys[] = {
         NUM("deadline", CFG_MSEC, deadline_usec, MS(10), SEC(600), CONFIG_SCOPE_MODULE),
@@ -61,11 +62,13 @@ static const ConfigKey config_keys[] = {
         STR("bus_address", CFG_STRING, bus_address, CONFIG_SCOPE_DAEMON),
         STR("metrics_path", CFG_PATH, metrics_path, CONFIG_SCOPE_DAEMON),
         NUM("interval_ms", CFG_MSEC, interval_usec, MS(50), SEC(3600), CONFIG_SCOPE_DAEMON),
-        NUM("probe_timeout_ms", CFG_MSEC, probe_timeout_usec, MS(10), SEC(600), CONFIG_SCOPE_DAEMON),
+        NUM("probe_timeout_ms", CFG_MSEC, probe_timeout_usec, MS(10), SEC(600),
+            CONFIG_SCOPE_DAEMON),
         STR("devlog_path", CFG_PATH, devlog_path, CONFIG_SCOPE_ALL),
         STR("sessions_dir", CFG_PATH, sessions_dir, CONFIG_SCOPE_DAEMON),
         STR("units_dir", CFG_PATH, units_dir, CONFIG_SCOPE_DAEMON),
-        NUM("devlog_stuck_ms", CFG_MSEC, devlog_stuck_usec, MS(100), SEC(3600), CONFIG_SCOPE_DAEMON),
+        NUM("devlog_stuck_ms", CFG_MSEC, devlog_stuck_usec, MS(100), SEC(3600),
+            CONFIG_SCOPE_DAEMON),
         STR("devlog_remedy", CFG_REMEDY, devlog_remedy, CONFIG_SCOPE_DAEMON),
         STR("spool_dir", CFG_PATH, spool_dir, CONFIG_SCOPE_DAEMON),
         STR("alert_command", CFG_STRING, alert_command, CONFIG_SCOPE_DAEMON),
@@ -87,7 +90,7 @@ static void copy_str(char *dst, size_t size, const char *src) {
  * @c: config
  */
 void config_init(Config *c) {
-        *c = (Config) {
+        *c = (Config){
                 .deadline_usec = MS(2000),
                 .max_age_usec = MS(5000),
                 .trip = 2,
@@ -180,9 +183,7 @@ static int set_number(const ConfigKey *k, void *field, const char *value) {
                 if (r == 0)
                         *(bool *) field = b;
                 return r;
-        default:
-                r = parse_u64(value, &v);
-                break;
+        default: r = parse_u64(value, &v); break;
         }
         if (r < 0)
                 return r;
@@ -349,18 +350,12 @@ int config_load_default(Config *c, uid_t owner, const char **ret_path, ConfigErr
  */
 const char *config_strerror(int error) {
         switch (error) {
-        case -ENOKEY:
-                return "unknown key";
-        case -EINVAL:
-                return "invalid value";
-        case -ERANGE:
-                return "value out of range";
-        case -E2BIG:
-                return "line too long";
-        case -EBADMSG:
-                return "line is not 'key = value'";
-        default:
-                return "unusable";
+        case -ENOKEY: return "unknown key";
+        case -EINVAL: return "invalid value";
+        case -ERANGE: return "value out of range";
+        case -E2BIG: return "line too long";
+        case -EBADMSG: return "line is not 'key = value'";
+        default: return "unusable";
         }
 }
 

@@ -61,7 +61,7 @@ typedef struct Config {
 
 typedef struct ConfigError {
         unsigned line; /* 0 when not from a file */
-        int error;     /* -ENOKEY unknown key, -EINVAL, -ERANGE, -E2BIG, -EBADMSG */
+        int error; /* -ENOKEY unknown key, -EINVAL, -ERANGE, -E2BIG, -EBADMSG */
         char key[64];
 } ConfigError;
 

@@ -42,24 +42,24 @@ static inline void fclosep(FILE **f) {
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
 /* Defines xxx_freep() for _cleanup_(xxx_freep) from a NULL-safe xxx_free(). */
-#define DEFINE_CLEANUP(type, func)                      \
-        static inline void func##p(type *p) {           \
-                if (*p)                                 \
-                        (void) func(*p);                \
+#define DEFINE_CLEANUP(type, func) \
+        static inline void func##p(type *p) { \
+                if (*p) \
+                        (void) func(*p); \
         }
 
-#define TAKE_PTR(p)                                     \
-        ({                                              \
-                __typeof__(p) _take = (p);              \
-                (p) = NULL;                             \
-                _take;                                  \
+#define TAKE_PTR(p) \
+        ({ \
+                __typeof__(p) _take = (p); \
+                (p) = NULL; \
+                _take; \
         })
 
-#define TAKE_FD(fd)                                     \
-        ({                                              \
-                int _take = (fd);                       \
-                (fd) = -EBADF;                          \
-                _take;                                  \
+#define TAKE_FD(fd) \
+        ({ \
+                int _take = (fd); \
+                (fd) = -EBADF; \
+                _take; \
         })
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))

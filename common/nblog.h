@@ -14,12 +14,12 @@
 #include "macro.h"
 
 typedef struct NbLog {
-        const char *path;  /* socket path, usually "/dev/log" */
+        const char *path; /* socket path, usually "/dev/log" */
         const char *ident; /* program name in the message */
-        int facility;      /* LOG_AUTHPRIV, LOG_DAEMON, ... */
+        int facility; /* LOG_AUTHPRIV, LOG_DAEMON, ... */
         uint64_t sent;
-        uint64_t dropped;  /* queue full: would have blocked */
-        uint64_t failed;   /* no reader, or other errors */
+        uint64_t dropped; /* queue full: would have blocked */
+        uint64_t failed; /* no reader, or other errors */
 } NbLog;
 
 int nblog_send(NbLog *l, int priority, const char *fmt, ...) _printf_(3, 4);

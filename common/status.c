@@ -129,7 +129,7 @@ int status_set(Status *s, const char *key, const char *value) {
                 free(v);
                 return -ENOMEM;
         }
-        s->entries[s->n++] = (StatusEntry) { .key = k, .value = v };
+        s->entries[s->n++] = (StatusEntry){ .key = k, .value = v };
         return 0;
 }
 

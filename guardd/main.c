@@ -44,10 +44,14 @@ static void help(void) {
 
 static int parse_argv(int argc, char **argv, Args *a) {
         static const struct option opts[] = {
-                { "config", required_argument, NULL, 'c' }, { "status", required_argument, NULL, 's' },
-                { "foreground", no_argument, NULL, 'f' },   { "once", no_argument, NULL, 'o' },
-                { "json", no_argument, NULL, 'j' },         { "nagios", no_argument, NULL, 'n' },
-                { "prometheus", no_argument, NULL, 'p' },   { "help", no_argument, NULL, 'h' },
+                { "config", required_argument, NULL, 'c' },
+                { "status", required_argument, NULL, 's' },
+                { "foreground", no_argument, NULL, 'f' },
+                { "once", no_argument, NULL, 'o' },
+                { "json", no_argument, NULL, 'j' },
+                { "nagios", no_argument, NULL, 'n' },
+                { "prometheus", no_argument, NULL, 'p' },
+                { "help", no_argument, NULL, 'h' },
                 {},
         };
         int c;
@@ -70,7 +74,8 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 else if (strcmp(argv[optind], "check-config") == 0)
                         a->command = CMD_CHECK_CONFIG;
                 else
-                        return log_error("Unknown command '%s'; see guardd --help.", argv[optind]), -EINVAL;
+                        return log_error("Unknown command '%s'; see guardd --help.", argv[optind]),
+                               -EINVAL;
                 if (optind + 1 < argc)
                         return log_error("Unexpected argument '%s'.", argv[optind + 1]), -EINVAL;
         }
@@ -93,7 +98,8 @@ static int check_config(const Args *a) {
         r = manager_new(a->config, &m);
         if (r < 0)
                 return 1;
-        printf("%s: ok\n", a->config ? a->config : "configuration (defaults and " CONFIG_DEFAULT_PATH ")");
+        printf("%s: ok\n",
+               a->config ? a->config : "configuration (defaults and " CONFIG_DEFAULT_PATH ")");
         return 0;
 }
 
@@ -144,7 +150,7 @@ static int run_once(const Args *a) {
         r = manager_once(m, &s);
         if (r < 0)
                 return STATE_UNKNOWN;
-        c = (OutputContext) { .status = s, .path = m->config.status_path };
+        c = (OutputContext){ .status = s, .path = m->config.status_path };
         return render_checked(&c, a->mode);
 }
 
@@ -168,13 +174,9 @@ int main(int argc, char **argv) {
         if (r <= 0)
                 return r < 0 ? 2 : 0;
         switch (a.command) {
-        case CMD_STATUS:
-                return show_status(&a);
-        case CMD_CHECK_CONFIG:
-                return check_config(&a);
-        case CMD_ONCE:
-                return run_once(&a);
-        default:
-                return run_daemon(&a);
+        case CMD_STATUS: return show_status(&a);
+        case CMD_CHECK_CONFIG: return check_config(&a);
+        case CMD_ONCE: return run_once(&a);
+        default: return run_daemon(&a);
         }
 }

@@ -35,6 +35,8 @@ static const char *const bus_comms[] = { "dbus-daemon", "dbus-broker", NULL };
 static const char *const ck_comms[] = { "console-kit-dae", NULL };
 static const char *const init_comms[] = { NULL };
 
+static void request_early_verdict(void *userdata);
+
 static const char *default_bus_address(void) {
         const char *e = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
 
@@ -42,16 +44,20 @@ static const char *default_bus_address(void) {
 }
 
 static void manager_init_probes(Manager *m) {
-        m->procs[PROC_LOGIN1] = (ProcWatch) { .key = "LOGIN1", .comms = logind_comms };
-        m->procs[PROC_BUS] = (ProcWatch) { .key = "BUS", .comms = bus_comms };
-        m->procs[PROC_CONSOLEKIT] = (ProcWatch) { .key = "CONSOLEKIT", .comms = ck_comms };
-        m->procs[PROC_PID1] = (ProcWatch) { .key = "PID1", .comms = init_comms, .pid = 1, .last_pid = 1 };
-        m->sessions = (DirCount) { .path = m->config.sessions_dir };
-        m->scopes = (DirCount) { .path = m->config.units_dir, .prefix = "session-", .infix = ".scope" };
+        m->procs[PROC_LOGIN1] = (ProcWatch){ .key = "LOGIN1", .comms = logind_comms };
+        m->procs[PROC_BUS] = (ProcWatch){ .key = "BUS", .comms = bus_comms };
+        m->procs[PROC_CONSOLEKIT] = (ProcWatch){ .key = "CONSOLEKIT", .comms = ck_comms };
+        m->procs[PROC_PID1] =
+                (ProcWatch){ .key = "PID1", .comms = init_comms, .pid = 1, .last_pid = 1 };
+        m->sessions = (DirCount){ .path = m->config.sessions_dir };
+        m->scopes =
+                (DirCount){ .path = m->config.units_dir, .prefix = "session-", .infix = ".scope" };
         devlog_probe_init(&m->devlog, m->config.devlog_path);
         bus_probe_init(&m->bus, m->event,
                        *m->config.bus_address ? m->config.bus_address : default_bus_address(),
                        m->config.probe_timeout_usec);
+        m->bus.on_timeout = request_early_verdict;
+        m->bus.userdata = m;
 }
 
 /**
@@ -145,6 +151,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->mount_source);
         sd_event_source_disable_unref(m->alert_child);
         sd_event_source_disable_unref(m->alert_timer);
+        sd_event_source_disable_unref(m->early_source);
         sd_event_unref(m->event);
         free(m);
         return NULL;
@@ -155,7 +162,8 @@ static void update_pids(Manager *m, uint64_t now) {
         static const struct {
                 int proc;
                 int service;
-        } map[] = { { PROC_LOGIN1, BUS_SERVICE_LOGIN1 }, { PROC_CONSOLEKIT, BUS_SERVICE_CONSOLEKIT } };
+        } map[] = { { PROC_LOGIN1, BUS_SERVICE_LOGIN1 },
+                    { PROC_CONSOLEKIT, BUS_SERVICE_CONSOLEKIT } };
 
         for (size_t i = 0; i < ELEMENTSOF(map); i++) {
                 const ServiceProbe *s = &b->services[map[i].service];
@@ -343,6 +351,29 @@ static int round_run(Manager *m, Status **ret) {
         return 0;
 }
 
+/* A call ran out of time: judge and publish now, send nothing new. */
+static int on_early_verdict(sd_event_source *source, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_(status_freep) Status *s = NULL;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        m->early_source = sd_event_source_disable_unref(m->early_source);
+        bus_probe_finish_round(&m->bus, now, m->config.login1_slow_usec);
+        if (verdict_compose(m, now, &s) < 0)
+                return 0;
+        publish(m, s);
+        log_transition(m, s);
+        maybe_alert(m, s, now);
+        return 0;
+}
+
+static void request_early_verdict(void *userdata) {
+        Manager *m = userdata;
+
+        if (!m->early_source && m->ready_sent)
+                (void) sd_event_add_defer(m->event, &m->early_source, on_early_verdict, m);
+}
+
 static int on_round(sd_event_source *source, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
@@ -380,8 +411,11 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         if (strcmp(address, m->config.bus_address) != 0) {
                 bus_probe_done(&m->bus);
                 bus_probe_init(&m->bus, m->event,
-                               *m->config.bus_address ? m->config.bus_address : default_bus_address(),
+                               *m->config.bus_address ? m->config.bus_address
+                                                      : default_bus_address(),
                                m->config.probe_timeout_usec);
+                m->bus.on_timeout = request_early_verdict;
+                m->bus.userdata = m;
         }
         return 0;
 }
@@ -422,15 +456,17 @@ int manager_run(Manager *m) {
                 return log_error_errno(r, "Failed to set up the event loop: %m");
         /* First calls now, first judgement and status one interval later. */
         bus_probe_start_round(&m->bus, now);
-        r = sd_event_add_time(m->event, &m->round_timer, CLOCK_MONOTONIC,
-                              now + MIN(m->config.interval_usec, m->config.probe_timeout_usec + 10000),
-                              USEC_PER_MSEC, on_round, m);
+        r = sd_event_add_time(
+                m->event, &m->round_timer, CLOCK_MONOTONIC,
+                now + MIN(m->config.interval_usec, m->config.probe_timeout_usec + 10000),
+                USEC_PER_MSEC, on_round, m);
         if (r >= 0)
                 r = sd_event_source_set_enabled(m->round_timer, SD_EVENT_ON);
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the round timer: %m");
         log_info("Watching %s every %llu ms; status in %s.", m->bus.address,
-                 (unsigned long long) (m->config.interval_usec / USEC_PER_MSEC), m->config.status_path);
+                 (unsigned long long) (m->config.interval_usec / USEC_PER_MSEC),
+                 m->config.status_path);
         r = sd_event_loop(m->event);
         (void) sd_notify(false, "STOPPING=1");
         return r < 0 ? log_error_errno(r, "Event loop failed: %m") : 0;
@@ -457,7 +493,8 @@ int manager_once(Manager *m, Status **ret) {
         for (;;) {
                 uint64_t now = now_usec(CLOCK_MONOTONIC);
 
-                if (now >= deadline || (bus_probe_idle(&m->bus) && now > start + 100 * USEC_PER_MSEC))
+                if (now >= deadline ||
+                    (bus_probe_idle(&m->bus) && now > start + 100 * USEC_PER_MSEC))
                         break;
                 (void) sd_event_run(m->event, MIN(deadline - now, 50 * USEC_PER_MSEC));
         }

@@ -33,6 +33,7 @@ typedef struct Manager {
         sd_event *event;
         sd_event_source *round_timer;
         sd_event_source *mount_source;
+        sd_event_source *early_source;
         BusProbe bus;
         ProcWatch procs[_PROC_MAX];
         DirCount sessions;

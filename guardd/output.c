@@ -22,35 +22,57 @@ typedef struct Metric {
         const char *name;
         const char *type;
         const char *help;
-        double scale;        /* value * scale */
-        const char *perf;    /* Nagios perfdata label, NULL = not in perfdata */
-        const char *unit;    /* Nagios unit of measure */
+        double scale; /* value * scale */
+        const char *perf; /* Nagios perfdata label, NULL = not in perfdata */
+        const char *unit; /* Nagios unit of measure */
 } Metric;
 
 static const Metric metrics[] = {
-        { "LOGIN1_PING_USEC", "loginguard_login1_ping_seconds", "gauge", "Last login1 Peer.Ping round trip.", 1e-6, "login1_ping", "s" },
-        { "LOGIN1_UNANSWERED_USEC", "loginguard_login1_unanswered_seconds", "gauge", "How long logind has not answered.", 1e-6, NULL, NULL },
-        { "LOGIN1_QUEUED_BYTES", "loginguard_login1_queued_bytes", "gauge", "Bytes the bus holds for logind (bus statistics).", 1, "login1_queued", "B" },
-        { "LOGIN1_QUEUE_SKIP_BYTES", "loginguard_login1_queue_skip_bytes", "gauge", "Queue size at which logins skip logind.", 1, NULL, NULL },
+        { "LOGIN1_PING_USEC", "loginguard_login1_ping_seconds", "gauge",
+          "Last login1 Peer.Ping round trip.", 1e-6, "login1_ping", "s" },
+        { "LOGIN1_UNANSWERED_USEC", "loginguard_login1_unanswered_seconds", "gauge",
+          "How long logind has not answered.", 1e-6, NULL, NULL },
+        { "LOGIN1_QUEUED_BYTES", "loginguard_login1_queued_bytes", "gauge",
+          "Bytes the bus holds for logind (bus statistics).", 1, "login1_queued", "B" },
+        { "LOGIN1_QUEUE_SKIP_BYTES", "loginguard_login1_queue_skip_bytes", "gauge",
+          "Queue size at which logins skip logind.", 1, NULL, NULL },
         { "LOGIN1_PID", "loginguard_login1_pid", "gauge", "PID of systemd-logind.", 1, NULL, NULL },
-        { "LOGIN1_CPU_PERCENT", "loginguard_login1_cpu_percent", "gauge", "CPU of systemd-logind over the last interval.", 1, "login1_cpu", "%" },
-        { "LOGIN1_RSS_BYTES", "loginguard_login1_rss_bytes", "gauge", "Resident memory of systemd-logind.", 1, "login1_rss", "B" },
-        { "LOGIN1_RESTARTS", "loginguard_login1_restarts_total", "counter", "logind PID changes seen since guardd started.", 1, "login1_restarts", "c" },
-        { "BUS_CPU_PERCENT", "loginguard_bus_cpu_percent", "gauge", "CPU of the bus daemon over the last interval.", 1, "bus_cpu", "%" },
-        { "BUS_RSS_BYTES", "loginguard_bus_rss_bytes", "gauge", "Resident memory of the bus daemon.", 1, NULL, NULL },
-        { "CONSOLEKIT_PING_USEC", "loginguard_consolekit_ping_seconds", "gauge", "Last ConsoleKit Peer.Ping round trip.", 1e-6, NULL, NULL },
-        { "PID1_CPU_PERCENT", "loginguard_pid1_cpu_percent", "gauge", "CPU of PID 1 over the last interval.", 1, "pid1_cpu", "%" },
-        { "SESSIONS", "loginguard_sessions", "gauge", "Entries in logind's sessions directory.", 1, "sessions", "" },
-        { "SESSION_SCOPES", "loginguard_session_scopes", "gauge", "session-*.scope entries in the units directory.", 1, "session_scopes", "" },
-        { "SESSIONS_FS_USED_PERCENT", "loginguard_sessions_fs_used_percent", "gauge", "Fill of the filesystem holding the sessions directory.", 1, NULL, NULL },
-        { "DEVLOG_BLOCKED_WRITERS", "loginguard_devlog_blocked_writers", "gauge", "Tasks blocked writing to /dev/log.", 1, "devlog_blocked", "" },
-        { "DEVLOG_FULL_USEC", "loginguard_devlog_full_seconds", "gauge", "How long the /dev/log queue has been full.", 1e-6, NULL, NULL },
-        { "FORKS_PER_S", "loginguard_forks_per_second", "gauge", "Host fork rate (/proc/stat processes).", 1, "forks_per_s", "" },
+        { "LOGIN1_CPU_PERCENT", "loginguard_login1_cpu_percent", "gauge",
+          "CPU of systemd-logind over the last interval.", 1, "login1_cpu", "%" },
+        { "LOGIN1_RSS_BYTES", "loginguard_login1_rss_bytes", "gauge",
+          "Resident memory of systemd-logind.", 1, "login1_rss", "B" },
+        { "LOGIN1_RESTARTS", "loginguard_login1_restarts_total", "counter",
+          "logind PID changes seen since guardd started.", 1, "login1_restarts", "c" },
+        { "BUS_CPU_PERCENT", "loginguard_bus_cpu_percent", "gauge",
+          "CPU of the bus daemon over the last interval.", 1, "bus_cpu", "%" },
+        { "BUS_RSS_BYTES", "loginguard_bus_rss_bytes", "gauge",
+          "Resident memory of the bus daemon.", 1, NULL, NULL },
+        { "CONSOLEKIT_PING_USEC", "loginguard_consolekit_ping_seconds", "gauge",
+          "Last ConsoleKit Peer.Ping round trip.", 1e-6, NULL, NULL },
+        { "PID1_CPU_PERCENT", "loginguard_pid1_cpu_percent", "gauge",
+          "CPU of PID 1 over the last interval.", 1, "pid1_cpu", "%" },
+        { "SESSIONS", "loginguard_sessions", "gauge", "Entries in logind's sessions directory.", 1,
+          "sessions", "" },
+        { "SESSION_SCOPES", "loginguard_session_scopes", "gauge",
+          "session-*.scope entries in the units directory.", 1, "session_scopes", "" },
+        { "SESSIONS_FS_USED_PERCENT", "loginguard_sessions_fs_used_percent", "gauge",
+          "Fill of the filesystem holding the sessions directory.", 1, NULL, NULL },
+        { "DEVLOG_BLOCKED_WRITERS", "loginguard_devlog_blocked_writers", "gauge",
+          "Tasks blocked writing to /dev/log.", 1, "devlog_blocked", "" },
+        { "DEVLOG_FULL_USEC", "loginguard_devlog_full_seconds", "gauge",
+          "How long the /dev/log queue has been full.", 1e-6, NULL, NULL },
+        { "FORKS_PER_S", "loginguard_forks_per_second", "gauge",
+          "Host fork rate (/proc/stat processes).", 1, "forks_per_s", "" },
         { "MOUNTS", "loginguard_mounts", "gauge", "Entries in the mount table.", 1, NULL, NULL },
-        { "MOUNT_CHANGES_PER_S", "loginguard_mount_changes_per_second", "gauge", "Mount table changes per second.", 1, NULL, NULL },
-        { "FALLBACKS", "loginguard_fallbacks_total", "counter", "Logins that skipped or cut the wrapped module since guardd started.", 1, "fallbacks", "c" },
-        { "GUARDD_ROUND_USEC", "guardd_round_seconds", "gauge", "Time guardd spent on its last round.", 1e-6, NULL, NULL },
-        { "GUARDD_LOG_DROPPED", "guardd_log_dropped_total", "counter", "Log lines guardd dropped rather than block.", 1, NULL, NULL },
+        { "MOUNT_CHANGES_PER_S", "loginguard_mount_changes_per_second", "gauge",
+          "Mount table changes per second.", 1, NULL, NULL },
+        { "FALLBACKS", "loginguard_fallbacks_total", "counter",
+          "Logins that skipped or cut the wrapped module since guardd started.", 1, "fallbacks",
+          "c" },
+        { "GUARDD_ROUND_USEC", "guardd_round_seconds", "gauge",
+          "Time guardd spent on its last round.", 1e-6, NULL, NULL },
+        { "GUARDD_LOG_DROPPED", "guardd_log_dropped_total", "counter",
+          "Log lines guardd dropped rather than block.", 1, NULL, NULL },
 };
 
 typedef struct EnumMetric {
@@ -67,12 +89,15 @@ static const char *const action_values[] = { "allow", "skip", NULL };
 static const char *const devlog_values[] = { "ok", "full", "stuck", "absent", NULL };
 
 static const EnumMetric enum_metrics[] = {
-        { "OVERALL", "loginguard_overall", "Overall verdict (1 for the current state).", overall_values },
+        { "OVERALL", "loginguard_overall", "Overall verdict (1 for the current state).",
+          overall_values },
         { "BUS", "loginguard_bus_state", "System bus state.", bus_values },
         { "LOGIN1", "loginguard_login1_state", "systemd-logind state on the bus.", svc_values },
-        { "LOGIN1_ACTION", "loginguard_login1_action", "What pam_loginguard does with pam_systemd.", action_values },
+        { "LOGIN1_ACTION", "loginguard_login1_action", "What pam_loginguard does with pam_systemd.",
+          action_values },
         { "CONSOLEKIT", "loginguard_consolekit_state", "ConsoleKit state on the bus.", svc_values },
-        { "CONSOLEKIT_ACTION", "loginguard_consolekit_action", "What pam_loginguard does with pam_ck_connector.", action_values },
+        { "CONSOLEKIT_ACTION", "loginguard_consolekit_action",
+          "What pam_loginguard does with pam_ck_connector.", action_values },
         { "DEVLOG", "loginguard_devlog_state", "/dev/log reader state.", devlog_values },
 };
 
@@ -153,20 +178,21 @@ static void unknown_reason(const OutputContext *c, char *buf, size_t size) {
         char age[32];
 
         if (!c->status) {
-                (void) snprintf(buf, size, "status %s %s: guardd is not running or cannot write it", c->path,
-                                c->problem ? c->problem : "is unusable");
+                (void) snprintf(buf, size, "status %s %s: guardd is not running or cannot write it",
+                                c->path, c->problem ? c->problem : "is unusable");
                 return;
         }
         format_duration(c->age_usec, age, sizeof(age));
-        (void) snprintf(buf, size, "status %s is %s old: guardd is not running (last pid %s)", c->path, age,
-                        pid ? pid : "?");
+        (void) snprintf(buf, size, "status %s is %s old: guardd is not running (last pid %s)",
+                        c->path, age, pid ? pid : "?");
 }
 
 static void summary_line(const OutputContext *c, char *buf, size_t size) {
         if (output_state(c) == STATE_UNKNOWN)
                 unknown_reason(c, buf, size);
         else
-                (void) snprintf(buf, size, "%s", get(c, "SUMMARY") ? get(c, "SUMMARY") : "no summary");
+                (void) snprintf(buf, size, "%s",
+                                get(c, "SUMMARY") ? get(c, "SUMMARY") : "no summary");
 }
 
 /* Prints the metric's value as Prometheus and Nagios want it: integers
@@ -201,12 +227,16 @@ static void render_prometheus(const OutputContext *c, FILE *f) {
         uint64_t t = 0;
         char v[32];
 
-        fprintf(f, "# HELP guardd_up Whether guardd's status is present and fresh.\n# TYPE guardd_up gauge\n");
+        fprintf(f, "# HELP guardd_up Whether guardd's status is present and fresh.\n# TYPE "
+                   "guardd_up gauge\n");
         fprintf(f, "guardd_up %d\n", c->status && !c->stale ? 1 : 0);
         if (w && parse_u64(w, &t) == 0)
-                fprintf(f, "# HELP guardd_last_update_timestamp_seconds When guardd last wrote its status.\n"
-                           "# TYPE guardd_last_update_timestamp_seconds gauge\n"
-                           "guardd_last_update_timestamp_seconds %.3f\n", (double) t / 1e6);
+                fprintf(f,
+                        "# HELP guardd_last_update_timestamp_seconds When guardd last wrote its "
+                        "status.\n"
+                        "# TYPE guardd_last_update_timestamp_seconds gauge\n"
+                        "guardd_last_update_timestamp_seconds %.3f\n",
+                        (double) t / 1e6);
         if (!c->status)
                 return;
         for (size_t i = 0; i < ELEMENTSOF(enum_metrics); i++) {
@@ -215,12 +245,14 @@ static void render_prometheus(const OutputContext *c, FILE *f) {
 
                 fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", e->name, e->help, e->name);
                 for (const char *const *val = e->values; *val; val++)
-                        fprintf(f, "%s{state=\"%s\"} %d\n", e->name, *val, cur && strcmp(cur, *val) == 0);
+                        fprintf(f, "%s{state=\"%s\"} %d\n", e->name, *val,
+                                cur && strcmp(cur, *val) == 0);
         }
         for (size_t i = 0; i < ELEMENTSOF(metrics); i++)
                 if (metric_value(c, &metrics[i], v, sizeof(v)))
-                        fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %s\n", metrics[i].name, metrics[i].help,
-                                metrics[i].name, metrics[i].type, metrics[i].name, v);
+                        fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %s\n", metrics[i].name,
+                                metrics[i].help, metrics[i].name, metrics[i].type, metrics[i].name,
+                                v);
 }
 
 static void json_string(FILE *f, const char *s) {
@@ -241,7 +273,8 @@ static void render_json(const OutputContext *c, FILE *f) {
         char line[512];
 
         summary_line(c, line, sizeof(line));
-        fprintf(f, "{\"state\":\"%s\",\"exit_code\":%d,\"summary\":", state_names[output_state(c)], output_state(c));
+        fprintf(f, "{\"state\":\"%s\",\"exit_code\":%d,\"summary\":", state_names[output_state(c)],
+                output_state(c));
         json_string(f, line);
         fprintf(f, ",\"path\":");
         json_string(f, c->path);
@@ -272,33 +305,49 @@ typedef struct Hint {
 
 /* What to do next, from docs/runbook.md, shortest safe steps first. */
 static const Hint hints[] = {
-        { "BUS", "down", "The system bus is down: `systemctl status dbus`; logins skip logind meanwhile. "
-                         "Restart dbus only from a console session you already have." },
-        { "BUS", "stuck", "dbus-daemon does not answer: check its CPU (`top -p $BUS_PID`) and "
-                          "`busctl --system list` from a second shell; `journalctl -u dbus`." },
-        { "LOGIN1", "stuck", "logind does not answer: `journalctl -u systemd-logind -n 50`, "
-                             "`ls /run/systemd/sessions | wc -l`; then `systemctl restart systemd-logind` "
-                             "(existing sessions survive)." },
-        { "LOGIN1", "slow", "logind is slow: watch LOGIN1_CPU_PERCENT and SESSIONS; a growing "
-                            "sessions directory means a leak (incident 1)." },
+        { "BUS", "down",
+          "The system bus is down: `systemctl status dbus`; logins skip logind meanwhile. "
+          "Restart dbus only from a console session you already have." },
+        { "BUS", "stuck",
+          "dbus-daemon does not answer: check its CPU (`top -p $BUS_PID`) and "
+          "`busctl --system list` from a second shell; `journalctl -u dbus`." },
+        { "LOGIN1", "stuck",
+          "logind does not answer: `journalctl -u systemd-logind -n 50`, "
+          "`ls /run/systemd/sessions | wc -l`; then `systemctl restart systemd-logind` "
+          "(existing sessions survive)." },
+        { "LOGIN1", "slow",
+          "logind is slow: watch LOGIN1_CPU_PERCENT and SESSIONS; a growing "
+          "sessions directory means a leak (incident 1)." },
         { "LOGIN1", "absent", "No logind on the bus: `systemctl status systemd-logind`." },
-        { "CONSOLEKIT", "stuck", "console-kit-daemon does not answer: restart it; logins skip it meanwhile." },
-        { "DEVLOG", "stuck", "The /dev/log reader stopped reading: find it with `ss -xlp | grep /dev/log`, "
-                             "check its state (T = stopped: `kill -CONT`), restart its unit." },
+        { "CONSOLEKIT", "stuck",
+          "console-kit-daemon does not answer: restart it; logins skip it meanwhile." },
+        { "DEVLOG", "stuck",
+          "The /dev/log reader stopped reading: find it with `ss -xlp | grep /dev/log`, "
+          "check its state (T = stopped: `kill -CONT`), restart its unit." },
         { "DEVLOG", "full", "The /dev/log queue is full: the syslog daemon is not keeping up." },
 };
 
 static void render_human(const OutputContext *c, FILE *f) {
         static const char *const rows[][2] = {
-                { "BUS", "bus" }, { "LOGIN1", "login1" }, { "LOGIN1_ACTION", "  action" },
-                { "LOGIN1_PID", "  pid" }, { "LOGIN1_PING_USEC", "  ping (us)" },
-                { "LOGIN1_CPU_PERCENT", "  cpu %" }, { "LOGIN1_RSS_BYTES", "  rss (bytes)" },
-                { "LOGIN1_RESTARTS", "  restarts" }, { "LOGIN1_QUEUED_BYTES", "  bus queue (bytes)" },
-                { "CONSOLEKIT", "consolekit" }, { "DEVLOG", "/dev/log" },
-                { "DEVLOG_READER_PID", "  reader pid" }, { "DEVLOG_BLOCKED_WRITERS", "  blocked writers" },
-                { "SESSIONS", "sessions on disk" }, { "SESSION_SCOPES", "session scopes" },
-                { "FORKS_PER_S", "forks/s" }, { "PID1_CPU_PERCENT", "PID 1 cpu %" },
-                { "MOUNT_CHANGES_PER_S", "mount changes/s" }, { "FALLBACKS", "logins fallen back" },
+                { "BUS", "bus" },
+                { "LOGIN1", "login1" },
+                { "LOGIN1_ACTION", "  action" },
+                { "LOGIN1_PID", "  pid" },
+                { "LOGIN1_PING_USEC", "  ping (us)" },
+                { "LOGIN1_CPU_PERCENT", "  cpu %" },
+                { "LOGIN1_RSS_BYTES", "  rss (bytes)" },
+                { "LOGIN1_RESTARTS", "  restarts" },
+                { "LOGIN1_QUEUED_BYTES", "  bus queue (bytes)" },
+                { "CONSOLEKIT", "consolekit" },
+                { "DEVLOG", "/dev/log" },
+                { "DEVLOG_READER_PID", "  reader pid" },
+                { "DEVLOG_BLOCKED_WRITERS", "  blocked writers" },
+                { "SESSIONS", "sessions on disk" },
+                { "SESSION_SCOPES", "session scopes" },
+                { "FORKS_PER_S", "forks/s" },
+                { "PID1_CPU_PERCENT", "PID 1 cpu %" },
+                { "MOUNT_CHANGES_PER_S", "mount changes/s" },
+                { "FALLBACKS", "logins fallen back" },
         };
         char line[512], age[32];
         bool hinted = false;
@@ -311,12 +360,14 @@ static void render_human(const OutputContext *c, FILE *f) {
         fprintf(f, "  (status %s, written %s ago by guardd pid %s)\n\n", c->path, age,
                 get(c, "GUARDD_PID") ? get(c, "GUARDD_PID") : "?");
         for (size_t i = 0; i < ELEMENTSOF(rows); i++)
-                fprintf(f, "  %-20s %s\n", rows[i][1], get(c, rows[i][0]) ? get(c, rows[i][0]) : "-");
+                fprintf(f, "  %-20s %s\n", rows[i][1],
+                        get(c, rows[i][0]) ? get(c, rows[i][0]) : "-");
         for (size_t i = 0; i < ELEMENTSOF(hints); i++) {
                 const char *v = get(c, hints[i].key);
                 if (!v || strcmp(v, hints[i].value) != 0)
                         continue;
-                fprintf(f, "%s  - %s\n", hinted ? "" : "\nWhat to do next (docs/runbook.md):\n", hints[i].text);
+                fprintf(f, "%s  - %s\n", hinted ? "" : "\nWhat to do next (docs/runbook.md):\n",
+                        hints[i].text);
                 hinted = true;
         }
 }
@@ -331,18 +382,10 @@ static void render_human(const OutputContext *c, FILE *f) {
  */
 int output_render(const OutputContext *c, OutputMode mode, FILE *f) {
         switch (mode) {
-        case OUTPUT_JSON:
-                render_json(c, f);
-                break;
-        case OUTPUT_NAGIOS:
-                render_nagios(c, f);
-                break;
-        case OUTPUT_PROMETHEUS:
-                render_prometheus(c, f);
-                break;
-        default:
-                render_human(c, f);
-                break;
+        case OUTPUT_JSON: render_json(c, f); break;
+        case OUTPUT_NAGIOS: render_nagios(c, f); break;
+        case OUTPUT_PROMETHEUS: render_prometheus(c, f); break;
+        default: render_human(c, f); break;
         }
         return output_state(c);
 }

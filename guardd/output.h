@@ -27,7 +27,7 @@ enum { STATE_OK = 0, STATE_WARNING = 1, STATE_CRITICAL = 2, STATE_UNKNOWN = 3 };
 typedef struct OutputContext {
         const Status *status; /* NULL when missing or unreadable */
         const char *path;
-        const char *problem;  /* why the status is unusable (missing, stale, ...) */
+        const char *problem; /* why the status is unusable (missing, stale, ...) */
         uint64_t age_usec;
         bool stale;
 } OutputContext;

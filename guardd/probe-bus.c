@@ -27,11 +27,8 @@ static const char *const bus_state_names[_BUS_STATE_MAX] = {
 };
 
 static const char *const svc_state_names[_SVC_STATE_MAX] = {
-        [SVC_OK] = "ok",
-        [SVC_SLOW] = "slow",
-        [SVC_STUCK] = "stuck",
-        [SVC_ABSENT] = "absent",
-        [SVC_UNKNOWN] = "unknown",
+        [SVC_OK] = "ok",         [SVC_SLOW] = "slow",       [SVC_STUCK] = "stuck",
+        [SVC_ABSENT] = "absent", [SVC_UNKNOWN] = "unknown",
 };
 
 const char *bus_state_to_string(BusState s) {
@@ -44,7 +41,7 @@ const char *svc_state_to_string(SvcState s) {
 
 static void call_reset(Call *c) {
         c->slot = sd_bus_slot_unref(c->slot);
-        *c = (Call) {};
+        *c = (Call){};
 }
 
 static bool call_pending(const Call *c) {
@@ -130,9 +127,11 @@ static int reply_error(sd_bus_message *m) {
         return -EIO;
 }
 
-static void call_answered(Call *c, sd_bus_message *m) {
+static void call_answered(BusProbe *b, Call *c, sd_bus_message *m) {
         c->answered = true;
         c->error = reply_error(m);
+        if (c->error == -ETIMEDOUT && b->on_timeout)
+                b->on_timeout(b->userdata);
 }
 
 typedef struct CallSpec {
@@ -142,16 +141,17 @@ typedef struct CallSpec {
 } CallSpec;
 
 /* Methods of the bus daemon itself. */
-#define DBUS_CALL(member_, cb_, arg_)                                                      \
-        ((CallSpec) { "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", \
-                      member_, cb_, arg_ })
+#define DBUS_CALL(member_, cb_, arg_) \
+        ((CallSpec){ "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", \
+                     member_, cb_, arg_ })
 
 static int start_call(BusProbe *b, Call *c, const CallSpec *spec, void *userdata) {
         sd_bus_message *m = NULL;
         int r;
 
         call_reset(c);
-        r = sd_bus_message_new_method_call(b->bus, &m, spec->dest, spec->path, spec->iface, spec->member);
+        r = sd_bus_message_new_method_call(b->bus, &m, spec->dest, spec->path, spec->iface,
+                                           spec->member);
         if (r >= 0 && spec->arg)
                 r = sd_bus_message_append(m, "s", spec->arg);
         if (r >= 0)
@@ -166,7 +166,7 @@ static int start_call(BusProbe *b, Call *c, const CallSpec *spec, void *userdata
 static int on_ping(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         ServiceProbe *s = userdata;
 
-        call_answered(&s->ping, m);
+        call_answered(s->parent, &s->ping, m);
         s->ping_usec = now_usec(CLOCK_MONOTONIC) - s->ping.started_usec;
         return 0;
 }
@@ -174,7 +174,7 @@ static int on_ping(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 static int on_pid(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         ServiceProbe *s = userdata;
 
-        call_answered(&s->pid, m);
+        call_answered(s->parent, &s->pid, m);
         if (s->pid.error == 0 && sd_bus_message_read(m, "u", &s->owner_pid) < 0)
                 s->pid.error = -EBADMSG;
         return 0;
@@ -207,11 +207,12 @@ static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         ServiceProbe *s = userdata;
         uint64_t v = 0;
 
-        call_answered(&s->stats, m);
+        call_answered(s->parent, &s->stats, m);
         if (s->stats.error == -EACCES && !s->stats_refused) {
                 s->stats_refused = true;
                 log_notice("The bus refuses its statistics (org.freedesktop.DBus.Debug.Stats): "
-                           "%s_QUEUED_BYTES stays empty.", s->key);
+                           "%s_QUEUED_BYTES stays empty.",
+                           s->key);
         }
         s->queued_known = s->stats.error == 0 && read_outgoing_bytes(m, &v) > 0;
         s->queued_bytes = v;
@@ -221,12 +222,10 @@ static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *error);
 
 static void start_owner_probes(BusProbe *b, ServiceProbe *s) {
-        CallSpec ping = { s->owner_name, "/", "org.freedesktop.DBus.Peer", "Ping", on_ping, NULL };
         CallSpec pid = DBUS_CALL("GetConnectionUnixProcessID", on_pid, s->owner_name);
         CallSpec stats = DBUS_CALL("GetConnectionStats", on_stats, s->owner_name);
 
         stats.iface = "org.freedesktop.DBus.Debug.Stats";
-        (void) start_call(b, &s->ping, &ping, s);
         (void) start_call(b, &s->pid, &pid, s);
         if (!s->stats_refused)
                 (void) start_call(b, &s->stats, &stats, s);
@@ -236,7 +235,7 @@ static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         ServiceProbe *s = userdata;
         const char *owner = NULL;
 
-        call_answered(&s->owner, m);
+        call_answered(s->parent, &s->owner, m);
         if (s->owner.error == 0 && sd_bus_message_read(m, "s", &owner) >= 0 && owner) {
                 (void) snprintf(s->owner_name, sizeof(s->owner_name), "%s", owner);
                 start_owner_probes(s->parent, s);
@@ -247,7 +246,7 @@ static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 static int on_daemon_pid(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BusProbe *b = userdata;
 
-        call_answered(&b->daemon_pid, m);
+        call_answered(b, &b->daemon_pid, m);
         if (b->daemon_pid.error == 0 && sd_bus_message_read(m, "u", &b->bus_pid) < 0)
                 b->daemon_pid.error = -EBADMSG;
         return 0;
@@ -299,14 +298,22 @@ void bus_probe_start_round(BusProbe *b, uint64_t now) {
         if (!call_pending(&b->daemon_pid) || call_expired(&b->daemon_pid, now, b->timeout_usec))
                 (void) start_call(b, &b->daemon_pid,
                                   &DBUS_CALL("GetConnectionUnixProcessID", on_daemon_pid,
-                                             "org.freedesktop.DBus"), b);
+                                             "org.freedesktop.DBus"),
+                                  b);
         for (size_t i = 0; i < ELEMENTSOF(b->services); i++) {
                 ServiceProbe *s = &b->services[i];
 
                 if (service_busy(b, s, now))
                         continue;
                 service_reset_calls(s);
-                (void) start_call(b, &s->owner, &DBUS_CALL("GetNameOwner", on_owner, s->bus_name), s);
+                (void) start_call(b, &s->owner, &DBUS_CALL("GetNameOwner", on_owner, s->bus_name),
+                                  s);
+                /* The ping goes to the well-known name at the same time, so its
+                 * deadline runs from the start of the round. */
+                (void) start_call(b, &s->ping,
+                                  &(CallSpec){ s->bus_name, "/", "org.freedesktop.DBus.Peer",
+                                               "Ping", on_ping, NULL },
+                                  s);
         }
 }
 
@@ -348,13 +355,15 @@ static void judge_queue(ServiceProbe *s, uint64_t now) {
         if (!s->queued_known)
                 return;
         if (s->prev_queued_usec > 0 && now > s->prev_queued_usec)
-                s->queue_trend_per_s = ((int64_t) s->queued_bytes - (int64_t) s->prev_queued_bytes) *
-                                       (int64_t) USEC_PER_SEC / (int64_t) (now - s->prev_queued_usec);
+                s->queue_trend_per_s =
+                        ((int64_t) s->queued_bytes - (int64_t) s->prev_queued_bytes) *
+                        (int64_t) USEC_PER_SEC / (int64_t) (now - s->prev_queued_usec);
         s->prev_queued_bytes = s->queued_bytes;
         s->prev_queued_usec = now;
 }
 
-static SvcState judge_service(const BusProbe *b, ServiceProbe *s, uint64_t now, uint64_t slow_usec) {
+static SvcState judge_service(const BusProbe *b, ServiceProbe *s, uint64_t now,
+                              uint64_t slow_usec) {
         if (b->state != BUS_OK)
                 return SVC_UNKNOWN;
         if (s->owner.answered && s->owner.error == -ENXIO)
@@ -401,7 +410,8 @@ void bus_probe_finish_round(BusProbe *b, uint64_t now, uint64_t slow_usec) {
                 SvcState st = judge_service(b, s, now, slow_usec);
 
                 if (st == SVC_STUCK && s->state != SVC_STUCK)
-                        s->unanswered_since_usec = s->ping.started_usec ? s->ping.started_usec : now;
+                        s->unanswered_since_usec =
+                                s->ping.started_usec ? s->ping.started_usec : now;
                 if (st != SVC_STUCK)
                         s->unanswered_since_usec = 0;
                 s->state = st;

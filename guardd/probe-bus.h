@@ -47,7 +47,7 @@ typedef struct BusProbe BusProbe;
 typedef struct ServiceProbe {
         BusProbe *parent;
         const char *bus_name; /* org.freedesktop.login1 */
-        const char *key;      /* LOGIN1 */
+        const char *key; /* LOGIN1 */
         Call owner, ping, pid, stats;
         char owner_name[128];
         uint64_t ping_usec;
@@ -78,6 +78,10 @@ struct BusProbe {
         uint32_t bus_pid;
         uint64_t timeout_usec;
         ServiceProbe services[2];
+        /* Called when a call runs out of time, so that the verdict is
+         * published at once rather than at the next round. */
+        void (*on_timeout)(void *userdata);
+        void *userdata;
 };
 
 #define BUS_SERVICE_LOGIN1 0

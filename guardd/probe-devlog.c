@@ -29,7 +29,7 @@ const char *devlog_state_to_string(DevlogState s) {
 }
 
 void devlog_probe_init(DevlogProbe *p, const char *path) {
-        *p = (DevlogProbe) { .fd = -EBADF, .state = DEVLOG_ABSENT };
+        *p = (DevlogProbe){ .fd = -EBADF, .state = DEVLOG_ABSENT };
         (void) snprintf(p->path, sizeof(p->path), "%s", path);
 }
 
@@ -78,12 +78,13 @@ DevlogState devlog_probe_run(DevlogProbe *p, uint64_t now, uint64_t stuck_usec) 
                 p->full_since_usec = 0;
                 return p->state = DEVLOG_ABSENT;
         }
-        if ((p->fd < 0 || st.st_dev != p->dev || st.st_ino != p->ino) && connect_probe(p, &st) < 0) {
+        if ((p->fd < 0 || st.st_dev != p->dev || st.st_ino != p->ino) &&
+            connect_probe(p, &st) < 0) {
                 /* ECONNREFUSED: a socket file with nobody bound to it. */
                 p->full_since_usec = 0;
                 return p->state = DEVLOG_ABSENT;
         }
-        pfd = (struct pollfd) { .fd = p->fd, .events = POLLOUT };
+        pfd = (struct pollfd){ .fd = p->fd, .events = POLLOUT };
         if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT)) {
                 p->full_since_usec = 0;
                 return p->state = DEVLOG_OK;

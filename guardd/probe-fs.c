@@ -133,7 +133,7 @@ static uint64_t count_mounts(void) {
  * Return: 0 or -errno.
  */
 int host_stats_init(HostStats *h) {
-        *h = (HostStats) { .mounts_changed = true };
+        *h = (HostStats){ .mounts_changed = true };
         h->mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
         return h->mountinfo_fd < 0 ? -errno : 0;
 }
@@ -171,7 +171,8 @@ void host_stats_sample(HostStats *h, uint64_t now) {
                 h->last_forks = forks;
         }
         if (h->last_usec > 0 && dt > 0)
-                h->mount_changes_per_s = (h->mount_events - h->last_mount_events) * USEC_PER_SEC / dt;
+                h->mount_changes_per_s =
+                        (h->mount_events - h->last_mount_events) * USEC_PER_SEC / dt;
         h->last_mount_events = h->mount_events;
         if (h->mounts_changed) {
                 h->mounts = count_mounts();

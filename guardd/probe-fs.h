@@ -14,7 +14,7 @@
 typedef struct DirCount {
         const char *path;
         const char *prefix; /* count only names starting so; NULL = all */
-        const char *infix;  /* ... and containing this; NULL = any */
+        const char *infix; /* ... and containing this; NULL = any */
         bool valid;
         struct timespec mtime;
         dev_t dev;

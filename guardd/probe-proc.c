@@ -113,8 +113,9 @@ void proc_watch_sample(ProcWatch *w, uint64_t now) {
                 return;
         }
         if (w->last_sample_usec > 0 && now > w->last_sample_usec && s.ticks >= w->last_ticks)
-                w->cpu_percent = (unsigned) ((s.ticks - w->last_ticks) * USEC_PER_SEC * 100 /
-                                             (uint64_t) ticks_per_sec / (now - w->last_sample_usec));
+                w->cpu_percent =
+                        (unsigned) ((s.ticks - w->last_ticks) * USEC_PER_SEC * 100 /
+                                    (uint64_t) ticks_per_sec / (now - w->last_sample_usec));
         w->last_ticks = s.ticks;
         w->last_sample_usec = now;
         w->rss_bytes = s.rss_pages * (uint64_t) page_size;

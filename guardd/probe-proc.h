@@ -11,8 +11,8 @@
 #include <sys/types.h>
 
 typedef struct ProcWatch {
-        const char *key;           /* status key prefix: LOGIN1, BUS, CONSOLEKIT, PID1 */
-        const char *const *comms;  /* comm names to look for when no PID is known */
+        const char *key; /* status key prefix: LOGIN1, BUS, CONSOLEKIT, PID1 */
+        const char *const *comms; /* comm names to look for when no PID is known */
         pid_t pid;
         pid_t last_pid;
         unsigned restarts;
@@ -21,7 +21,7 @@ typedef struct ProcWatch {
         uint64_t last_sample_usec;
         unsigned cpu_percent;
         uint64_t rss_bytes;
-        char state;                /* R, S, D, T, Z ...; 0 when not running */
+        char state; /* R, S, D, T, Z ...; 0 when not running */
         char comm[32];
 } ProcWatch;
 

@@ -63,11 +63,11 @@ static int set_proc(Status *st, const ProcWatch *w) {
         char key[64], state[2] = { w->state, 0 };
         int r = 0;
 
-#define SET(suffix, fn, ...)                                                    \
-        do {                                                                    \
-                (void) snprintf(key, sizeof(key), "%s_%s", w->key, suffix);    \
-                if (r >= 0)                                                     \
-                        r = fn(st, key, __VA_ARGS__);                           \
+#define SET(suffix, fn, ...) \
+        do { \
+                (void) snprintf(key, sizeof(key), "%s_%s", w->key, suffix); \
+                if (r >= 0) \
+                        r = fn(st, key, __VA_ARGS__); \
         } while (0)
         if (w->pid > 0) {
                 SET("PID", status_set_u64, (uint64_t) w->pid);
@@ -96,12 +96,14 @@ static int set_service(Manager *m, Status *st, size_t i) {
                 r = status_set(st, key, m->actions[i].skip ? "skip" : "allow");
         (void) snprintf(key, sizeof(key), "%s_PING_USEC", s->key);
         if (r >= 0)
-                r = s->state == SVC_OK || s->state == SVC_SLOW ? status_set_u64(st, key, s->last_ping_usec)
-                                                                : status_set(st, key, "");
+                r = s->state == SVC_OK || s->state == SVC_SLOW
+                            ? status_set_u64(st, key, s->last_ping_usec)
+                            : status_set(st, key, "");
         (void) snprintf(key, sizeof(key), "%s_UNANSWERED_USEC", s->key);
         if (r >= 0)
                 r = s->unanswered_since_usec
-                            ? status_set_u64(st, key, now_usec(CLOCK_MONOTONIC) - s->unanswered_since_usec)
+                            ? status_set_u64(st, key,
+                                             now_usec(CLOCK_MONOTONIC) - s->unanswered_since_usec)
                             : status_set(st, key, "");
         return r;
 }
@@ -114,7 +116,8 @@ static int set_queue(Manager *m, Status *st) {
                     ? status_set_u64(st, "LOGIN1_QUEUED_BYTES", s->queued_bytes)
                     : status_set(st, "LOGIN1_QUEUED_BYTES", "");
         if (r >= 0)
-                r = status_setf(st, "LOGIN1_QUEUE_TREND_BYTES_PER_S", "%" PRId64, s->queue_trend_per_s);
+                r = status_setf(st, "LOGIN1_QUEUE_TREND_BYTES_PER_S", "%" PRId64,
+                                s->queue_trend_per_s);
         if (r >= 0)
                 r = status_set_u64(st, "LOGIN1_QUEUE_LIMIT_BYTES", BUS_QUEUE_LIMIT_DEFAULT);
         if (r >= 0)
@@ -130,11 +133,13 @@ static int set_devlog(Manager *m, Status *st) {
                 r = status_set(st, "DEVLOG_PATH", m->devlog.path);
         if (r >= 0)
                 r = m->devlog.full_since_usec
-                            ? status_set_u64(st, "DEVLOG_FULL_USEC", now_usec(CLOCK_MONOTONIC) - m->devlog.full_since_usec)
+                            ? status_set_u64(st, "DEVLOG_FULL_USEC",
+                                             now_usec(CLOCK_MONOTONIC) - m->devlog.full_since_usec)
                             : status_set(st, "DEVLOG_FULL_USEC", "");
         /* Reader and census come from the /dev/log reader probe; empty = unknown. */
-        for (const char *const *k = (const char *const[]) { "DEVLOG_READER_PID", "DEVLOG_READER_COMM",
-                                                            "DEVLOG_READER_STATE", "DEVLOG_BLOCKED_WRITERS", NULL };
+        for (const char *const *k =
+                     (const char *const[]){ "DEVLOG_READER_PID", "DEVLOG_READER_COMM",
+                                            "DEVLOG_READER_STATE", "DEVLOG_BLOCKED_WRITERS", NULL };
              r >= 0 && *k; k++)
                 if (!status_get(st, *k))
                         r = status_set(st, *k, "");
@@ -144,13 +149,15 @@ static int set_devlog(Manager *m, Status *st) {
 static int set_counts(Manager *m, Status *st) {
         int r = 0;
 
-        r = m->sessions.valid ? status_set_u64(st, "SESSIONS", m->sessions.count) : status_set(st, "SESSIONS", "");
+        r = m->sessions.valid ? status_set_u64(st, "SESSIONS", m->sessions.count)
+                              : status_set(st, "SESSIONS", "");
         if (r >= 0)
                 r = m->scopes.valid ? status_set_u64(st, "SESSION_SCOPES", m->scopes.count)
                                     : status_set(st, "SESSION_SCOPES", "");
         if (r >= 0)
-                r = m->sessions_fs_known ? status_set_u64(st, "SESSIONS_FS_USED_PERCENT", m->sessions_fs_used)
-                                         : status_set(st, "SESSIONS_FS_USED_PERCENT", "");
+                r = m->sessions_fs_known
+                            ? status_set_u64(st, "SESSIONS_FS_USED_PERCENT", m->sessions_fs_used)
+                            : status_set(st, "SESSIONS_FS_USED_PERCENT", "");
         if (r >= 0)
                 r = status_set_u64(st, "FORKS_PER_S", m->host.forks_per_s);
         if (r >= 0)
@@ -168,10 +175,11 @@ static void judge_bus(const Manager *m, uint64_t now, Findings *f) {
 
         format_duration(now - (m->bus.bad_since_usec ? m->bus.bad_since_usec : now), d, sizeof(d));
         if (m->bus.state == BUS_DOWN)
-                add_finding(f, SEV_CRITICAL, "system bus down: cannot connect to %s for %s", m->bus.address, d);
+                add_finding(f, SEV_CRITICAL, "system bus down: cannot connect to %s for %s",
+                            m->bus.address, d);
         else if (m->bus.state == BUS_STUCK)
-                add_finding(f, SEV_CRITICAL, "dbus-daemon not answering for %s (pid %d, %u%% CPU)", d,
-                            (int) bp->pid, bp->cpu_percent);
+                add_finding(f, SEV_CRITICAL, "dbus-daemon not answering for %s (pid %d, %u%% CPU)",
+                            d, (int) bp->pid, bp->cpu_percent);
 }
 
 static void judge_login1(const Manager *m, uint64_t now, Findings *f) {
@@ -182,26 +190,31 @@ static void judge_login1(const Manager *m, uint64_t now, Findings *f) {
         format_count(m->sessions.count, n, sizeof(n));
         if (s->state == SVC_STUCK) {
                 format_duration(now - s->unanswered_since_usec, d, sizeof(d));
-                add_finding(f, SEV_CRITICAL, "logind not answering for %s (pid %d, %u%% CPU, %s sessions on disk)",
+                add_finding(f, SEV_CRITICAL,
+                            "logind not answering for %s (pid %d, %u%% CPU, %s sessions on disk)",
                             d, (int) p->pid, p->cpu_percent, n);
         }
         if (s->queued_known && s->queued_bytes >= m->config.queue_skip_bytes) {
                 format_bytes(s->queued_bytes, b1, sizeof(b1));
                 format_bytes(m->config.queue_skip_bytes, b2, sizeof(b2));
-                add_finding(f, SEV_CRITICAL, "bus holds %s for logind (skip threshold %s, %+" PRId64 " B/s, pid %d)",
+                add_finding(f, SEV_CRITICAL,
+                            "bus holds %s for logind (skip threshold %s, %+" PRId64 " B/s, pid %d)",
                             b1, b2, s->queue_trend_per_s, (int) p->pid);
         }
         if (s->state == SVC_SLOW) {
                 format_duration(s->last_ping_usec, d, sizeof(d));
-                add_finding(f, SEV_WARNING, "logind slow: %s round trip (pid %d, %u%% CPU)", d, (int) p->pid,
-                            p->cpu_percent);
+                add_finding(f, SEV_WARNING, "logind slow: %s round trip (pid %d, %u%% CPU)", d,
+                            (int) p->pid, p->cpu_percent);
         }
         if (s->state == SVC_ABSENT)
-                add_finding(f, SEV_WARNING, "no logind on the bus (org.freedesktop.login1 has no owner)");
+                add_finding(f, SEV_WARNING,
+                            "no logind on the bus (org.freedesktop.login1 has no owner)");
         if (p->restarts > 0 && now < p->last_restart_usec + RESTART_WARN_USEC)
-                add_finding(f, SEV_WARNING, "logind restarted %u times (now pid %d)", p->restarts, (int) p->pid);
+                add_finding(f, SEV_WARNING, "logind restarted %u times (now pid %d)", p->restarts,
+                            (int) p->pid);
         if (m->actions[BUS_SERVICE_LOGIN1].skip && !service_bad(m, s))
-                add_finding(f, SEV_WARNING, "logind recovering: logins skip it until %u healthy rounds",
+                add_finding(f, SEV_WARNING,
+                            "logind recovering: logins skip it until %u healthy rounds",
                             m->config.healthy_rounds);
 }
 
@@ -211,8 +224,10 @@ static void judge_others(const Manager *m, uint64_t now, Findings *f) {
 
         if (ck->state == SVC_STUCK) {
                 format_duration(now - ck->unanswered_since_usec, d, sizeof(d));
-                add_finding(f, SEV_CRITICAL, "console-kit-daemon not answering for %s (pid %d, %u%% CPU)", d,
-                            (int) m->procs[PROC_CONSOLEKIT].pid, m->procs[PROC_CONSOLEKIT].cpu_percent);
+                add_finding(f, SEV_CRITICAL,
+                            "console-kit-daemon not answering for %s (pid %d, %u%% CPU)", d,
+                            (int) m->procs[PROC_CONSOLEKIT].pid,
+                            m->procs[PROC_CONSOLEKIT].cpu_percent);
         }
         if (m->devlog.state == DEVLOG_STUCK || m->devlog.state == DEVLOG_FULL) {
                 format_duration(now - m->devlog.full_since_usec, d, sizeof(d));
@@ -223,8 +238,8 @@ static void judge_others(const Manager *m, uint64_t now, Findings *f) {
         if (m->sessions.valid && m->sessions.count >= m->config.sessions_warn) {
                 format_count(m->sessions.count, a, sizeof(a));
                 format_count(m->config.sessions_warn, b, sizeof(b));
-                add_finding(f, SEV_WARNING, "%s session entries in %s (warn at %s): sessions leak", a,
-                            m->sessions.path, b);
+                add_finding(f, SEV_WARNING, "%s session entries in %s (warn at %s): sessions leak",
+                            a, m->sessions.path, b);
         }
         if (m->scopes.valid && m->scopes.count >= m->config.scopes_warn) {
                 format_count(m->scopes.count, a, sizeof(a));
@@ -233,14 +248,16 @@ static void judge_others(const Manager *m, uint64_t now, Findings *f) {
                             m->scopes.path, b);
         }
         if (m->sessions_fs_known && m->sessions_fs_used >= FS_WARN_PERCENT)
-                add_finding(f, SEV_WARNING, "filesystem of %s %u%% full", m->sessions.path, m->sessions_fs_used);
+                add_finding(f, SEV_WARNING, "filesystem of %s %u%% full", m->sessions.path,
+                            m->sessions_fs_used);
         for (int i = 0; i < PROC_PID1; i++)
                 if (m->procs[i].pid > 0 && m->procs[i].cpu_percent >= m->config.cpu_warn_percent)
                         add_finding(f, SEV_WARNING, "%s at %u%% CPU (pid %d)", m->procs[i].comm,
                                     m->procs[i].cpu_percent, (int) m->procs[i].pid);
         if (m->procs[PROC_PID1].cpu_percent >= PID1_CPU_WARN) {
                 format_count(m->host.forks_per_s, a, sizeof(a));
-                add_finding(f, SEV_WARNING, "PID 1 at %u%% CPU, %s forks/s: a respawn loop? (not the login path)",
+                add_finding(f, SEV_WARNING,
+                            "PID 1 at %u%% CPU, %s forks/s: a respawn loop? (not the login path)",
                             m->procs[PROC_PID1].cpu_percent, a);
         }
 }
@@ -251,7 +268,8 @@ static void ok_summary(const Manager *m, Findings *f) {
 
         format_duration(s->last_ping_usec, d, sizeof(d));
         format_count(m->sessions.count, n, sizeof(n));
-        (void) snprintf(f->first, sizeof(f->first), "ok: logind answers in %s (pid %d), %s sessions, %.120s %s", d,
+        (void) snprintf(f->first, sizeof(f->first),
+                        "ok: logind answers in %s (pid %d), %s sessions, %.120s %s", d,
                         (int) m->procs[PROC_LOGIN1].pid, n, m->devlog.path,
                         devlog_state_to_string(m->devlog.state));
 }
@@ -315,7 +333,8 @@ int verdict_compose(Manager *m, uint64_t now, Status **ret) {
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(m->actions); i++)
-                update_action(&m->actions[i], service_bad(m, &m->bus.services[i]), m->config.healthy_rounds);
+                update_action(&m->actions[i], service_bad(m, &m->bus.services[i]),
+                              m->config.healthy_rounds);
         r = status_new(&st);
         if (r < 0)
                 return r;

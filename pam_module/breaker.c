@@ -78,7 +78,7 @@ int breaker_file_open(const char *state_dir, const char *target, BreakerFile *re
         fd = open_state_dir(state_dir);
         if (fd < 0)
                 return fd;
-        *ret = (BreakerFile) { .dir_fd = fd };
+        *ret = (BreakerFile){ .dir_fd = fd };
         (void) snprintf(ret->name, sizeof(ret->name), "breaker-%s", target);
         (void) snprintf(ret->lock_name, sizeof(ret->lock_name), "breaker-%s.lock", target);
         return 0;
@@ -187,14 +187,15 @@ int breaker_format(const Breaker *b, uint64_t now, char **ret, size_t *ret_len) 
                 return r;
         r = status_set(s, "STATE", breaker_state_to_string(b->state));
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(breaker_numbers); i++)
-                r = status_set_u64(s, breaker_numbers[i].key,
-                                   *(const uint64_t *) ((const char *) b + breaker_numbers[i].offset));
+                r = status_set_u64(
+                        s, breaker_numbers[i].key,
+                        *(const uint64_t *) ((const char *) b + breaker_numbers[i].offset));
         if (r >= 0)
                 r = format_bad_list(b, bad, sizeof(bad));
         if (r >= 0)
                 r = status_set(s, "BAD", bad);
         if (r >= 0)
-                r = status_set_u64(s, "UPDATED_MONOTONIC_USEC", now);  /* overrides b's */
+                r = status_set_u64(s, "UPDATED_MONOTONIC_USEC", now); /* overrides b's */
         if (r < 0)
                 return r;
         return status_format(s, ret, ret_len);
@@ -214,7 +215,7 @@ int breaker_load(const BreakerFile *f, Breaker *ret) {
         size_t len;
         int r;
 
-        *ret = (Breaker) {};
+        *ret = (Breaker){};
         r = read_trusted_file(f->dir_fd, f->name, geteuid(), BREAKER_FILE_MAX, &buf, &len);
         if (r > 0)
                 return -EBADMSG;
@@ -222,7 +223,7 @@ int breaker_load(const BreakerFile *f, Breaker *ret) {
                 return r;
         r = breaker_parse(buf, len, ret);
         if (r < 0)
-                *ret = (Breaker) {};
+                *ret = (Breaker){};
         return r;
 }
 
@@ -346,7 +347,8 @@ typedef struct RecordArgs {
 } RecordArgs;
 
 static void record_bad(Breaker *b, const Config *c, uint64_t now, const RecordArgs *a) {
-        bool mine = a->trial && b->state == BREAKER_HALF_OPEN && b->trial_pid == (uint64_t) getpid();
+        bool mine =
+                a->trial && b->state == BREAKER_HALF_OPEN && b->trial_pid == (uint64_t) getpid();
 
         if (a->outcome == OUTCOME_CUT) {
                 b->cuts++;

@@ -29,10 +29,10 @@ typedef enum BreakerState {
 #define BREAKER_QUIET_USEC (1000U * 1000ULL)
 
 typedef enum BreakerVerdict {
-        BREAKER_CALL,  /* closed: call the wrapped module */
+        BREAKER_CALL, /* closed: call the wrapped module */
         BREAKER_CALL_QUIET, /* closed and recently updated: call, record only a bad outcome */
         BREAKER_TRIAL, /* this caller holds the one half-open trial */
-        BREAKER_SKIP,  /* open: do not call */
+        BREAKER_SKIP, /* open: do not call */
 } BreakerVerdict;
 
 typedef enum CallOutcome {

@@ -90,7 +90,7 @@ static int watchdog_init(Watchdog *w, uint64_t deadline_abs) {
         pthread_condattr_t ca;
         int r;
 
-        *w = (Watchdog) { .deadline_abs = deadline_abs };
+        *w = (Watchdog){ .deadline_abs = deadline_abs };
         r = pthread_condattr_init(&ca);
         if (r != 0)
                 return -r;
@@ -201,7 +201,7 @@ int guard_call(const GuardCall *call, GuardResult *ret) {
                 return r;
         }
 
-        *ret = (GuardResult) {};
+        *ret = (GuardResult){};
         ret->rc = call->fn(call->pamh, call->flags, call->argc, call->argv);
         ret->elapsed_usec = now_usec(CLOCK_MONOTONIC) - start;
         stop_thread(t, &w);

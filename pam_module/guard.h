@@ -24,15 +24,15 @@ typedef struct GuardCall {
         const char **argv;
         uint64_t deadline_usec;
         const SockSet *cuttable; /* pre-existing sockets the call may still cut (close_session) */
-        bool collect_opened;     /* fill GuardResult.opened (open_session) */
+        bool collect_opened; /* fill GuardResult.opened (open_session) */
 } GuardCall;
 
 typedef struct GuardResult {
-        int rc;                 /* what the wrapped module answered */
+        int rc; /* what the wrapped module answered */
         uint64_t elapsed_usec;
-        bool fired;             /* the deadline passed while the call ran */
-        unsigned n_cut;         /* sockets shut down */
-        SockSet opened;         /* sockets new since the call started, still open at its end */
+        bool fired; /* the deadline passed while the call ran */
+        unsigned n_cut; /* sockets shut down */
+        SockSet opened; /* sockets new since the call started, still open at its end */
 } GuardResult;
 
 int guard_call(const GuardCall *call, GuardResult *ret);

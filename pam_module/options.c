@@ -105,7 +105,7 @@ static const char *find_conf(int argc, const char **argv) {
 int options_parse(pam_handle_t *pamh, int argc, const char **argv, Options *ret) {
         int i, r;
 
-        *ret = (Options) {};
+        *ret = (Options){};
         config_init(&ret->config);
         load_config(pamh, ret, find_conf(argc, argv));
         for (i = 0; i < argc && strncmp(argv[i], "wrap=", 5) != 0; i++)

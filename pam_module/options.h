@@ -11,13 +11,13 @@
 
 typedef struct Options {
         Config config;
-        const char *wrap;          /* the wrap= value, NULL when missing */
+        const char *wrap; /* the wrap= value, NULL when missing */
         int wrapped_argc;
         const char **wrapped_argv; /* points into the caller's argv */
         char target_path[512];
-        char target_name[64];      /* "pam_systemd", names the breaker file */
-        char status_key[80];       /* "LOGIN1_ACTION" */
-        char service_key[64];      /* "LOGIN1" */
+        char target_name[64]; /* "pam_systemd", names the breaker file */
+        char status_key[80]; /* "LOGIN1_ACTION" */
+        char service_key[64]; /* "LOGIN1" */
 } Options;
 
 int options_parse(pam_handle_t *pamh, int argc, const char **argv, Options *ret);

@@ -37,7 +37,7 @@ typedef struct Ctx {
 
 typedef struct Fallback {
         const char *code; /* LOGINGUARD_FALLBACK value */
-        char why[160];    /* for people */
+        char why[160]; /* for people */
 } Fallback;
 
 /* Status problems are said once per process, not once per login. */
@@ -49,7 +49,8 @@ static void say_once(pam_handle_t *pamh, int verdict, const char *path, unsigned
         if (__atomic_fetch_or(&said_mask, bit, __ATOMIC_RELAXED) & bit)
                 return;
         if (verdict == -ENOENT)
-                pam_log(pamh, LOG_INFO, "Status file '%s' missing (guardd not running?), breaker alone decides.",
+                pam_log(pamh, LOG_INFO,
+                        "Status file '%s' missing (guardd not running?), breaker alone decides.",
                         path);
         else if (verdict < 0)
                 pam_log(pamh, LOG_ERR, "Cannot read status file '%s': %s, ignoring it.", path,
@@ -84,7 +85,8 @@ static bool status_says_skip(Ctx *c, Fallback *f) {
 
         r = status_read(path, 0, &s, &line);
         if (r == 0)
-                r = status_check_fresh(s, now_usec(CLOCK_MONOTONIC), c->o.config.max_age_usec, NULL);
+                r = status_check_fresh(s, now_usec(CLOCK_MONOTONIC), c->o.config.max_age_usec,
+                                       NULL);
         if (r != 0) {
                 say_once(c->pamh, r, path, line);
                 return false;
@@ -122,14 +124,15 @@ static void record(Ctx *c, CallOutcome outcome, uint64_t elapsed) {
         if (c->breaker.dir_fd < 0)
                 return;
         /* -EBUSY: another login is updating it; skipping is the design. */
-        (void) breaker_record(&c->breaker, &c->o.config, now_usec(CLOCK_MONOTONIC), outcome, elapsed,
-                              c->trial);
+        (void) breaker_record(&c->breaker, &c->o.config, now_usec(CLOCK_MONOTONIC), outcome,
+                              elapsed, c->trial);
 }
 
 static void notify_user(Ctx *c, const Fallback *f) {
-        const char *what = strcmp(c->o.service_key, "LOGIN1") == 0
-                                   ? "systemd-logind registration (no logind session or XDG_RUNTIME_DIR)"
-                                   : c->o.target_name;
+        const char *what =
+                strcmp(c->o.service_key, "LOGIN1") == 0
+                        ? "systemd-logind registration (no logind session or XDG_RUNTIME_DIR)"
+                        : c->o.target_name;
 
         if (!c->o.config.notify || (c->flags & PAM_SILENT) || c->ep != EP_OPEN_SESSION)
                 return;
@@ -180,7 +183,7 @@ static void keep_open_sockets(const Ctx *c, GuardResult *res) {
         if (!copy)
                 return;
         *copy = res->opened;
-        res->opened = (SockSet) {};
+        res->opened = (SockSet){};
         data_key(c, "sockets", key, sizeof(key));
         if (pam_set_data(c->pamh, key, copy, sockset_data_free) != PAM_SUCCESS)
                 sockset_data_free(NULL, copy, 0);
@@ -211,7 +214,7 @@ static int call_wrapped(Ctx *c, pam_sm_fn fn) {
                 pam_log(c->pamh, LOG_CRIT, "Cannot guard %s: %s.", c->o.target_name, strerror(-r));
                 return fallback(c, &f);
         }
-        outcome = res.fired ? OUTCOME_CUT
+        outcome = res.fired                                   ? OUTCOME_CUT
                   : res.elapsed_usec >= c->o.config.slow_usec ? OUTCOME_SLOW
                                                               : OUTCOME_OK;
         if (outcome != OUTCOME_OK || !c->quiet)
@@ -224,9 +227,10 @@ static int call_wrapped(Ctx *c, pam_sm_fn fn) {
         sockset_done(&res.opened);
         if (!res.fired)
                 return res.rc;
-        (void) snprintf(f.why, sizeof(f.why), "%s did not answer within %llu ms (%u connection%s cut)",
-                        c->o.target_name, (unsigned long long) (c->o.config.deadline_usec / 1000),
-                        res.n_cut, res.n_cut == 1 ? "" : "s");
+        (void) snprintf(f.why, sizeof(f.why),
+                        "%s did not answer within %llu ms (%u connection%s cut)", c->o.target_name,
+                        (unsigned long long) (c->o.config.deadline_usec / 1000), res.n_cut,
+                        res.n_cut == 1 ? "" : "s");
         return fallback(c, &f);
 }
 
@@ -253,7 +257,8 @@ static void open_breaker(Ctx *c) {
                 return;
         c->breaker.dir_fd = -EBADF;
         if (!__atomic_exchange_n(&said_state_dir, true, __ATOMIC_RELAXED))
-                pam_log(c->pamh, LOG_ERR, "State directory '%s' unusable: %s; running without the breaker.",
+                pam_log(c->pamh, LOG_ERR,
+                        "State directory '%s' unusable: %s; running without the breaker.",
                         c->o.config.state_dir,
                         r == -EPERM ? "not root's or writable by others" : strerror(-r));
 }

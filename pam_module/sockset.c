@@ -20,7 +20,7 @@
 
 void sockset_done(SockSet *s) {
         free(s->ino);
-        *s = (SockSet) {};
+        *s = (SockSet){};
 }
 
 int sockset_add(SockSet *s, ino_t ino) {

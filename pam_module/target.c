@@ -29,12 +29,9 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static TargetCache cache[TARGET_CACHE_MAX];
 
 static const char *const entry_names[_EP_MAX] = {
-        [EP_AUTHENTICATE] = "pam_sm_authenticate",
-        [EP_SETCRED] = "pam_sm_setcred",
-        [EP_ACCT_MGMT] = "pam_sm_acct_mgmt",
-        [EP_OPEN_SESSION] = "pam_sm_open_session",
-        [EP_CLOSE_SESSION] = "pam_sm_close_session",
-        [EP_CHAUTHTOK] = "pam_sm_chauthtok",
+        [EP_AUTHENTICATE] = "pam_sm_authenticate",   [EP_SETCRED] = "pam_sm_setcred",
+        [EP_ACCT_MGMT] = "pam_sm_acct_mgmt",         [EP_OPEN_SESSION] = "pam_sm_open_session",
+        [EP_CLOSE_SESSION] = "pam_sm_close_session", [EP_CHAUTHTOK] = "pam_sm_chauthtok",
 };
 
 const char *entry_point_to_string(EntryPoint ep) {

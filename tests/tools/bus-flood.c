@@ -29,8 +29,14 @@ int main(int argc, char **argv) {
 
         while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
                 switch (c) {
-                case 'c': if (parse_u64(optarg, &count) < 0) return 2; break;
-                case 's': if (parse_u64(optarg, &size) < 0 || size > 1000000) return 2; break;
+                case 'c':
+                        if (parse_u64(optarg, &count) < 0)
+                                return 2;
+                        break;
+                case 's':
+                        if (parse_u64(optarg, &size) < 0 || size > 1000000)
+                                return 2;
+                        break;
                 case 'd': dest = optarg; break;
                 default: return 2;
                 }

@@ -36,7 +36,8 @@ int main(int argc, char **argv) {
                 default: return 2;
                 }
         if (!path || strlen(path) >= sizeof(sa.sun_path)) {
-                fprintf(stderr, "usage: devlog-double --path SOCKET [--record FILE] [--ready FILE]\n");
+                fprintf(stderr,
+                        "usage: devlog-double --path SOCKET [--record FILE] [--ready FILE]\n");
                 return 2;
         }
         memcpy(sa.sun_path, path, strlen(path) + 1);

@@ -131,8 +131,9 @@ static int method_create_session(sd_bus_message *m, void *userdata, sd_bus_error
                 r = sd_bus_message_skip(m, "a(sv)");
         if (r < 0)
                 return r;
-        log_line("CreateSession uid=%u pid=%u service=%s type=%s class=%s tty=%s remote=%d rhost=%s",
-                 uid, pid, service, type, class, tty, remote, rhost);
+        log_line(
+                "CreateSession uid=%u pid=%u service=%s type=%s class=%s tty=%s remote=%d rhost=%s",
+                uid, pid, service, type, class, tty, remote, rhost);
         if (g.fail_with)
                 return sd_bus_error_set(error, g.fail_with, "logind double failing on purpose");
         s = session_new(uid, &wfd);
@@ -235,27 +236,16 @@ static int parse_args(int argc, char **argv) {
                         if (parse_u64(optarg, &g.delay_ms) < 0)
                                 return -EINVAL;
                         break;
-                case 'f':
-                        g.fail_with = optarg;
-                        break;
+                case 'f': g.fail_with = optarg; break;
                 case 'x':
                         if (parse_u64(optarg, &g.exit_after) < 0)
                                 return -EINVAL;
                         break;
-                case 'l':
-                        g.log_path = optarg;
-                        break;
-                case 'r':
-                        g.ready_path = optarg;
-                        break;
-                case 'R':
-                        g.runtime_dir = optarg;
-                        break;
-                case 'n':
-                        g.name = optarg;
-                        break;
-                default:
-                        return -EINVAL;
+                case 'l': g.log_path = optarg; break;
+                case 'r': g.ready_path = optarg; break;
+                case 'R': g.runtime_dir = optarg; break;
+                case 'n': g.name = optarg; break;
+                default: return -EINVAL;
                 }
         return 0;
 }
@@ -278,7 +268,8 @@ int main(int argc, char **argv) {
 
         if (parse_args(argc, argv) < 0) {
                 fprintf(stderr, "usage: logind-double [--delay-ms N] [--fail-with ERROR] "
-                                "[--exit-after N] [--log FILE] [--ready FILE] [--runtime-dir DIR] [--name NAME]\n");
+                                "[--exit-after N] [--log FILE] [--ready FILE] [--runtime-dir DIR] "
+                                "[--name NAME]\n");
                 return 2;
         }
         r = sd_event_default(&g.event);
@@ -288,7 +279,8 @@ int main(int argc, char **argv) {
                 r = sd_bus_add_filter(bus, NULL, delay_filter, NULL);
         if (r >= 0)
                 r = sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/login1",
-                                             "org.freedesktop.login1.Manager", manager_vtable, NULL);
+                                             "org.freedesktop.login1.Manager", manager_vtable,
+                                             NULL);
         if (r >= 0)
                 r = sd_bus_request_name(bus, g.name, 0);
         if (r >= 0)

@@ -24,11 +24,16 @@ static const struct {
         int code;
         const char *name;
 } pam_names[] = {
-        { PAM_SUCCESS, "PAM_SUCCESS" },         { PAM_IGNORE, "PAM_IGNORE" },
-        { PAM_SESSION_ERR, "PAM_SESSION_ERR" }, { PAM_SYSTEM_ERR, "PAM_SYSTEM_ERR" },
-        { PAM_BUF_ERR, "PAM_BUF_ERR" },         { PAM_PERM_DENIED, "PAM_PERM_DENIED" },
-        { PAM_AUTH_ERR, "PAM_AUTH_ERR" },       { PAM_USER_UNKNOWN, "PAM_USER_UNKNOWN" },
-        { PAM_ABORT, "PAM_ABORT" },             { PAM_MODULE_UNKNOWN, "PAM_MODULE_UNKNOWN" },
+        { PAM_SUCCESS, "PAM_SUCCESS" },
+        { PAM_IGNORE, "PAM_IGNORE" },
+        { PAM_SESSION_ERR, "PAM_SESSION_ERR" },
+        { PAM_SYSTEM_ERR, "PAM_SYSTEM_ERR" },
+        { PAM_BUF_ERR, "PAM_BUF_ERR" },
+        { PAM_PERM_DENIED, "PAM_PERM_DENIED" },
+        { PAM_AUTH_ERR, "PAM_AUTH_ERR" },
+        { PAM_USER_UNKNOWN, "PAM_USER_UNKNOWN" },
+        { PAM_ABORT, "PAM_ABORT" },
+        { PAM_MODULE_UNKNOWN, "PAM_MODULE_UNKNOWN" },
 };
 
 static const char *pam_name(int code) {
@@ -70,7 +75,7 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
         if (!r)
                 return PAM_BUF_ERR;
         for (int i = 0; i < n; i++) {
-                const char *kind = msg[i]->msg_style == PAM_TEXT_INFO    ? "info"
+                const char *kind = msg[i]->msg_style == PAM_TEXT_INFO   ? "info"
                                    : msg[i]->msg_style == PAM_ERROR_MSG ? "error"
                                                                         : "prompt";
                 printf("msg.%s=%s\n", kind, msg[i]->msg);
@@ -117,15 +122,15 @@ static int one_round(const Args *a, unsigned round) {
         if (a->do_open) {
                 t = now_usec(CLOCK_MONOTONIC);
                 rc = pam_open_session(pamh, flags);
-                printf("open_usec=%llu\nopen_rc=%s\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t),
-                       pam_name(rc));
+                printf("open_usec=%llu\nopen_rc=%s\n",
+                       (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t), pam_name(rc));
                 print_env(pamh);
         }
         if (a->do_close) {
                 t = now_usec(CLOCK_MONOTONIC);
                 rc = pam_close_session(pamh, flags);
-                printf("close_usec=%llu\nclose_rc=%s\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t),
-                       pam_name(rc));
+                printf("close_usec=%llu\nclose_rc=%s\n",
+                       (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t), pam_name(rc));
         }
         pam_end(pamh, rc);
         printf("total_usec=%llu\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t_start));
@@ -160,13 +165,17 @@ int main(int argc, char **argv) {
                         a.do_open = strstr(optarg, "open") != NULL;
                         a.do_close = strstr(optarg, "close") != NULL;
                         break;
-                case 'n': if (parse_u64(optarg, &a.repeat) < 0) return 2; break;
+                case 'n':
+                        if (parse_u64(optarg, &a.repeat) < 0)
+                                return 2;
+                        break;
                 case 'S': a.silent = true; break;
                 default: return 2;
                 }
         if (!a.confdir || !a.service) {
-                fprintf(stderr, "usage: pam-driver --confdir DIR --service NAME [--user U] "
-                                "[--ops open,close] [--repeat N] [--tty T] [--rhost H] [--silent]\n");
+                fprintf(stderr,
+                        "usage: pam-driver --confdir DIR --service NAME [--user U] "
+                        "[--ops open,close] [--repeat N] [--tty T] [--rhost H] [--silent]\n");
                 return 2;
         }
         for (uint64_t i = 0; i < a.repeat; i++)

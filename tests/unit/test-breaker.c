@@ -162,7 +162,9 @@ static void test_untrusted_dir(void **state) {
 }
 
 static void test_format_round_trip(void **state) {
-        Breaker b = { .state = BREAKER_HALF_OPEN, .trial_usec = 5, .n_bad = 2, .bad = { 7, 9 }, .cuts = 3 };
+        Breaker b = {
+                .state = BREAKER_HALF_OPEN, .trial_usec = 5, .n_bad = 2, .bad = { 7, 9 }, .cuts = 3
+        };
         Breaker c;
         char *text = NULL;
         size_t len;
@@ -186,9 +188,12 @@ static int cleanup(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_state_machine),   cmocka_unit_test(test_window),
-                cmocka_unit_test(test_cooldown_cap),    cmocka_unit_test(test_dead_trial_reclaimed),
-                cmocka_unit_test(test_corrupt),         cmocka_unit_test(test_untrusted_dir),
+                cmocka_unit_test(test_state_machine),
+                cmocka_unit_test(test_window),
+                cmocka_unit_test(test_cooldown_cap),
+                cmocka_unit_test(test_dead_trial_reclaimed),
+                cmocka_unit_test(test_corrupt),
+                cmocka_unit_test(test_untrusted_dir),
                 cmocka_unit_test(test_format_round_trip),
         };
 

@@ -211,10 +211,10 @@ static void test_shipped_file(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_defaults),  cmocka_unit_test(test_text),
-                cmocka_unit_test(test_errors),    cmocka_unit_test(test_long_line),
+                cmocka_unit_test(test_defaults),       cmocka_unit_test(test_text),
+                cmocka_unit_test(test_errors),         cmocka_unit_test(test_long_line),
                 cmocka_unit_test(test_too_long_value), cmocka_unit_test(test_scope),
-                cmocka_unit_test(test_file),      cmocka_unit_test(test_remedy),
+                cmocka_unit_test(test_file),           cmocka_unit_test(test_remedy),
                 cmocka_unit_test(test_shipped_file),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
