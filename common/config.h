@@ -50,6 +50,7 @@ typedef struct Config {
         uint64_t interval_usec;
         uint64_t probe_timeout_usec;
         uint64_t devlog_stuck_usec;
+        uint64_t devlog_replay_rate;
         uint64_t alert_cooldown_usec;
         uint64_t login1_slow_usec;
         uint64_t queue_skip_bytes;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -132,6 +133,9 @@ int manager_new(const char *config_path, Manager **ret) {
         }
         manager_init_probes(m);
         sweep_temp_files(m->config.status_path);
+        remedy_init(&m->remedy);
+        if (remedy_resume_spool(&m->remedy, &m->config) < 0)
+                log_warning("Cannot resume the replay of a spool in %s.", m->config.spool_dir);
         if (*m->config.metrics_path)
                 sweep_temp_files(m->config.metrics_path);
         (void) host_stats_init(&m->host);
@@ -146,6 +150,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         bus_probe_done(&m->bus);
         devlog_probe_done(&m->devlog);
+        remedy_done(&m->remedy);
         host_stats_done(&m->host);
         sd_event_source_disable_unref(m->round_timer);
         sd_event_source_disable_unref(m->mount_source);
@@ -205,6 +210,47 @@ static uint64_t sum_fallbacks(const char *state_dir) {
         return sum;
 }
 
+#define READER_RETRY_USEC (5 * USEC_PER_SEC)
+
+/* Keep the reader known: re-resolve when it died, the path now names
+ * another socket, or (rate-limited) when it was never found. */
+static void track_reader(Manager *m, uint64_t now) {
+        DevlogReader *r = &m->reader;
+        struct stat st;
+        bool moved;
+
+        if (m->devlog.state == DEVLOG_ABSENT) {
+                *r = (DevlogReader) {};
+                return;
+        }
+        moved = stat(m->config.devlog_path, &st) < 0 || st.st_ino != r->path_ino || st.st_dev != r->path_dev;
+        if (!moved && devlog_reader_alive(r))
+                return;
+        if (!moved && r->pid == 0 && now < m->reader_lookup_usec + READER_RETRY_USEC)
+                return;
+        m->reader_lookup_usec = now;
+        *r = (DevlogReader) {};
+        if (devlog_reader_find(m->config.devlog_path, r) < 0)
+                *r = (DevlogReader) {};
+        else if (r->pid > 0)
+                log_info("/dev/log reader: %s (pid %d, unit %s).", r->comm, (int) r->pid, *r->unit ? r->unit : "-");
+}
+
+static void sample_devlog(Manager *m, uint64_t now) {
+        (void) devlog_probe_run(&m->devlog, now, m->config.devlog_stuck_usec);
+        track_reader(m, now);
+        /* A stopped reader is stuck at once, full queue or not. */
+        if (m->reader.state == 'T' && m->devlog.state != DEVLOG_ABSENT) {
+                if (m->devlog.full_since_usec == 0)
+                        m->devlog.full_since_usec = now;
+                m->devlog.state = DEVLOG_STUCK;
+        }
+        m->census = (Census) {};
+        if (m->devlog.state != DEVLOG_OK && m->devlog.state != DEVLOG_ABSENT && m->reader.pid > 0)
+                (void) devlog_census(&m->reader, &m->census);
+        remedy_round(&m->remedy, &m->config, &m->devlog, &m->reader, now);
+}
+
 static void sample(Manager *m, uint64_t now) {
         uint64_t f;
 
@@ -215,7 +261,7 @@ static void sample(Manager *m, uint64_t now) {
         (void) dir_count_update(&m->scopes);
         m->sessions_fs_known = fs_used_percent(m->config.sessions_dir, &m->sessions_fs_used) >= 0;
         host_stats_sample(&m->host, now);
-        (void) devlog_probe_run(&m->devlog, now, m->config.devlog_stuck_usec);
+        sample_devlog(m, now);
         f = sum_fallbacks(m->config.state_dir);
         if (!m->fallbacks_base_set || f < m->fallbacks_base) {
                 m->fallbacks_base = f;

@@ -14,6 +14,8 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "devlog-reader.h"
+#include "devlog-remedy.h"
 #include "probe-bus.h"
 #include "probe-devlog.h"
 #include "probe-fs.h"
@@ -42,6 +44,10 @@ typedef struct Manager {
         bool sessions_fs_known;
         HostStats host;
         DevlogProbe devlog;
+        DevlogReader reader;
+        uint64_t reader_lookup_usec;
+        Census census;
+        Remedy remedy;
         Action actions[2]; /* per bus service */
         bool fallbacks_base_set;
         uint64_t fallbacks_base;

@@ -125,6 +125,73 @@ static int set_queue(Manager *m, Status *st) {
         return r;
 }
 
+static void census_list(const CensusEntry *e, unsigned n, char *buf, size_t size) {
+        size_t used = 0;
+
+        buf[0] = '\0';
+        for (unsigned i = 0; i < n && used < size; i++) {
+                int w = snprintf(buf + used, size - used, "%s%s:%u", i ? "," : "", e[i].name, e[i].count);
+                if (w < 0)
+                        break;
+                used += (size_t) w;
+        }
+}
+
+static int set_devlog_reader(Manager *m, Status *st) {
+        const DevlogReader *r = &m->reader;
+        char state[2] = { r->state, 0 };
+        int e;
+
+        e = r->pid > 0 ? status_set_u64(st, "DEVLOG_READER_PID", (uint64_t) r->pid)
+                       : status_set(st, "DEVLOG_READER_PID", "");
+        if (e >= 0)
+                e = status_set(st, "DEVLOG_READER_COMM", r->pid > 0 ? r->comm : "");
+        if (e >= 0)
+                e = status_set(st, "DEVLOG_READER_STATE", r->pid > 0 ? state : "");
+        if (e >= 0)
+                e = status_set(st, "DEVLOG_READER_UNIT", r->unit);
+        return e;
+}
+
+static int set_devlog_census(Manager *m, Status *st) {
+        const Census *c = &m->census;
+        char list[512];
+        int e;
+
+        if (m->devlog.state == DEVLOG_OK)
+                e = status_set(st, "DEVLOG_BLOCKED_WRITERS", "0");
+        else if (c->valid)
+                e = status_set_u64(st, "DEVLOG_BLOCKED_WRITERS", c->blocked);
+        else
+                e = status_set(st, "DEVLOG_BLOCKED_WRITERS", "");
+        census_list(c->writers, c->n_writers, list, sizeof(list));
+        if (e >= 0)
+                e = status_set(st, "DEVLOG_TOP_WRITERS", list);
+        census_list(c->others, c->n_others, list, sizeof(list));
+        if (e >= 0)
+                e = status_set(st, "DEVLOG_OTHER_BLOCKED", list);
+        if (e >= 0 && c->valid)
+                e = status_set_u64(st, "DEVLOG_CENSUS_USEC", c->cost_usec);
+        return e;
+}
+
+static int set_devlog_remedy(Manager *m, Status *st) {
+        const Remedy *r = &m->remedy;
+        int e;
+
+        e = status_set(st, "DEVLOG_REMEDY", r->last);
+        if (e >= 0)
+                e = status_set(st, "DEVLOG_REMEDY_RESULT", r->result);
+        if (e >= 0)
+                e = status_set_u64(st, "DEVLOG_SPOOLED", r->spooled);
+        if (e >= 0)
+                e = status_set_u64(st, "DEVLOG_REPLAYED", r->replayed);
+        if (e >= 0)
+                e = status_set_u64(st, "DEVLOG_SPOOL_PENDING_BYTES",
+                                   r->replaying && r->replay_size > r->replay_off ? r->replay_size - r->replay_off : 0);
+        return e;
+}
+
 static int set_devlog(Manager *m, Status *st) {
         int r;
 
@@ -133,16 +200,14 @@ static int set_devlog(Manager *m, Status *st) {
                 r = status_set(st, "DEVLOG_PATH", m->devlog.path);
         if (r >= 0)
                 r = m->devlog.full_since_usec
-                            ? status_set_u64(st, "DEVLOG_FULL_USEC",
-                                             now_usec(CLOCK_MONOTONIC) - m->devlog.full_since_usec)
+                            ? status_set_u64(st, "DEVLOG_FULL_USEC", now_usec(CLOCK_MONOTONIC) - m->devlog.full_since_usec)
                             : status_set(st, "DEVLOG_FULL_USEC", "");
-        /* Reader and census come from the /dev/log reader probe; empty = unknown. */
-        for (const char *const *k =
-                     (const char *const[]){ "DEVLOG_READER_PID", "DEVLOG_READER_COMM",
-                                            "DEVLOG_READER_STATE", "DEVLOG_BLOCKED_WRITERS", NULL };
-             r >= 0 && *k; k++)
-                if (!status_get(st, *k))
-                        r = status_set(st, *k, "");
+        if (r >= 0)
+                r = set_devlog_reader(m, st);
+        if (r >= 0)
+                r = set_devlog_census(m, st);
+        if (r >= 0)
+                r = set_devlog_remedy(m, st);
         return r;
 }
 
@@ -218,6 +283,38 @@ static void judge_login1(const Manager *m, uint64_t now, Findings *f) {
                             m->config.healthy_rounds);
 }
 
+static void judge_devlog(const Manager *m, uint64_t now, Findings *f) {
+        const DevlogReader *r = &m->reader;
+        const Census *c = &m->census;
+        char d[32], who[96] = "", blocked[160] = "", top[96] = "";
+
+        if (m->devlog.state != DEVLOG_STUCK && m->devlog.state != DEVLOG_FULL)
+                return;
+        format_duration(now - m->devlog.full_since_usec, d, sizeof(d));
+        if (r->pid > 0)
+                (void) snprintf(who, sizeof(who), " %s (pid %d, state %c)", r->comm, (int) r->pid, r->state);
+        for (unsigned i = 0; i < c->n_writers && i < 3; i++) {
+                size_t n = strlen(top);
+                (void) snprintf(top + n, sizeof(top) - n, "%s%s %u", i ? ", " : " (", c->writers[i].name,
+                                c->writers[i].count);
+        }
+        if (*top)
+                (void) snprintf(top + strlen(top), sizeof(top) - strlen(top), ")");
+        if (c->valid)
+                (void) snprintf(blocked, sizeof(blocked), ", %u tasks blocked writing%s", c->blocked, top);
+        add_finding(f, m->devlog.state == DEVLOG_STUCK ? SEV_CRITICAL : SEV_WARNING, "%s reader%s %s: queue full for %s%s",
+                    m->devlog.path, who, m->devlog.state == DEVLOG_STUCK ? "stuck" : "not keeping up", d, blocked);
+}
+
+static void judge_other_sockets(const Manager *m, Findings *f) {
+        const CensusEntry *o = &m->census.others[0];
+
+        /* e.g. PID 1's notify socket (systemd issue 21885). */
+        if (m->census.valid && m->census.n_others > 0 && o->count >= 5)
+                add_finding(f, SEV_WARNING, "%u tasks blocked writing to %s (reader pid %d)", o->count, o->name,
+                            (int) o->reader);
+}
+
 static void judge_others(const Manager *m, uint64_t now, Findings *f) {
         const ServiceProbe *ck = &m->bus.services[BUS_SERVICE_CONSOLEKIT];
         char a[32], b[32], d[32];
@@ -229,12 +326,8 @@ static void judge_others(const Manager *m, uint64_t now, Findings *f) {
                             (int) m->procs[PROC_CONSOLEKIT].pid,
                             m->procs[PROC_CONSOLEKIT].cpu_percent);
         }
-        if (m->devlog.state == DEVLOG_STUCK || m->devlog.state == DEVLOG_FULL) {
-                format_duration(now - m->devlog.full_since_usec, d, sizeof(d));
-                add_finding(f, m->devlog.state == DEVLOG_STUCK ? SEV_CRITICAL : SEV_WARNING,
-                            "%s reader %s: queue full for %s, writers block", m->devlog.path,
-                            m->devlog.state == DEVLOG_STUCK ? "stuck" : "not keeping up", d);
-        }
+        judge_devlog(m, now, f);
+        judge_other_sockets(m, f);
         if (m->sessions.valid && m->sessions.count >= m->config.sessions_warn) {
                 format_count(m->sessions.count, a, sizeof(a));
                 format_count(m->config.sessions_warn, b, sizeof(b));

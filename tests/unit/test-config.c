@@ -37,6 +37,7 @@ static void test_defaults(void **state) {
         assert_int_equal(c.interval_usec, 1000000);
         assert_int_equal(c.probe_timeout_usec, 1000000);
         assert_int_equal(c.devlog_stuck_usec, 3000000);
+        assert_int_equal(c.devlog_replay_rate, 1000);
         assert_int_equal(c.alert_cooldown_usec, 300000000);
         assert_string_equal(c.metrics_path, "");
         assert_string_equal(c.bus_address, "");

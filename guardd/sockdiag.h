@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * AF_UNIX sockets from the kernel's socket diagnostics (NETLINK_SOCK_DIAG):
+ * each socket's inode, the VFS inode of the path it is bound to, its
+ * peer, and its name. This is how guardd finds the socket bound at
+ * /dev/log and which socket a blocked writer is writing to.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct UnixSock {
+        uint32_t ino;
+        uint32_t peer;    /* 0: not connected */
+        uint32_t vfs_ino; /* 0: not bound to a path */
+        uint32_t vfs_dev; /* kernel's new_encode_dev() */
+        uint8_t type;
+        char path[108];
+} UnixSock;
+
+typedef struct UnixSockTable {
+        UnixSock *socks;
+        size_t n;
+        size_t allocated;
+} UnixSockTable;
+
+int sockdiag_dump_unix(UnixSockTable *ret);
+void sockdiag_table_done(UnixSockTable *t);
+const UnixSock *sockdiag_find_ino(const UnixSockTable *t, uint32_t ino);
+const UnixSock *sockdiag_find_vfs(const UnixSockTable *t, dev_t dev, ino_t ino);
+int socket_ino_of_fd(pid_t pid, int fd, uint32_t *ret);

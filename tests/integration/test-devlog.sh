@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Incident 5 with the /dev/log double: a stopped reader is full then
+# stuck; guardd names it and counts the blocked writers; `resume` wakes
+# it; `drain` wakes the writers within 5 s and, once the reader reads
+# again, replays every message exactly once, also across a guardd killed
+# mid-replay; an unusable spool dir is reported and nothing is drained;
+# a path replaced by a new socket is followed; a frozen reader never
+# delays the status writes.
+. "$(dirname "$0")/../lib/harness.sh"
+lg_setup
+command -v logger >/dev/null || lg_skip "logger(1) missing (package bsdutils)"
+lg_start_bus
+lg_start_logind
+sock=$LG_TMP/devlog.sock
+lg_start_devlog "$sock"
+LG_INTERVAL_MS=200 LG_PROBE_TIMEOUT_MS=200
+
+# writers N TAG: N loggers in the background, each sending one unique
+# message (they block while the reader's queue is full).
+WRITERS=""
+writers() {
+        local i
+        for ((i = 1; i <= $1; i++)); do
+                logger -u "$sock" -d -t lgtest "$2-$i" 2>/dev/null &
+                WRITERS="$WRITERS $!"
+        done
+}
+writers_done() { # TIMEOUT_S: all writers exited
+        local p end=$((SECONDS + $1))
+        for p in $WRITERS; do
+                while kill -0 "$p" 2>/dev/null; do
+                        [ $SECONDS -ge $end ] && return 1
+                        sleep 0.05
+                done
+        done
+        WRITERS=""
+}
+delivered() { grep -c "lgtest.*$1-" "$LG_TMP/devlog.rec"; }
+dupes() { grep -o "lgtest.*$1-[0-9]*" "$LG_TMP/devlog.rec" | sed 's/.*lgtest[^ ]* //' | sort | uniq -d | wc -l; }
+
+# --- detection and census, no remedy
+lg_guardd_conf devlog_stuck_ms=600 devlog_remedy=none
+lg_start_guardd
+lg_check "healthy: DEVLOG=ok" lg_wait_status DEVLOG ok 5
+lg_assert_eq "$(lg_status_key DEVLOG_READER_PID)" "$DEVLOG_PID" "reader pid found through sock_diag and /proc"
+lg_assert_eq "$(lg_status_key DEVLOG_READER_COMM)" devlog-double "reader comm"
+lg_freeze "$DEVLOG_PID"
+lg_check "stopped reader: DEVLOG=stuck" lg_wait_status DEVLOG stuck 5
+lg_assert_eq "$(lg_status_key DEVLOG_READER_STATE)" T "reader state T"
+writers 30 census
+sleep 1
+lg_assert_ge "$(lg_status_key DEVLOG_BLOCKED_WRITERS)" 15 "blocked writers counted (30 loggers, queue of $(cat /proc/sys/net/unix/max_dgram_qlen))"
+lg_assert_match "$(lg_status_key DEVLOG_TOP_WRITERS)" '^logger:[0-9]+' "top writers by command"
+lg_assert_match "$(lg_status_key SUMMARY)" "devlog.sock reader devlog-double \\(pid $DEVLOG_PID, state T\\) stuck: queue full for .*tasks blocked writing \\(logger " \
+        "SUMMARY names the reader, its state and the blocked writers"
+w1=$(lg_status_key WRITTEN_MONOTONIC_USEC); sleep 1; w2=$(lg_status_key WRITTEN_MONOTONIC_USEC)
+lg_assert_ge "$(((w2 - w1) / 1000))" 600 "frozen reader: status still rewritten every interval"
+lg_thaw "$DEVLOG_PID"
+lg_check "thawed: writers finish" writers_done 10
+lg_check "thawed: DEVLOG=ok" lg_wait_status DEVLOG ok 5
+lg_assert_eq "$(delivered census)" 30 "all 30 messages arrived once the reader read again"
+kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
+
+# --- resume
+lg_guardd_conf devlog_stuck_ms=600 devlog_remedy=resume
+lg_start_guardd
+lg_check "resume: healthy first" lg_wait_status DEVLOG ok 5
+lg_freeze "$DEVLOG_PID"
+lg_check "resume: guardd sent SIGCONT" lg_wait_status DEVLOG_REMEDY resume 5
+lg_check "resume: reader running again, DEVLOG=ok" lg_wait_status DEVLOG ok 5
+lg_assert_ne "$(awk '{print $3}' "/proc/$DEVLOG_PID/stat")" T "resume: reader no longer stopped"
+kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
+
+# --- drain, then replay after the reader resumes; guardd killed mid-replay
+lg_guardd_conf devlog_stuck_ms=600 devlog_remedy=drain devlog_replay_rate=20
+lg_start_guardd
+lg_check "drain: healthy first" lg_wait_status DEVLOG ok 5
+lg_freeze "$DEVLOG_PID"
+lg_check "drain: stuck" lg_wait_status DEVLOG stuck 5
+writers 60 drain
+lg_check "drain: blocked writers wake within 5 s" writers_done 5
+# What the writers sent after the last drain stays queued for the reader.
+lg_assert_ge "$(lg_status_key DEVLOG_SPOOLED)" 40 "drain: most of the 60 messages taken into the spool"
+spool=$(ls "$LG_TMP"/spool/devlog-*.spool 2>/dev/null | head -1)
+lg_check "drain: spool file exists" test -f "$spool"
+lg_assert_eq "$(stat -c %a "$spool")" 600 "drain: spool file mode 0600"
+lg_assert_eq "$(delivered drain)" 0 "drain: nothing delivered while the reader is stopped"
+lg_thaw "$DEVLOG_PID"
+lg_check "replay: started" lg_wait_status DEVLOG_REMEDY_RESULT "$(lg_status_key DEVLOG_REMEDY_RESULT)" 1
+for _ in $(seq 1 100); do [ "$(delivered drain)" -ge 15 ] && break; sleep 0.1; done
+kill -KILL "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
+mid=$(delivered drain)
+lg_log "guardd killed after $mid of 60 replayed"
+lg_check "replay was paced (killed mid-way)" test "$mid" -lt 60
+lg_start_guardd
+for _ in $(seq 1 150); do [ "$(delivered drain)" -ge 60 ] && break; sleep 0.1; done
+sleep 0.5
+lg_assert_eq "$(delivered drain)" 60 "replay resumed after restart: all 60 messages arrived"
+lg_assert_eq "$(dupes drain)" 0 "no message arrived twice"
+lg_check "spool removed after the replay" lg_wait_status DEVLOG_SPOOL_PENDING_BYTES 0 5
+lg_assert_eq "$(ls "$LG_TMP"/spool | wc -l)" 0 "spool dir empty"
+kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
+
+# --- unusable spool dir: reported, nothing drained
+: >"$LG_TMP/not-a-dir"
+lg_guardd_conf devlog_stuck_ms=600 devlog_remedy=drain spool_dir="$LG_TMP/not-a-dir/spool"
+lg_start_guardd
+lg_freeze "$DEVLOG_PID"
+lg_check "bad spool: stuck" lg_wait_status DEVLOG stuck 5
+sleep 0.5
+lg_assert_match "$(lg_status_key DEVLOG_REMEDY_RESULT)" "spool dir '.*not-a-dir/spool' unusable: Not a directory; not draining" \
+        "bad spool: clear error in the status"
+lg_assert_eq "$(lg_status_key DEVLOG_SPOOLED)" 0 "bad spool: nothing drained"
+lg_thaw "$DEVLOG_PID"
+kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
+
+# --- the path replaced by a new socket (reader restarted) is followed
+lg_guardd_conf devlog_remedy=none
+lg_start_guardd
+lg_check "before replace: ok" lg_wait_status DEVLOG_READER_PID "$DEVLOG_PID" 5
+old=$DEVLOG_PID
+kill "$DEVLOG_PID"; wait "$DEVLOG_PID" 2>/dev/null
+lg_start_devlog "$sock"
+lg_check "new socket at the path: new reader followed" lg_wait_status DEVLOG_READER_PID "$DEVLOG_PID" 10
+lg_assert_ne "$DEVLOG_PID" "$old" "it is another process"
+lg_check "and DEVLOG=ok" lg_wait_status DEVLOG ok 5
+lg_done
