@@ -274,7 +274,8 @@ lg_guardd_conf() {
                 local kv
                 for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
         } >"$LG_TMP/guardd.conf"
-        GUARDD_STATUS=$LG_TMP/run/status
+        # The last status_path wins, as in the parser.
+        GUARDD_STATUS=$(sed -n 's/^status_path = //p' "$LG_TMP/guardd.conf" | tail -n 1)
 }
 
 # lg_start_guardd: run guardd in the foreground (backgrounded) on $LG_TMP/guardd.conf.
@@ -299,3 +300,36 @@ lg_wait_status() {
         done
         return 1
 }
+
+# lg_e2e_setup: for end-to-end tests (inside lg_enter_namespace): the
+# private bus at the real /run/dbus/system_bus_socket (setuid programs
+# ignore DBUS_SYSTEM_BUS_ADDRESS), the logind double, guardd writing the
+# real /run/loginguard/status, and a copy of the host's /etc/pam.d with
+# common-session's pam_systemd line wrapped, bind-mounted over /etc/pam.d
+# in this namespace only. E2E_DEADLINE_MS sets the module's deadline.
+lg_e2e_setup() {
+        local pamd=$LG_TMP/etc-pam.d line
+        lg_find_pam_systemd
+        lg_start_bus /run/dbus/system_bus_socket
+        lg_start_logind
+        : >"$LG_TMP/empty.conf"
+        E2E_DEADLINE_MS=${E2E_DEADLINE_MS:-2000}
+        line="session optional $B/pam_loginguard.so conf=$LG_TMP/empty.conf deadline=$E2E_DEADLINE_MS wrap=$PAM_SYSTEMD"
+        cp -a /etc/pam.d "$pamd"
+        if grep -Eq '^session[[:space:]]+optional[[:space:]]+pam_systemd\.so' "$pamd/common-session"; then
+                sed -Ei "s#^session[[:space:]]+optional[[:space:]]+pam_systemd\\.so(.*)\$#$line\\1#" "$pamd/common-session"
+        else
+                printf '%s\n' "$line" >>"$pamd/common-session"
+        fi
+        # Test-only: let an unprivileged user su to root without a password,
+        # so that su really runs setuid.
+        sed -i '1i auth sufficient pam_permit.so' "$pamd/su"
+        mount --bind "$pamd" /etc/pam.d || lg_skip "cannot bind-mount over /etc/pam.d"
+        LG_INTERVAL_MS=${LG_INTERVAL_MS:-500} LG_PROBE_TIMEOUT_MS=${LG_PROBE_TIMEOUT_MS:-500}
+        lg_guardd_conf status_path=/run/loginguard/status state_dir=/run/loginguard
+        lg_start_guardd
+        lg_wait_status LOGIN1_ACTION allow 10 || lg_fail "guardd did not see a healthy logind"
+}
+
+# The command a session runs to show what PAM gave it.
+LG_SHOW_ENV='echo "XDG_SESSION_ID=${XDG_SESSION_ID:-} LOGINGUARD_FALLBACK=${LOGINGUARD_FALLBACK:-} XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-}"'
