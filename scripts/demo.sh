@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# make demo: replays the stuck-logind incident in a private mount
-# namespace (its own /run, a private dbus-daemon, the logind double) and
-# times real logins through the distribution's pam_systemd.so, stock and
-# wrapped by pam_loginguard. Nothing on the host is changed.
+# make demo: replays the incidents in a private mount namespace (its own
+# /run, a private dbus-daemon at /run/dbus/system_bus_socket, the logind
+# and /dev/log doubles, guardd) and times real logins through the
+# distribution's pam_systemd.so, stock and wrapped by pam_loginguard.
+# Nothing on the host is changed.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -31,28 +32,46 @@ fi
 say() { printf '%s\n' "$*"; }
 step() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$OFF"; }
 ROWS=()
-row() { ROWS+=("$(printf '%-52s %10s  %s' "$1" "$2" "$3")"); }
+row() { ROWS+=("$(printf '%-58s %12s  %s' "$1" "$2" "$3")"); }
+t_start=$(date +%s)
 
 DEADLINE=${DEMO_DEADLINE_MS:-2000}
 CAP=${DEMO_STOCK_CAP_S:-10}
 : >"$LG_TMP/empty.conf"
-opts="conf=$LG_TMP/empty.conf state_dir=/run/loginguard status=/run/loginguard/status deadline=$DEADLINE"
+opts="conf=$LG_TMP/empty.conf deadline=$DEADLINE"
 lg_service stock "session required pam_permit.so" "session optional $PAM_SYSTEMD"
-lg_service guarded "session required pam_permit.so" \
-        "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")"
+lg_service guarded "session required pam_permit.so" "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")"
 
-login() { # SERVICE CAP_S -> sets OUT, MS
+login() { # SERVICE CAP_S -> OUT, MS
         local t0 t1
         t0=$(date +%s%N)
         OUT=$(timeout -s KILL "$2" "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service "$1" --ops open 2>&1)
         t1=$(date +%s%N)
         MS=$(((t1 - t0) / 1000000))
 }
+verdict() { "$B/guardd" status --nagios | head -n 1 | cut -d'|' -f1; }
+show_verdict() {
+        local v
+        v=$(verdict)
+        case $v in
+        *CRITICAL*) say "  guardd status: ${RED}${v}${OFF}" ;;
+        *WARNING*) say "  guardd status: ${YELLOW}${v}${OFF}" ;;
+        *) say "  guardd status: ${GREEN}${v}${OFF}" ;;
+        esac
+}
 
-step "Setting up: private /run, dbus-daemon on /run/dbus/system_bus_socket, logind double"
+step "Setting up: private /run, dbus-daemon on /run/dbus/system_bus_socket, logind and /dev/log doubles, guardd"
 lg_start_bus /run/dbus/system_bus_socket
 lg_start_logind
-say "  bus pid $BUS_PID, logind double pid $LOGIND_PID, pam_systemd: $PAM_SYSTEMD"
+lg_start_devlog "$LG_TMP/devlog.sock"
+LG_INTERVAL_MS=500 LG_PROBE_TIMEOUT_MS=500
+lg_guardd_conf status_path=/run/loginguard/status state_dir=/run/loginguard devlog_stuck_ms=1000 \
+        devlog_remedy=none devlog_replay_rate=200 queue_skip_bytes=4000000
+lg_start_guardd
+lg_wait_status LOGIN1_ACTION allow 10
+say "  bus pid $BUS_PID, logind double pid $LOGIND_PID, /dev/log double pid $DEVLOG_PID, guardd pid $GUARDD_PID"
+say "  pam_systemd: $PAM_SYSTEMD"
+show_verdict
 
 step "(a) Healthy logind"
 login stock 30
@@ -62,34 +81,87 @@ login guarded 30
 say "  pam_loginguard:      $(lg_kv "$OUT" open_rc), session $(lg_kv "$OUT" env.XDG_SESSION_ID), ${GREEN}${MS} ms${OFF}"
 row "healthy, pam_loginguard wrap=pam_systemd.so" "${MS} ms" "session $(lg_kv "$OUT" env.XDG_SESSION_ID)"
 
-step "(b) logind frozen (SIGSTOP), like a spinning systemd-logind (incident 1)"
+step "(b) logind frozen (SIGSTOP), like the spinning systemd-logind of incident 1"
 lg_freeze "$LOGIND_PID"
+t_freeze=$(date +%s%N)
 say "  stock pam_systemd, capped at ${CAP} s (Debian 12 would wait 120 s) ..."
 login stock "$CAP"
 if [ -z "$(lg_kv "$OUT" open_rc)" ]; then
         say "  stock pam_systemd:   ${RED}still blocked after ${MS} ms${OFF} - killed; it would wait 120 s"
         row "logind frozen, stock pam_systemd" "> ${MS} ms" "killed at the cap; waits 120 s"
 else
-        say "  stock pam_systemd:   $(lg_kv "$OUT" open_rc) after ${MS} ms"
         row "logind frozen, stock pam_systemd" "${MS} ms" "$(lg_kv "$OUT" open_rc)"
 fi
+show_verdict
+login guarded 30
+say "  pam_loginguard:      $(lg_kv "$OUT" open_rc), ${GREEN}${MS} ms${OFF}, LOGINGUARD_FALLBACK=$(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)"
+say "  ${DIM}$(lg_kv "$OUT" msg.info)${OFF}"
+row "logind frozen, pam_loginguard (guardd says skip)" "${MS} ms" "fallback $(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)"
+rm -f /run/loginguard/status
+kill -STOP "$GUARDD_PID"
+say "  ${DIM}and with guardd stopped too (status removed), the module decides alone:${OFF}"
 login guarded 30
 say "  pam_loginguard 1st:  $(lg_kv "$OUT" open_rc), ${YELLOW}${MS} ms${OFF}, LOGINGUARD_FALLBACK=$(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)"
-say "  ${DIM}$(lg_kv "$OUT" msg.info)${OFF}"
-row "logind frozen, pam_loginguard, 1st login (cut)" "${MS} ms" "deadline ${DEADLINE} ms"
+row "logind frozen, no guardd, 1st login (cut)" "${MS} ms" "deadline ${DEADLINE} ms"
 login guarded 30
 say "  pam_loginguard 2nd:  $(lg_kv "$OUT" open_rc), ${YELLOW}${MS} ms${OFF}, LOGINGUARD_FALLBACK=$(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)"
-row "logind frozen, pam_loginguard, 2nd login (cut)" "${MS} ms" "breaker trips (trip=2)"
-for i in 3 4 5; do
-        login guarded 30
-        say "  pam_loginguard #${i}:   $(lg_kv "$OUT" open_rc), ${GREEN}${MS} ms${OFF}, LOGINGUARD_FALLBACK=$(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)"
+row "logind frozen, no guardd, 2nd login (cut)" "${MS} ms" "breaker trips (trip=2)"
+login guarded 30
+say "  pam_loginguard 3rd:  $(lg_kv "$OUT" open_rc), ${GREEN}${MS} ms${OFF}, LOGINGUARD_FALLBACK=$(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)"
+row "logind frozen, no guardd, later logins" "${MS} ms" "breaker open: skipped"
+kill -CONT "$GUARDD_PID"
+lg_thaw "$LOGIND_PID"
+lg_wait_status LOGIN1_ACTION allow 15
+rm -f /run/loginguard/breaker-pam_systemd
+say "  logind thawed: $(verdict)"
+
+step "(c) /dev/log reader stopped: every writer blocks (incident 5)"
+lg_freeze "$DEVLOG_PID"
+lg_wait_status DEVLOG stuck 10
+pids=""
+for i in $(seq 1 40); do
+        logger -u "$LG_TMP/devlog.sock" -d -t demo "message-$i" 2>/dev/null &
+        pids="$pids $!"
 done
-row "logind frozen, pam_loginguard, later logins" "${MS} ms" "breaker open: skipped"
-say "  breaker: $(tr '\n' ' ' </run/loginguard/breaker-pam_systemd | cut -c1-110)..."
+sleep 1.5
+show_verdict
+say "  reader: $(lg_status_key DEVLOG_READER_COMM) pid $(lg_status_key DEVLOG_READER_PID) state $(lg_status_key DEVLOG_READER_STATE);" \
+        "$(lg_status_key DEVLOG_BLOCKED_WRITERS) tasks blocked writing (top: $(lg_status_key DEVLOG_TOP_WRITERS))"
+row "/dev/log reader stopped: blocked writers counted" "$(lg_status_key DEVLOG_BLOCKED_WRITERS) tasks" "reader $(lg_status_key DEVLOG_READER_COMM), state $(lg_status_key DEVLOG_READER_STATE)"
+say "  turning on devlog_remedy=drain (SIGHUP) ..."
+sed -i 's/^devlog_remedy = none$/devlog_remedy = drain/' "$LG_TMP/guardd.conf"
+t0=$(date +%s%N)
+kill -HUP "$GUARDD_PID"
+# shellcheck disable=SC2086
+wait $pids
+woke=$((($(date +%s%N) - t0) / 1000000))
+lg_wait_status DEVLOG_REMEDY drain 5
+say "  drain: ${GREEN}40 blocked writers woke in ${woke} ms${OFF}: $(lg_status_key DEVLOG_REMEDY_RESULT)"
+row "/dev/log reader stopped: 40 blocked writers woken by drain" "${woke} ms" "$(lg_status_key DEVLOG_SPOOLED) messages spooled"
+lg_thaw "$DEVLOG_PID"
+t0=$(date +%s%N)
+for _ in $(seq 1 200); do [ "$(grep -c 'demo.*message-' "$LG_TMP/devlog.rec")" -ge 40 ] && break; sleep 0.1; done
+n=$(grep -c 'demo.*message-' "$LG_TMP/devlog.rec")
+dup=$(grep -o 'message-[0-9]*' "$LG_TMP/devlog.rec" | sort | uniq -d | wc -l)
+say "  reader resumed: ${GREEN}${n} of 40 messages delivered${OFF} (${dup} duplicates) after replay"
+row "/dev/log reader resumed: replay delivers" "$((($(date +%s%N) - t0) / 1000000)) ms" "$n of 40, $dup duplicates"
+
+step "(d) 20,000 leaked sessions and a flooded bus queue (incidents 1 and 3)"
+(cd "$LG_TMP/sessions-dir" && seq 1 20000 | sed 's/^/c/' | xargs touch)
+lg_wait_status SESSIONS 20000 10
+say "  sessions on disk: $(lg_status_key SESSIONS); round time $(lg_status_key GUARDD_ROUND_USEC) us"
+show_verdict
+lg_freeze "$LOGIND_PID"
+"$B/tests/bus-flood" --count 1500 --size 4000 >/dev/null 2>&1
+sleep 1.5
+say "  flooded: bus holds $(lg_status_key LOGIN1_QUEUED_BYTES) bytes for logind (skip threshold 4000000)"
+show_verdict
+row "20,000 session entries + 6 MB queued for logind" "$(lg_status_key LOGIN1_ACTION)" "$(lg_status_key OVERALL)"
 lg_thaw "$LOGIND_PID"
 
 step "Timings"
-printf '%s%-52s %10s  %s%s\n' "$BOLD" "scenario" "open" "note" "$OFF"
+printf '%s%-58s %12s  %s%s\n' "$BOLD" "scenario" "time" "note" "$OFF"
 for r in "${ROWS[@]}"; do say "$r"; done
 say ""
-say "Everything ran in a private mount namespace; the host's /run, /etc/pam.d and system bus were not touched."
+say "Demo took $(($(date +%s) - t_start)) s. Everything ran in a private mount namespace: the host's /run,"
+say "/etc/pam.d and system bus were not touched. Tests: make check. Numbers: docs/BENCHMARKS.md."
