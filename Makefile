@@ -75,7 +75,9 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 .DEFAULT_GOAL := all
 .SECONDARY:
 
-all: $(MODULE) $(if $(GUARDD_SRC),$(GUARDD))
+PAMCHECK := $(B)/loginguard-pam-check
+
+all: $(MODULE) $(if $(GUARDD_SRC),$(GUARDD)) $(PAMCHECK)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -116,6 +118,10 @@ $(B)/tests/bus-flood: $(B)/obj/tests/tools/bus-flood.o $(LIBCOMMON)
 $(B)/tests/devlog-double: $(B)/obj/tests/tools/devlog-double.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(PAMCHECK): $(B)/obj/tools/loginguard-pam-check.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam
 
 $(B)/bench/bench-decision: $(B)/obj/bench/bench-decision.o $(UNIT_OBJS) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
