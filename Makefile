@@ -180,23 +180,33 @@ format-check:
 		*) echo "$$out"; exit 1;; esac; \
 	else echo "format-check: no history to compare"; fi
 
+pkglibdir ?= $(prefix)/lib/loginguard
+pkgdatadir ?= $(datadir)/loginguard
+pamconfigdir ?= $(datadir)/pam-configs
+
 install: all
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(securedir)/pam_loginguard.so
-	$(if $(GUARDD_SRC),install -D -m 0755 $(GUARDD) $(DESTDIR)$(sbindir)/guardd)
+	install -D -m 0755 $(GUARDD) $(DESTDIR)$(sbindir)/guardd
 	install -D -m 0755 scripts/loginguard-pam $(DESTDIR)$(sbindir)/loginguard-pam
+	install -D -m 0755 $(PAMCHECK) $(DESTDIR)$(pkglibdir)/loginguard-pam-check
 	install -D -m 0644 conf/loginguard.conf $(DESTDIR)$(sysconfdir)/loginguard/loginguard.conf
 	install -D -m 0644 conf/guardd.service $(DESTDIR)$(unitdir)/guardd.service
+	install -D -m 0644 conf/guardd-drain.conf $(DESTDIR)$(pkgdatadir)/guardd-drain.conf
 	install -D -m 0644 conf/tmpfiles.conf $(DESTDIR)$(tmpfilesdir)/loginguard.conf
+	install -D -m 0644 conf/pam-configs/loginguard $(DESTDIR)$(pamconfigdir)/loginguard
+	install -D -m 0644 conf/prometheus/loginguard.rules.yml $(DESTDIR)$(pkgdatadir)/prometheus/loginguard.rules.yml
 	for m in docs/*.[58]; do \
 		install -D -m 0644 $$m $(DESTDIR)$(mandir)/man$${m##*.}/$$(basename $$m); done
 	for d in README.md docs/*.md; do install -D -m 0644 $$d $(DESTDIR)$(docdir)/$$(basename $$d); done
 
 uninstall:
 	rm -f $(DESTDIR)$(securedir)/pam_loginguard.so $(DESTDIR)$(sbindir)/guardd \
-		$(DESTDIR)$(sbindir)/loginguard-pam $(DESTDIR)$(unitdir)/guardd.service \
-		$(DESTDIR)$(tmpfilesdir)/loginguard.conf
+		$(DESTDIR)$(sbindir)/loginguard-pam $(DESTDIR)$(pkglibdir)/loginguard-pam-check \
+		$(DESTDIR)$(unitdir)/guardd.service $(DESTDIR)$(tmpfilesdir)/loginguard.conf \
+		$(DESTDIR)$(pamconfigdir)/loginguard
+	rm -rf $(DESTDIR)$(pkgdatadir) $(DESTDIR)$(docdir)
+	-rmdir $(DESTDIR)$(pkglibdir) 2>/dev/null
 	for m in docs/*.[58]; do rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$$(basename $$m); done
-	rm -rf $(DESTDIR)$(docdir)
 	@echo "kept $(DESTDIR)$(sysconfdir)/loginguard/loginguard.conf (remove by hand if unwanted)"
 
 clean:

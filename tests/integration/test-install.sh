@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# make install / uninstall into a DESTDIR: every file in place with its
+# mode, the shipped config accepted by the installed guardd, the unit
+# verified by systemd-analyze, its exposure reported; uninstall removes
+# everything but the (possibly edited) config.
+. "$(dirname "$0")/../lib/harness.sh"
+lg_setup
+D=$LG_TMP/root
+make -s -C "$LG_ROOT" BUILD="$BUILD" B="$B" install DESTDIR="$D" prefix=/usr securedir=/usr/lib/security >"$LG_TMP/install.log" 2>&1
+lg_assert_eq "$?" 0 "make install DESTDIR=... succeeds"
+expect() { # PATH MODE
+        if [ -f "$D$1" ]; then lg_assert_eq "$(stat -c %a "$D$1")" "$2" "installed $1 mode $2"; else lg_fail "missing $1"; fi
+}
+expect /usr/lib/security/pam_loginguard.so 644
+expect /usr/sbin/guardd 755
+expect /usr/sbin/loginguard-pam 755
+expect /usr/lib/loginguard/loginguard-pam-check 755
+expect /etc/loginguard/loginguard.conf 644
+expect /lib/systemd/system/guardd.service 644
+expect /usr/lib/tmpfiles.d/loginguard.conf 644
+expect /usr/share/pam-configs/loginguard 644
+expect /usr/share/loginguard/prometheus/loginguard.rules.yml 644
+expect /usr/share/man/man8/pam_loginguard.8 644
+expect /usr/share/man/man8/guardd.8 644
+expect /usr/share/man/man8/loginguard-pam.8 644
+expect /usr/share/man/man5/loginguard.conf.5 644
+expect /usr/share/doc/loginguard/runbook.md 644
+lg_assert_eq "$("$D/usr/sbin/guardd" check-config --config "$D/etc/loginguard/loginguard.conf")" \
+        "$D/etc/loginguard/loginguard.conf: ok" "installed guardd accepts the installed config"
+lg_assert_match "$(cat "$D/usr/lib/tmpfiles.d/loginguard.conf")" '^d /run/loginguard 0755 root root -$' "tmpfiles: /run/loginguard 0755 root"
+nm -D --defined-only "$D/usr/lib/security/pam_loginguard.so" | awk '{print $3}' | sort >"$LG_TMP/syms"
+lg_assert_eq "$(tr '\n' ' ' <"$LG_TMP/syms")" "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_chauthtok pam_sm_close_session pam_sm_open_session pam_sm_setcred " \
+        "the module exports exactly the six pam_sm_* entry points"
+
+if command -v systemd-analyze >/dev/null; then
+        # The unit's dependencies and kill(1) as the host has them.
+        mkdir -p "$D/usr/bin"
+        cp -n /lib/systemd/system/*.target /lib/systemd/system/*.slice "$D/lib/systemd/system/" 2>/dev/null
+        cp "$(type -P kill)" "$D/usr/bin/kill"
+        out=$(systemd-analyze verify --root="$D" --man=no guardd.service 2>&1)
+        lg_assert_eq "$out" "" "systemd-analyze verify: guardd.service clean"
+        exposure=$(systemd-analyze security --offline=true --root="$D" guardd.service 2>&1 | sed -n 's/.*Overall exposure level for guardd.service: \([0-9.]*\).*/\1/p')
+        lg_log "systemd-analyze security exposure: $exposure"
+        lg_check "exposure <= 2.0 (got $exposure)" awk -v e="$exposure" 'BEGIN {exit !(e != "" && e <= 2.0)}'
+fi
+
+rm -f "$D/usr/bin/kill" "$D"/lib/systemd/system/*.target "$D"/lib/systemd/system/*.slice
+make -s -C "$LG_ROOT" BUILD="$BUILD" uninstall DESTDIR="$D" prefix=/usr securedir=/usr/lib/security >>"$LG_TMP/install.log" 2>&1
+lg_assert_eq "$(cd "$D" && find . -type f | sort | tr '\n' ' ')" "./etc/loginguard/loginguard.conf " "uninstall leaves only the config"
+lg_done

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The alerting rules pass promtool's checks and unit tests; guardd's
+# textfile passes `promtool check metrics`; the real node-exporter, on
+# loopback with its textfile collector on guardd's metrics directory,
+# serves guardd's metrics in a scrape.
+. "$(dirname "$0")/../lib/harness.sh"
+lg_setup
+command -v promtool >/dev/null || lg_skip "promtool missing (package prometheus)"
+rules=$LG_ROOT/conf/prometheus/loginguard.rules.yml
+lg_check "promtool check rules" promtool check rules "$rules"
+out=$(cd "$LG_ROOT/tests/fixtures/prometheus" && promtool test rules loginguard.rules.test.yml 2>&1); rc=$?
+lg_assert_eq "$rc" 0 "promtool test rules: alerts fire as specified"
+[ "$rc" = 0 ] || printf '%s\n' "$out" | sed 's/^/#   /' | head -30
+
+lg_start_bus
+lg_start_logind
+mkdir -p "$LG_TMP/textfile"
+lg_guardd_conf metrics_path="$LG_TMP/textfile/loginguard.prom"
+lg_start_guardd
+lg_wait_for "$LG_TMP/textfile/loginguard.prom" 5
+lg_check "promtool check metrics accepts guardd's textfile" sh -c "promtool check metrics <'$LG_TMP/textfile/loginguard.prom'"
+
+NE=$(command -v prometheus-node-exporter || true)
+[ -n "$NE" ] || { lg_log "prometheus-node-exporter missing: scrape not tested"; lg_done; }
+port=$((30000 + RANDOM % 20000))
+"$NE" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults --collector.textfile \
+        --collector.textfile.directory="$LG_TMP/textfile" >"$LG_TMP/ne.log" 2>&1 &
+lg_track $!
+scrape() {
+        exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+        printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+        cat <&3
+        exec 3<&-
+}
+body=""
+for _ in $(seq 1 50); do body=$(scrape 2>/dev/null) && [ -n "$body" ] && break; sleep 0.1; done
+lg_assert_match "$body" '^guardd_up 1' "node-exporter scrape: guardd_up"
+lg_assert_match "$body" '^loginguard_login1_state\{state="ok"\} 1' "node-exporter scrape: login1 state"
+lg_assert_match "$body" '^loginguard_fallbacks_total 0' "node-exporter scrape: fallbacks counter"
+lg_assert_match "$body" '^node_textfile_scrape_error 0' "node-exporter: no textfile scrape error"
+lg_done
