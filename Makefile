@@ -70,7 +70,7 @@ GUARDD := $(B)/guardd
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-.PHONY: all check check-valgrind install uninstall clean demo analyze format-check fuzz bench \
+.PHONY: all check check-valgrind install uninstall clean demo analyze format-check fuzz bench deb \
 	deps test-bins help
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -209,8 +209,16 @@ uninstall:
 	for m in docs/*.[58]; do rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$$(basename $$m); done
 	@echo "kept $(DESTDIR)$(sysconfdir)/loginguard/loginguard.conf (remove by hand if unwanted)"
 
+# Debian packages into build-deb/ (dpkg-buildpackage works on a copy of
+# the tree, so nothing is written outside it).
+deb:
+	rm -rf build-deb && mkdir -p build-deb/src
+	git ls-files -z | xargs -0 cp --parents -t build-deb/src
+	cd build-deb/src && dpkg-buildpackage -us -uc -b
+	@ls -1 build-deb/*.deb
+
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-deb
 
 help:
 	@echo "make [all]        build pam_loginguard.so and guardd into $(B)/"

@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# make deb builds libpam-loginguard and loginguard-guardd with
+# dpkg-buildpackage; their contents are what they should be, the unit is
+# enabled by the maintainer scripts, and lintian reports no error.
+. "$(dirname "$0")/../lib/harness.sh"
+lg_setup
+command -v dpkg-buildpackage >/dev/null || lg_skip "dpkg-buildpackage missing (package dpkg-dev)"
+dpkg -s debhelper >/dev/null 2>&1 || lg_skip "debhelper missing"
+git -C "$LG_ROOT" rev-parse HEAD >/dev/null 2>&1 || lg_skip "not a git checkout (make deb packs the tracked files)"
+# Build from a copy of the tracked files, so the tree under test is not touched.
+W=$LG_TMP/src
+mkdir -p "$W"
+git -C "$LG_ROOT" ls-files -z | (cd "$LG_ROOT" && xargs -0 cp --parents -t "$W")
+(cd "$W" && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm t) >/dev/null 2>&1
+make -C "$W" deb >"$LG_TMP/deb.log" 2>&1
+lg_assert_eq "$?" 0 "make deb succeeds"
+pam=$(ls "$W"/build-deb/libpam-loginguard_*.deb 2>/dev/null)
+gd=$(ls "$W"/build-deb/loginguard-guardd_*.deb 2>/dev/null)
+lg_check "libpam-loginguard built" test -f "$pam"
+lg_check "loginguard-guardd built" test -f "$gd"
+pc=$(dpkg-deb -c "$pam" | awk '{print $6}')
+gc=$(dpkg-deb -c "$gd" | awk '{print $6}')
+lg_assert_match "$pc" '^\./usr/lib/[a-z0-9_-]+/security/pam_loginguard\.so$' "module in the multiarch PAM directory"
+lg_assert_match "$pc" '^\./usr/sbin/loginguard-pam$' "loginguard-pam in libpam-loginguard"
+lg_assert_match "$pc" '^\./usr/share/pam-configs/loginguard$' "pam-auth-update profile shipped"
+lg_assert_match "$gc" '^\./usr/sbin/guardd$' "guardd in loginguard-guardd"
+lg_assert_match "$gc" '^\./lib/systemd/system/guardd\.service$' "unit shipped"
+lg_assert_match "$gc" '^\./etc/loginguard/loginguard\.conf$' "config shipped"
+lg_assert_match "$(dpkg-deb -I "$gd" conffiles 2>/dev/null)" '^/etc/loginguard/loginguard\.conf$' "config is a conffile"
+mkdir -p "$LG_TMP/ctl"
+dpkg-deb -e "$gd" "$LG_TMP/ctl"
+lg_assert_match "$(cat "$LG_TMP/ctl/postinst")" 'deb-systemd-helper .*guardd\.service' "postinst enables guardd.service"
+if command -v lintian >/dev/null; then
+        errors=$(lintian "$W"/build-deb/*.changes 2>&1 | grep -E '^E:')
+        lg_assert_eq "$errors" "" "lintian: no errors"
+fi
+lg_done
