@@ -116,6 +116,52 @@ lg_assert_eq "$(lg_status_key DEVLOG_SPOOLED)" 0 "bad spool: nothing drained"
 lg_thaw "$DEVLOG_PID"
 kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
 
+# --- restart: the double runs in no service unit, so guardd must say so
+# and not restart anything. (Where the test's processes sit in a real
+# .service, e.g. a CI runner's, this part is skipped: restarting that
+# unit would kill the test run.)
+if grep -q '\.service' "/proc/$DEVLOG_PID/cgroup"; then
+        lg_log "the /dev/log double runs in $(grep -o '[^/]*\.service' "/proc/$DEVLOG_PID/cgroup" | tail -1): restart remedy not exercised"
+else
+        lg_guardd_conf devlog_stuck_ms=600 devlog_remedy=restart
+        lg_start_guardd
+        lg_freeze "$DEVLOG_PID"
+        lg_check "restart: remedy tried" lg_wait_status DEVLOG_REMEDY restart 5
+        lg_assert_match "$(lg_status_key DEVLOG_REMEDY_RESULT)" "reader devlog-double \(pid $DEVLOG_PID\) runs in no service unit" \
+                "restart: says the reader has no unit to restart"
+        lg_thaw "$DEVLOG_PID"
+        kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
+fi
+
+# --- other sockets with blocked writers, and a long freeze
+other=$LG_TMP/other.sock
+"$B/tests/devlog-double" --path "$other" --record /dev/null --ready "$LG_TMP/other.ready" &
+OTHER_PID=$!
+lg_track "$OTHER_PID"
+lg_wait_for "$LG_TMP/other.ready"
+lg_guardd_conf devlog_stuck_ms=600 devlog_remedy=none
+lg_start_guardd
+lg_freeze "$OTHER_PID"
+for i in $(seq 1 20); do logger -u "$other" -d -t lgother "other-$i" 2>/dev/null & WRITERS="$WRITERS $!"; done
+lg_freeze "$DEVLOG_PID"
+lg_check "long freeze: stuck" lg_wait_status DEVLOG stuck 5
+sleep 1
+lg_assert_match "$(lg_status_key DEVLOG_OTHER_BLOCKED)" "^$other:[0-9]+" "another socket's blocked writers reported with its path"
+lg_assert_match "$(cat "$GUARDD_STATUS")" "SUMMARY=.*\(\+[0-9]+ more\)" "SUMMARY says there is more than the /dev/log finding"
+FROZEN_S=${LG_DEVLOG_FROZEN_S:-60}
+gaps=0 last=$(lg_status_key WRITTEN_MONOTONIC_USEC)
+for ((i = 0; i < FROZEN_S; i += 2)); do
+        sleep 2
+        now=$(lg_status_key WRITTEN_MONOTONIC_USEC)
+        [ "$((now - last))" -ge 600000 ] || gaps=$((gaps + 1))
+        last=$now
+done
+lg_assert_eq "$gaps" 0 "reader frozen for ${FROZEN_S} s: a fresh status at least every 2 s throughout"
+lg_thaw "$DEVLOG_PID"
+lg_thaw "$OTHER_PID"
+lg_check "long freeze: writers finish" writers_done 10
+kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
+
 # --- the path replaced by a new socket (reader restarted) is followed
 lg_guardd_conf devlog_remedy=none
 lg_start_guardd
