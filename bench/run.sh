@@ -131,6 +131,7 @@ breaker-open logins (stock measured only up to the 10 s cap; it would wait 120 s
 HDR
 if [ -x "$B/guardd" ] && [ -f bench/guardd.sh ]; then
         . bench/guardd.sh
+        . bench/devlog.sh
 fi
 } >"$REPORT"
 cp "$REPORT" "$OUT"

@@ -196,7 +196,9 @@ static int append_record(Remedy *r, const char *buf, size_t n) {
 }
 
 /* Read what is queued, never waiting: MSG_DONTWAIT (the descriptor is
- * shared with the reader, so its flags must not change). */
+ * shared with the reader, so its flags must not change). Called each
+ * round and, through remedy_drain_event(), whenever a message arrives, so
+ * that writers are woken as fast as they write, not a queue per round. */
 static void drain_now(Remedy *r) {
         char buf[MSG_MAX];
         unsigned n = 0;
@@ -210,11 +212,37 @@ static void drain_now(Remedy *r) {
                         break;
                 }
         }
-        if (n > 0) {
-                (void) fsync(r->spool_fd);
-                set_result(r, "drain", "took %" PRIu64 " messages into %s%s", r->spooled, r->spool_path,
-                           r->dropped ? " (spool full, some dropped)" : "");
-        }
+        if (n > 0)
+                r->unsynced = true;
+}
+
+/* Once a round: sync the spool and say how far the drain got. */
+static void drain_report(Remedy *r) {
+        if (!r->unsynced)
+                return;
+        r->unsynced = false;
+        (void) fsync(r->spool_fd);
+        set_result(r, "drain", "took %" PRIu64 " messages into %s%s", r->spooled, r->spool_path,
+                   r->dropped ? " (spool full, some dropped)" : "");
+}
+
+/**
+ * remedy_drain_fd() - the reader's socket while draining, for the event loop.
+ * @r: remedy state
+ *
+ * Return: the descriptor, or -1 when not draining.
+ */
+int remedy_drain_fd(const Remedy *r) {
+        return r->draining ? r->sock_fd : -1;
+}
+
+/**
+ * remedy_drain_event() - a message arrived on the drained socket.
+ * @r: remedy state
+ */
+void remedy_drain_event(Remedy *r) {
+        if (r->draining)
+                drain_now(r);
 }
 
 static int open_progress(Remedy *r, const char *spool) {
@@ -314,6 +342,7 @@ static bool reader_reading(Remedy *r, const DevlogProbe *p, const DevlogReader *
 }
 
 static void end_drain(Remedy *r, const char *why) {
+        drain_report(r);
         close_fd(&r->sock_fd);
         close_fd(&r->spool_fd);
         r->draining = false;
@@ -349,14 +378,18 @@ void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader
                         end_drain(r, "the reader changed");
                 else if (reader_reading(r, p, reader))
                         end_drain(r, "the reader reads again");
-                else
+                else {
                         drain_now(r);
+                        drain_report(r);
+                }
                 return;
         }
         if (p->state == DEVLOG_STUCK && reader->pid > 0 && strcmp(c->devlog_remedy, "none") != 0) {
                 ladder(r, c, reader, now);
-                if (r->draining)
+                if (r->draining) {
                         drain_now(r);
+                        drain_report(r);
+                }
                 return;
         }
         if (r->replaying && p->state == DEVLOG_OK)

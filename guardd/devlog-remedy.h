@@ -39,6 +39,7 @@ typedef struct Remedy {
         uint64_t spool_bytes;
         uint64_t dropped;         /* over SPOOL_MAX_BYTES */
         unsigned reading_rounds;  /* rounds the reader has been reading again */
+        bool unsynced;            /* spooled since the last fsync */
         /* replay */
         bool replaying;
         int replay_fd;
@@ -52,3 +53,5 @@ void remedy_init(Remedy *r);
 void remedy_done(Remedy *r);
 void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader *reader, uint64_t now);
 int remedy_resume_spool(Remedy *r, const Config *c);
+int remedy_drain_fd(const Remedy *r);
+void remedy_drain_event(Remedy *r);

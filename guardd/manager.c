@@ -157,6 +157,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->alert_child);
         sd_event_source_disable_unref(m->alert_timer);
         sd_event_source_disable_unref(m->early_source);
+        sd_event_source_disable_unref(m->drain_source);
         sd_event_unref(m->event);
         free(m);
         return NULL;
@@ -236,6 +237,24 @@ static void track_reader(Manager *m, uint64_t now) {
                 log_info("/dev/log reader: %s (pid %d, unit %s).", r->comm, (int) r->pid, *r->unit ? r->unit : "-");
 }
 
+static int on_drain(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+
+        remedy_drain_event(&m->remedy);
+        return 0;
+}
+
+/* While draining, read the reader's socket as messages arrive. */
+static void watch_drain(Manager *m) {
+        int fd = remedy_drain_fd(&m->remedy);
+
+        if (fd < 0 || (m->drain_source && sd_event_source_get_io_fd(m->drain_source) != fd))
+                m->drain_source = sd_event_source_disable_unref(m->drain_source);
+        if (fd >= 0 && !m->drain_source &&
+            sd_event_add_io(m->event, &m->drain_source, fd, EPOLLIN, on_drain, m) < 0)
+                log_warning("Cannot watch the drained /dev/log socket; draining once a round.");
+}
+
 static void sample_devlog(Manager *m, uint64_t now) {
         (void) devlog_probe_run(&m->devlog, now, m->config.devlog_stuck_usec);
         track_reader(m, now);
@@ -249,6 +268,7 @@ static void sample_devlog(Manager *m, uint64_t now) {
         if (m->devlog.state != DEVLOG_OK && m->devlog.state != DEVLOG_ABSENT && m->reader.pid > 0)
                 (void) devlog_census(&m->reader, &m->census);
         remedy_round(&m->remedy, &m->config, &m->devlog, &m->reader, now);
+        watch_drain(m);
 }
 
 static void sample(Manager *m, uint64_t now) {

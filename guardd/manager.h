@@ -36,6 +36,7 @@ typedef struct Manager {
         sd_event_source *round_timer;
         sd_event_source *mount_source;
         sd_event_source *early_source;
+        sd_event_source *drain_source;
         BusProbe bus;
         ProcWatch procs[_PROC_MAX];
         DirCount sessions;

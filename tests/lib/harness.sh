@@ -160,6 +160,7 @@ lg_wait_for() { # FILE [TIMEOUT_S]: wait until FILE exists
 # permissive policy, exported as DBUS_SYSTEM_BUS_ADDRESS.
 lg_start_bus() {
         local sock=${1:-$LG_TMP/bus.sock}
+        rm -f "$sock" # a stale socket of an earlier bus would look ready
         cat >"$LG_TMP/bus.conf" <<CONF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -333,3 +334,14 @@ lg_e2e_setup() {
 
 # The command a session runs to show what PAM gave it.
 LG_SHOW_ENV='echo "XDG_SESSION_ID=${XDG_SESSION_ID:-} LOGINGUARD_FALLBACK=${LOGINGUARD_FALLBACK:-} XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-}"'
+
+# lg_wait_status_ge KEY N TIMEOUT_S: wait until the status says KEY >= N.
+lg_wait_status_ge() {
+        local i v n=$(($3 * 20))
+        for ((i = 0; i < n; i++)); do
+                v=$(lg_status_key "$1")
+                [ -n "$v" ] && [ "$v" -ge "$2" ] 2>/dev/null && return 0
+                sleep 0.05
+        done
+        return 1
+}

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 #include <time.h>
@@ -39,6 +41,7 @@ static struct {
         const char *ready_path;
         const char *runtime_dir;
         const char *name;
+        const char *varlink_path;
         unsigned next_id;
         uint64_t created;
         Session sessions[MAX_SESSIONS];
@@ -217,6 +220,219 @@ static int delay_filter(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         return 0;
 }
 
+/* ---- Varlink ---------------------------------------------------------- */
+
+#define VL_BUF_MAX (256 * 1024)
+
+typedef struct VlConn {
+        int fd;
+        sd_event_source *source;
+        char buf[VL_BUF_MAX];
+        size_t len;
+} VlConn;
+
+/* The raw text after "key": in @json (compact sd-json output), or NULL. */
+static const char *json_find(const char *json, const char *key) {
+        char pat[80];
+        const char *p;
+
+        (void) snprintf(pat, sizeof(pat), "\"%s\":", key);
+        p = strstr(json, pat);
+        return p ? p + strlen(pat) : NULL;
+}
+
+static void json_get_string(const char *json, const char *key, char *buf, size_t size) {
+        const char *p = json_find(json, key);
+        size_t n = 0;
+
+        buf[0] = '\0';
+        if (!p || *p != '"')
+                return;
+        for (p++; *p && *p != '"' && n + 1 < size; p++) {
+                if (*p == '\\' && p[1])
+                        p++;
+                buf[n++] = *p;
+        }
+        buf[n] = '\0';
+}
+
+static unsigned long json_get_uint(const char *json, const char *key) {
+        const char *p = json_find(json, key);
+
+        return p ? strtoul(p, NULL, 10) : 0;
+}
+
+static void vl_send(VlConn *c, const char *reply) {
+        size_t n = strlen(reply) + 1; /* with the NUL */
+        const char *p = reply;
+
+        while (n > 0) {
+                ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return;
+                }
+                p += w;
+                n -= (size_t) w;
+        }
+}
+
+static void vl_create_session(VlConn *c, const char *msg) {
+        char service[64], type[32], class[32], tty[64], rhost[128], reply[512];
+        unsigned long uid = json_get_uint(msg, "UID");
+        int wfd = -1;
+        Session *s;
+
+        json_get_string(msg, "Service", service, sizeof(service));
+        json_get_string(msg, "Type", type, sizeof(type));
+        json_get_string(msg, "Class", class, sizeof(class));
+        json_get_string(msg, "TTY", tty, sizeof(tty));
+        json_get_string(msg, "RemoteHost", rhost, sizeof(rhost));
+        log_line("CreateSession uid=%lu pid=0 service=%s type=%s class=%s tty=%s remote=%d rhost=%s via=varlink", uid,
+                 service, type, class, tty, strstr(msg, "\"Remote\":true") != NULL, rhost);
+        if (g.fail_with) {
+                (void) snprintf(reply, sizeof(reply), "{\"error\":\"%s\",\"parameters\":{}}", g.fail_with);
+                vl_send(c, reply);
+                return;
+        }
+        s = session_new((unsigned) uid, &wfd);
+        if (!s) {
+                vl_send(c, "{\"error\":\"io.systemd.Login.NoSessionSlot\",\"parameters\":{}}");
+                return;
+        }
+        /* Over Varlink logind hands out no FIFO; the session lives until released. */
+        (void) close(wfd);
+        (void) snprintf(reply, sizeof(reply),
+                        "{\"parameters\":{\"Id\":\"%s\",\"RuntimePath\":\"/run/user/%lu\",\"UID\":%lu,\"VTNr\":0}}",
+                        s->id, uid, uid);
+        vl_send(c, reply);
+        log_line("Created id=%s via=varlink", s->id);
+        if (g.exit_after && ++g.created >= g.exit_after)
+                (void) sd_event_exit(g.event, 0);
+}
+
+static void vl_release_session(VlConn *c, const char *msg) {
+        char id[32];
+        Session *s;
+
+        json_get_string(msg, "Id", id, sizeof(id));
+        log_line("ReleaseSession id=%s via=varlink", id);
+        s = session_find(id);
+        if (!s) {
+                vl_send(c, "{\"error\":\"io.systemd.Login.NoSuchSession\",\"parameters\":{}}");
+                return;
+        }
+        session_free(s, "Released");
+        vl_send(c, "{\"parameters\":{}}");
+}
+
+static void vl_handle(VlConn *c, const char *msg) {
+        char method[128], reply[256];
+        bool oneway = strstr(msg, "\"oneway\":true") != NULL;
+
+        if (g.delay_ms > 0) { /* a busy logind answers late, like on D-Bus */
+                struct timespec ts = { .tv_sec = (time_t) (g.delay_ms / 1000),
+                                       .tv_nsec = (long) (g.delay_ms % 1000) * 1000000L };
+                (void) nanosleep(&ts, NULL);
+        }
+        json_get_string(msg, "method", method, sizeof(method));
+        if (strcmp(method, "io.systemd.Login.CreateSession") == 0)
+                vl_create_session(c, msg);
+        else if (strcmp(method, "io.systemd.Login.ReleaseSession") == 0)
+                vl_release_session(c, msg);
+        else if (oneway)
+                return;
+        else if (strcmp(method, "io.systemd.service.Ping") == 0)
+                vl_send(c, "{\"parameters\":{}}");
+        else {
+                (void) snprintf(reply, sizeof(reply),
+                                "{\"error\":\"org.varlink.service.MethodNotFound\",\"parameters\":{\"method\":\"%s\"}}",
+                                method);
+                vl_send(c, reply);
+        }
+}
+
+static void vl_close(VlConn *c) {
+        c->source = sd_event_source_disable_unref(c->source);
+        (void) close(c->fd);
+        free(c);
+}
+
+/* Reads what came, closing any fds passed along (pam_systemd sends its pidfd). */
+static ssize_t vl_recv(VlConn *c) {
+        char control[CMSG_SPACE(sizeof(int) * 16)];
+        struct iovec iov = { .iov_base = c->buf + c->len, .iov_len = sizeof(c->buf) - c->len - 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                             .msg_controllen = sizeof(control) };
+        ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); n >= 0 && cm; cm = CMSG_NXTHDR(&mh, cm))
+                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+                        for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+                                (void) close(((int *) CMSG_DATA(cm))[i]);
+        return n;
+}
+
+static int on_vl_data(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
+        VlConn *c = userdata;
+        ssize_t n = vl_recv(c);
+        char *end;
+
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+        if (n <= 0 || c->len + (size_t) n >= sizeof(c->buf) - 1) {
+                vl_close(c);
+                return 0;
+        }
+        c->len += (size_t) n;
+        while ((end = memchr(c->buf, '\0', c->len))) {
+                size_t used = (size_t) (end - c->buf) + 1;
+                vl_handle(c, c->buf);
+                memmove(c->buf, c->buf + used, c->len - used);
+                c->len -= used;
+        }
+        return 0;
+}
+
+static int on_vl_accept(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
+        int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        VlConn *c;
+
+        if (cfd < 0)
+                return 0;
+        c = calloc(1, sizeof(*c));
+        if (!c) {
+                (void) close(cfd);
+                return 0;
+        }
+        c->fd = cfd;
+        if (sd_event_add_io(g.event, &c->source, cfd, EPOLLIN, on_vl_data, c) < 0) {
+                (void) close(cfd);
+                free(c);
+        }
+        return 0;
+}
+
+static int varlink_listen(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        (void) unlink(path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(fd, 128) < 0 || chmod(path, 0666) < 0) {
+                int r = -errno;
+                (void) close(fd);
+                return r;
+        }
+        return sd_event_add_io(g.event, NULL, fd, EPOLLIN, on_vl_accept, NULL);
+}
+
 static int parse_args(int argc, char **argv) {
         static const struct option opts[] = {
                 { "delay-ms", required_argument, NULL, 'd' },
@@ -226,6 +442,7 @@ static int parse_args(int argc, char **argv) {
                 { "ready", required_argument, NULL, 'r' },
                 { "runtime-dir", required_argument, NULL, 'R' },
                 { "name", required_argument, NULL, 'n' },
+                { "varlink", required_argument, NULL, 'V' },
                 {},
         };
         int c;
@@ -285,6 +502,8 @@ int main(int argc, char **argv) {
                 r = sd_bus_request_name(bus, g.name, 0);
         if (r >= 0)
                 r = sd_bus_attach_event(bus, g.event, SD_EVENT_PRIORITY_NORMAL);
+        if (r >= 0 && g.varlink_path)
+                r = varlink_listen(g.varlink_path);
         if (r < 0) {
                 fprintf(stderr, "logind-double: setup failed: %s\n", strerror(-r));
                 return 1;
