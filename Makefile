@@ -70,7 +70,7 @@ GUARDD := $(B)/guardd
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-.PHONY: all check check-valgrind install uninstall clean demo analyze format-check fuzz bench deb \
+.PHONY: all check check-valgrind install uninstall clean demo analyze format-check fuzz bench deb compat \
 	deps test-bins help
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -152,6 +152,10 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)BUILD=$(B) scripts/demo.sh
 
+compat: deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)BUILD=$(B) scripts/compat.sh
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)BUILD=$(B) bench/run.sh
@@ -225,6 +229,8 @@ help:
 	@echo "make check        install build deps (scripts/deps.sh), run every test"
 	@echo "make demo         replay the incidents against stock and guarded logins"
 	@echo "make bench        run benchmarks, rewrite docs/BENCHMARKS.md"
+	@echo "make compat       prove newer systemd in Debian chroots, rewrite docs/COMPATIBILITY.md"
+	@echo "make deb          Debian packages into build-deb/"
 	@echo "make install      DESTDIR= prefix=$(prefix) securedir=$(securedir)"
 	@echo "make analyze      clang-tidy, cppcheck, gcc -fanalyzer"
 	@echo "make format-check clang-format on changed lines"

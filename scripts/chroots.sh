@@ -21,15 +21,32 @@ fi
 [ "$(id -u)" = 0 ] || { echo "chroots.sh: needs root (debootstrap)" >&2; exit 77; }
 command -v debootstrap >/dev/null || { echo "chroots.sh: debootstrap missing" >&2; exit 77; }
 mkdir -p "$base"
-rm -rf "$dir.tmp"
-echo "chroots.sh: debootstrap --variant=minbase $suite from $mirror (a few minutes, cached afterwards)" >&2
-if ! debootstrap --variant=minbase --include=libpam-systemd,libpam-runtime,libpam-modules \
-        "$suite" "$dir.tmp" "$mirror" >"$base/$suite.log" 2>&1; then
-        echo "chroots.sh: debootstrap of $suite failed (archive unreachable?); see $base/$suite.log:" >&2
-        tail -n 5 "$base/$suite.log" >&2
+# A base system from an interrupted earlier run is reused.
+if [ ! -f "$dir.tmp/etc/debian_version" ] || [ -d "$dir.tmp/debootstrap" ]; then
         rm -rf "$dir.tmp"
+        echo "chroots.sh: debootstrap --variant=minbase $suite from $mirror (a few minutes, cached afterwards)" >&2
+        if ! debootstrap --variant=minbase "$suite" "$dir.tmp" "$mirror" >"$base/$suite.log" 2>&1; then
+                echo "chroots.sh: debootstrap of $suite failed (archive unreachable?); see $base/$suite.log:" >&2
+                tail -n 5 "$base/$suite.log" >&2
+                cp "$dir.tmp/debootstrap/debootstrap.log" "$base/$suite.debootstrap.log" 2>/dev/null
+                rm -rf "$dir.tmp"
+                exit 77
+        fi
+fi
+# pam_systemd's package is installed afterwards with /proc mounted and no
+# service starts (debootstrap --include fails to configure it).
+printf '#!/bin/sh\nexit 101\n' >"$dir.tmp/usr/sbin/policy-rc.d"
+chmod 755 "$dir.tmp/usr/sbin/policy-rc.d"
+mount -t proc proc "$dir.tmp/proc"
+rc=0
+chroot "$dir.tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        libpam-systemd libpam-runtime libpam-modules >>"$base/$suite.log" 2>&1 || rc=$?
+umount "$dir.tmp/proc"
+if [ "$rc" != 0 ]; then
+        echo "chroots.sh: installing libpam-systemd in $suite failed; see $base/$suite.log" >&2
         exit 77
 fi
+chroot "$dir.tmp" apt-get clean
 rm -rf "$dir"
 mv "$dir.tmp" "$dir"
 chroot "$dir" dpkg-query -W -f='${Version}\n' libpam-systemd >"$dir/.loginguard-ready"

@@ -64,8 +64,8 @@ prove() { # SUITE VIA(dbus|varlink)
         lg_assert_match "$OUT_TXT" '^close_rc=PAM_SUCCESS$' "$suite ($via): close_session released it"
         lg_freeze "$LOGIND_PID"
         in_root stock 5
-        stock_ms=$(($(lg_kv "$OUT_TXT" open_usec) / 1000))
-        [ -n "$(lg_kv "$OUT_TXT" open_rc)" ] || stock_ms="> 5000 (killed)"
+        usec=$(lg_kv "$OUT_TXT" open_usec)
+        if [ -n "$usec" ]; then stock_ms=$((usec / 1000)); else stock_ms="> 5000 (killed)"; fi
         in_root guarded
         usec=$(lg_kv "$OUT_TXT" open_usec)
         first_ms=$((usec / 1000))

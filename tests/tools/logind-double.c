@@ -462,6 +462,7 @@ static int parse_args(int argc, char **argv) {
                 case 'r': g.ready_path = optarg; break;
                 case 'R': g.runtime_dir = optarg; break;
                 case 'n': g.name = optarg; break;
+                case 'V': g.varlink_path = optarg; break;
                 default: return -EINVAL;
                 }
         return 0;
@@ -486,7 +487,7 @@ int main(int argc, char **argv) {
         if (parse_args(argc, argv) < 0) {
                 fprintf(stderr, "usage: logind-double [--delay-ms N] [--fail-with ERROR] "
                                 "[--exit-after N] [--log FILE] [--ready FILE] [--runtime-dir DIR] "
-                                "[--name NAME]\n");
+                                "[--name NAME] [--varlink PATH]\n");
                 return 2;
         }
         r = sd_event_default(&g.event);
