@@ -49,6 +49,7 @@ while IFS='|' read -r suite version via stock first skip; do
         esac
         [ "$via" = dbus ] && grep -q "^$suite|[^|]*|varlink" "$out" && t="D-Bus fallback (no Varlink socket)"
         case $stock in *killed*) stock="> 5 s (killed; waits 120 s)" ;; *) stock="$stock ms" ;; esac
+        [ "$skip" = 0 ] && skip="< 1"
         echo "| $suite | $version | $t | $stock | $first ms | $skip ms |"
 done <"$out"
 cat <<FTR
