@@ -149,3 +149,24 @@ int parse_bool(const char *s, bool *ret) {
         }
         return -EINVAL;
 }
+
+/**
+ * parse_socket_link() - the inode in a /proc/PID/fd link to a socket.
+ * @target: the link's text, "socket:[12345]"
+ * @ret_inode: the inode
+ *
+ * Return: 0, or -ENOTSOCK for anything else.
+ */
+int parse_socket_link(const char *target, uint64_t *ret_inode) {
+        char digits[32];
+        size_t len;
+
+        if (strncmp(target, "socket:[", 8) != 0)
+                return -ENOTSOCK;
+        len = strlen(target + 8);
+        if (len < 2 || len >= sizeof(digits) || target[8 + len - 1] != ']')
+                return -ENOTSOCK;
+        memcpy(digits, target + 8, len - 1);
+        digits[len - 1] = '\0';
+        return parse_u64(digits, ret_inode) < 0 ? -ENOTSOCK : 0;
+}

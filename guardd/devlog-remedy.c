@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,7 +37,8 @@
 extern char **environ;
 
 void remedy_init(Remedy *r) {
-        *r = (Remedy) { .sock_fd = -EBADF, .spool_fd = -EBADF, .replay_fd = -EBADF, .progress_fd = -EBADF };
+        *r = (Remedy) { .sock_fd = -EBADF, .spool_fd = -EBADF, .replay_fd = -EBADF, .progress_fd = -EBADF,
+                        .out_fd = -EBADF };
         (void) snprintf(r->last, sizeof(r->last), "none");
 }
 
@@ -47,6 +49,7 @@ static void close_fd(int *fd) {
 }
 
 void remedy_done(Remedy *r) {
+        close_fd(&r->out_fd);
         close_fd(&r->sock_fd);
         close_fd(&r->spool_fd);
         close_fd(&r->replay_fd);
@@ -110,8 +113,36 @@ static bool try_restart(Remedy *r, DevlogReader *reader, uint64_t now) {
                 return true;
         }
         r->restart_pid = pid;
+        r->restart_started_usec = now;
         set_result(r, "restart", "asked systemd to restart %s (reader pid %d)", reader->unit, (int) reader->pid);
         return true;
+}
+
+#define RESTART_DEADLINE_USEC (10 * USEC_PER_SEC)
+
+/* systemctl --no-block returns at once; should it not, it is killed. */
+static void reap_restart(Remedy *r, uint64_t now) {
+        int status;
+        pid_t p;
+
+        if (r->restart_pid <= 0)
+                return;
+        p = waitpid(r->restart_pid, &status, WNOHANG);
+        if (p == r->restart_pid) {
+                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                        set_result(r, "restart", "systemctl restart failed (status %d)",
+                                   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+                r->restart_pid = 0;
+                return;
+        }
+        if (p < 0) {
+                r->restart_pid = 0;
+                return;
+        }
+        if (now >= r->restart_started_usec + RESTART_DEADLINE_USEC) {
+                (void) kill(r->restart_pid, SIGKILL);
+                set_result(r, "restart", "systemctl did not return within 10 s, killed");
+        }
 }
 
 static int open_spool(Remedy *r, const Config *c) {
@@ -284,6 +315,7 @@ static int start_replay(Remedy *r, const char *spool) {
 static void finish_replay(Remedy *r) {
         char path[640];
 
+        close_fd(&r->out_fd);
         close_fd(&r->replay_fd);
         close_fd(&r->progress_fd);
         (void) snprintf(path, sizeof(path), "%s.progress", r->spool_path);
@@ -293,9 +325,11 @@ static void finish_replay(Remedy *r) {
         set_result(r, "drain", "replayed %" PRIu64 " messages into /dev/log; spool removed", r->replayed);
 }
 
-static int send_one(const char *devlog, const char *buf, size_t n) {
+/* A connected, non-blocking socket to the reader: writable exactly when
+ * its queue has room, which the event loop waits for (EPOLLOUT). */
+static int connect_devlog(const char *devlog) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd, e = 0;
+        int fd;
 
         if (strlen(devlog) >= sizeof(sa.sun_path))
                 return -ENAMETOOLONG;
@@ -303,32 +337,58 @@ static int send_one(const char *devlog, const char *buf, size_t n) {
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
-        if (sendto(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                e = -errno;
-        (void) close(fd);
-        return e;
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                int r = -errno;
+                (void) close(fd);
+                return r;
+        }
+        return fd;
 }
 
-static void replay_some(Remedy *r, const Config *c) {
-        uint64_t budget = MAX(c->devlog_replay_rate * c->interval_usec / USEC_PER_SEC, 1);
+/* Sends spooled messages while the queue has room and the round's budget
+ * lasts; progress is written after every message. */
+static void replay_some(Remedy *r) {
         char buf[MSG_MAX], off[32];
 
-        for (uint64_t i = 0; i < budget && r->replay_off + 4 <= r->replay_size; i++) {
+        while (r->budget > 0 && r->replay_off + 4 <= r->replay_size) {
                 uint32_t len;
 
                 if (pread(r->replay_fd, &len, sizeof(len), (off_t) r->replay_off) != sizeof(len) || len > MSG_MAX ||
-                    pread(r->replay_fd, buf, len, (off_t) (r->replay_off + 4)) != (ssize_t) len)
+                    pread(r->replay_fd, buf, len, (off_t) (r->replay_off + 4)) != (ssize_t) len) {
+                        r->replay_off = r->replay_size; /* a torn tail: nothing more to send */
                         break;
-                if (send_one(c->devlog_path, buf, len) < 0)
-                        return; /* queue full again (EAGAIN): later */
+                }
+                if (send(r->out_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+                        return; /* EAGAIN: the event loop calls again when there is room */
                 r->replay_off += 4 + len;
                 r->replayed++;
+                r->budget--;
                 (void) snprintf(off, sizeof(off), "%20" PRIu64 "\n", r->replay_off);
                 if (pwrite(r->progress_fd, off, strlen(off), 0) < 0)
                         break;
         }
         if (r->replay_off + 4 > r->replay_size)
                 finish_replay(r);
+}
+
+/**
+ * remedy_replay_fd() - the socket to wait on for room to replay, or -1 when
+ * there is nothing to send now (not replaying, or this round's budget spent).
+ * @r: remedy state
+ *
+ * Return: a descriptor to poll for EPOLLOUT, or -1.
+ */
+int remedy_replay_fd(const Remedy *r) {
+        return r->replaying && r->budget > 0 && r->out_fd >= 0 ? r->out_fd : -1;
+}
+
+/**
+ * remedy_replay_event() - the reader's queue has room: send on.
+ * @r: remedy state
+ */
+void remedy_replay_event(Remedy *r) {
+        if (r->replaying && r->out_fd >= 0)
+                replay_some(r);
 }
 
 /* The reader reads again: it is not stopped and its queue was writable
@@ -373,6 +433,7 @@ static void ladder(Remedy *r, const Config *c, DevlogReader *reader, uint64_t no
  * @now: CLOCK_MONOTONIC usec
  */
 void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader *reader, uint64_t now) {
+        reap_restart(r, now);
         if (r->draining) {
                 if (reader->pid <= 0 || reader->sock_ino != r->sock_ino)
                         end_drain(r, "the reader changed");
@@ -392,8 +453,15 @@ void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader
                 }
                 return;
         }
-        if (r->replaying && p->state == DEVLOG_OK)
-                replay_some(r, c);
+        if (r->replaying && p->state == DEVLOG_OK) {
+                /* The pace: devlog_replay_rate messages a second, granted per round. */
+                r->budget = MAX(c->devlog_replay_rate * c->interval_usec / USEC_PER_SEC, 1);
+                if (r->out_fd < 0)
+                        r->out_fd = connect_devlog(c->devlog_path);
+                if (r->out_fd >= 0)
+                        replay_some(r);
+        } else if (r->replaying)
+                close_fd(&r->out_fd); /* reconnect once the reader is back */
 }
 
 /**

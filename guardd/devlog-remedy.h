@@ -29,6 +29,7 @@ typedef struct Remedy {
         uint64_t last_resume_usec;
         uint64_t last_restart_usec;
         pid_t restart_pid;
+        uint64_t restart_started_usec;
         /* drain */
         bool draining;
         int sock_fd;              /* our copy of the reader's socket */
@@ -47,6 +48,8 @@ typedef struct Remedy {
         uint64_t replay_off;
         uint64_t replay_size;
         uint64_t replayed;
+        int out_fd;               /* connected to devlog_path while replaying */
+        uint64_t budget;          /* messages this round may still send */
 } Remedy;
 
 void remedy_init(Remedy *r);
@@ -54,4 +57,6 @@ void remedy_done(Remedy *r);
 void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader *reader, uint64_t now);
 int remedy_resume_spool(Remedy *r, const Config *c);
 int remedy_drain_fd(const Remedy *r);
+int remedy_replay_fd(const Remedy *r);
+void remedy_replay_event(Remedy *r);
 void remedy_drain_event(Remedy *r);

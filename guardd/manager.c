@@ -158,6 +158,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->alert_timer);
         sd_event_source_disable_unref(m->early_source);
         sd_event_source_disable_unref(m->drain_source);
+        sd_event_source_disable_unref(m->replay_source);
         sd_event_unref(m->event);
         free(m);
         return NULL;
@@ -255,6 +256,27 @@ static void watch_drain(Manager *m) {
                 log_warning("Cannot watch the drained /dev/log socket; draining once a round.");
 }
 
+static void watch_replay(Manager *m);
+
+static int on_replay(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+
+        remedy_replay_event(&m->remedy);
+        watch_replay(m); /* budget spent or done: stop polling a writable socket */
+        return 0;
+}
+
+/* While replaying with budget left, send whenever the queue has room. */
+static void watch_replay(Manager *m) {
+        int fd = remedy_replay_fd(&m->remedy);
+
+        if (fd < 0 || (m->replay_source && sd_event_source_get_io_fd(m->replay_source) != fd))
+                m->replay_source = sd_event_source_disable_unref(m->replay_source);
+        if (fd >= 0 && !m->replay_source &&
+            sd_event_add_io(m->event, &m->replay_source, fd, EPOLLOUT, on_replay, m) < 0)
+                log_warning("Cannot watch the /dev/log socket; replaying once a round.");
+}
+
 static void sample_devlog(Manager *m, uint64_t now) {
         (void) devlog_probe_run(&m->devlog, now, m->config.devlog_stuck_usec);
         track_reader(m, now);
@@ -269,6 +291,7 @@ static void sample_devlog(Manager *m, uint64_t now) {
                 (void) devlog_census(&m->reader, &m->census);
         remedy_round(&m->remedy, &m->config, &m->devlog, &m->reader, now);
         watch_drain(m);
+        watch_replay(m);
 }
 
 static void sample(Manager *m, uint64_t now) {

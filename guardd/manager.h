@@ -37,6 +37,7 @@ typedef struct Manager {
         sd_event_source *mount_source;
         sd_event_source *early_source;
         sd_event_source *drain_source;
+        sd_event_source *replay_source;
         BusProbe bus;
         ProcWatch procs[_PROC_MAX];
         DirCount sessions;

@@ -174,24 +174,16 @@ const UnixSock *sockdiag_find_vfs(const UnixSockTable *t, dev_t dev, ino_t ino) 
  * Return: 0, -ENOTSOCK, or -errno.
  */
 int socket_ino_of_fd(pid_t pid, int fd, uint32_t *ret) {
-        char path[64], target[64], digits[24];
+        char path[64], target[64];
         uint64_t v;
         ssize_t n;
-        size_t len;
 
         (void) snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int) pid, fd);
         n = readlink(path, target, sizeof(target) - 1);
         if (n < 0)
                 return -errno;
         target[n] = '\0';
-        if (strncmp(target, "socket:[", 8) != 0)
-                return -ENOTSOCK;
-        len = strlen(target + 8);
-        if (len < 2 || len > sizeof(digits) || target[8 + len - 1] != ']')
-                return -ENOTSOCK;
-        memcpy(digits, target + 8, len - 1);
-        digits[len - 1] = '\0';
-        if (parse_u64(digits, &v) < 0 || v > UINT32_MAX)
+        if (parse_socket_link(target, &v) < 0 || v > UINT32_MAX)
                 return -ENOTSOCK;
         *ret = (uint32_t) v;
         return 0;

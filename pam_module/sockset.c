@@ -58,24 +58,15 @@ int sockset_copy(const SockSet *s, SockSet *ret) {
 }
 
 static int socket_inode_of(int dir_fd, const char *name, ino_t *ret) {
-        char target[64], digits[32];
+        char target[64];
         uint64_t v;
         ssize_t n;
-        size_t len;
 
         n = readlinkat(dir_fd, name, target, sizeof(target) - 1);
         if (n < 0)
                 return -errno;
         target[n] = '\0';
-        /* "socket:[12345]" */
-        if (strncmp(target, "socket:[", 8) != 0)
-                return -ENOTSOCK;
-        len = strlen(target + 8);
-        if (len < 2 || len >= sizeof(digits) || target[8 + len - 1] != ']')
-                return -ENOTSOCK;
-        memcpy(digits, target + 8, len - 1);
-        digits[len - 1] = '\0';
-        if (parse_u64(digits, &v) < 0)
+        if (parse_socket_link(target, &v) < 0)
                 return -ENOTSOCK;
         *ret = (ino_t) v;
         return 0;

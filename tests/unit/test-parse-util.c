@@ -81,12 +81,25 @@ static void test_bool(void **state) {
         assert_true(b);
 }
 
+static void test_socket_link(void **state) {
+        uint64_t v = 0;
+
+        assert_int_equal(parse_socket_link("socket:[12345]", &v), 0);
+        assert_int_equal(v, 12345);
+        assert_int_equal(parse_socket_link("pipe:[12345]", &v), -ENOTSOCK);
+        assert_int_equal(parse_socket_link("socket:[]", &v), -ENOTSOCK);
+        assert_int_equal(parse_socket_link("socket:[12", &v), -ENOTSOCK);
+        assert_int_equal(parse_socket_link("socket:[1x]", &v), -ENOTSOCK);
+        assert_int_equal(parse_socket_link("/dev/null", &v), -ENOTSOCK);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_u64),
                 cmocka_unit_test(test_range),
                 cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_bool),
+                cmocka_unit_test(test_socket_link),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
