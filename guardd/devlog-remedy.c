@@ -48,9 +48,15 @@ static void close_fd(int *fd) {
         *fd = -EBADF;
 }
 
+static void close_watched(Remedy *r, int *fd) {
+        if (*fd >= 0 && r->fd_closing)
+                r->fd_closing(*fd, r->userdata);
+        close_fd(fd);
+}
+
 void remedy_done(Remedy *r) {
-        close_fd(&r->out_fd);
-        close_fd(&r->sock_fd);
+        close_watched(r, &r->out_fd);
+        close_watched(r, &r->sock_fd);
         close_fd(&r->spool_fd);
         close_fd(&r->replay_fd);
         close_fd(&r->progress_fd);
@@ -315,7 +321,7 @@ static int start_replay(Remedy *r, const char *spool) {
 static void finish_replay(Remedy *r) {
         char path[640];
 
-        close_fd(&r->out_fd);
+        close_watched(r, &r->out_fd);
         close_fd(&r->replay_fd);
         close_fd(&r->progress_fd);
         (void) snprintf(path, sizeof(path), "%s.progress", r->spool_path);
@@ -403,7 +409,7 @@ static bool reader_reading(Remedy *r, const DevlogProbe *p, const DevlogReader *
 
 static void end_drain(Remedy *r, const char *why) {
         drain_report(r);
-        close_fd(&r->sock_fd);
+        close_watched(r, &r->sock_fd);
         close_fd(&r->spool_fd);
         r->draining = false;
         log_notice("Stopped draining /dev/log: %s; %" PRIu64 " messages to replay.", why, r->spooled);
@@ -461,7 +467,7 @@ void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader
                 if (r->out_fd >= 0)
                         replay_some(r);
         } else if (r->replaying)
-                close_fd(&r->out_fd); /* reconnect once the reader is back */
+                close_watched(r, &r->out_fd); /* reconnect once the reader is back */
 }
 
 /**

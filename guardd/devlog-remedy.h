@@ -50,6 +50,11 @@ typedef struct Remedy {
         uint64_t replayed;
         int out_fd;               /* connected to devlog_path while replaying */
         uint64_t budget;          /* messages this round may still send */
+        /* Called before sock_fd or out_fd is closed, so that the event loop
+         * drops its watch first: the drained socket's file stays open in
+         * the reader, and an epoll registration would outlive close(). */
+        void (*fd_closing)(int fd, void *userdata);
+        void *userdata;
 } Remedy;
 
 void remedy_init(Remedy *r);

@@ -37,6 +37,7 @@ static const char *const ck_comms[] = { "console-kit-dae", NULL };
 static const char *const init_comms[] = { NULL };
 
 static void request_early_verdict(void *userdata);
+static void remedy_fd_closing(int fd, void *userdata);
 
 static const char *default_bus_address(void) {
         const char *e = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
@@ -134,6 +135,8 @@ int manager_new(const char *config_path, Manager **ret) {
         manager_init_probes(m);
         sweep_temp_files(m->config.status_path);
         remedy_init(&m->remedy);
+        m->remedy.fd_closing = remedy_fd_closing;
+        m->remedy.userdata = m;
         if (remedy_resume_spool(&m->remedy, &m->config) < 0)
                 log_warning("Cannot resume the replay of a spool in %s.", m->config.spool_dir);
         if (*m->config.metrics_path)
@@ -150,6 +153,8 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         bus_probe_done(&m->bus);
         devlog_probe_done(&m->devlog);
+        m->drain_source = sd_event_source_disable_unref(m->drain_source);
+        m->replay_source = sd_event_source_disable_unref(m->replay_source);
         remedy_done(&m->remedy);
         host_stats_done(&m->host);
         sd_event_source_disable_unref(m->round_timer);
@@ -257,6 +262,18 @@ static void watch_drain(Manager *m) {
 }
 
 static void watch_replay(Manager *m);
+
+static void drop_watch(sd_event_source **s, int fd) {
+        if (*s && sd_event_source_get_io_fd(*s) == fd)
+                *s = sd_event_source_disable_unref(*s);
+}
+
+static void remedy_fd_closing(int fd, void *userdata) {
+        Manager *m = userdata;
+
+        drop_watch(&m->drain_source, fd);
+        drop_watch(&m->replay_source, fd);
+}
 
 static int on_replay(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;

@@ -101,6 +101,13 @@ lg_assert_eq "$(delivered drain)" 60 "replay resumed after restart: all 60 messa
 lg_assert_eq "$(dupes drain)" 0 "no message arrived twice"
 lg_check "spool removed after the replay" lg_wait_status DEVLOG_SPOOL_PENDING_BYTES 0 5
 lg_assert_eq "$(ls "$LG_TMP"/spool | wc -l)" 0 "spool dir empty"
+# Regression: the drained socket's file stays open in the reader, so its
+# event-loop watch must go before the fd is closed; a stale epoll entry
+# made guardd abort on the next message to the reader.
+writers 30 after
+lg_check "after a drain episode: the reader still gets messages" writers_done 10
+sleep 1
+lg_check "after a drain episode: guardd survives traffic to the reader" kill -0 "$GUARDD_PID"
 kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
 
 # --- unusable spool dir: reported, nothing drained
