@@ -108,7 +108,10 @@ $N logins each, stock and wrapped interleaved (\`BENCH_N=$N make bench\`).
 
 The wrapped figure includes the wrapped module's dlopen() on the first call (stock loads it
 in pam_start), a watchdog thread per call, three /proc/self/fd scans, the status read and
-one breaker update.
+(at most once a second) a breaker update: about 0.4 to 0.8 ms per login. **The 1.03 goal is
+not met against the logind double**, which answers CreateSession in about 2 ms; a real
+systemd-logind also creates the session scope and starts user@.service, so the same
+absolute cost is a far smaller ratio there, but that was not measured here.
 
 ### Decision path alone (goal: <= 20 us)
 
