@@ -69,9 +69,9 @@ static Holder find_holder(uint32_t ino) {
                 if (fd < 0)
                         continue;
                 if (pid == 1)
-                        init = (Holder) { 1, fd };
+                        init = (Holder){ 1, fd };
                 else
-                        h = (Holder) { (pid_t) pid, fd };
+                        h = (Holder){ (pid_t) pid, fd };
         }
         closedir(d);
         return h.pid ? h : init;
@@ -217,8 +217,8 @@ static void tally(CensusEntry *list, unsigned *n, const char *name, pid_t reader
         }
 }
 
-static void count_task(const DevlogReader *r, const UnixSockTable *t, pid_t pid, const char *task_dir,
-                       Census *c) {
+static void count_task(const DevlogReader *r, const UnixSockTable *t, pid_t pid,
+                       const char *task_dir, Census *c) {
         char path[400], buf[64];
         const UnixSock *s, *peer;
         ProcStat ps;

@@ -16,8 +16,8 @@
 #define CENSUS_TOP 5
 
 typedef struct DevlogReader {
-        pid_t pid;      /* 0: unknown */
-        int fd;         /* the reader's descriptor for the socket */
+        pid_t pid; /* 0: unknown */
+        int fd; /* the reader's descriptor for the socket */
         uint32_t sock_ino;
         dev_t path_dev;
         ino_t path_ino;
@@ -29,17 +29,17 @@ typedef struct DevlogReader {
 typedef struct CensusEntry {
         char name[108]; /* comm of writers, or path of another socket */
         unsigned count;
-        pid_t reader;   /* other sockets: who reads them (0: unknown) */
+        pid_t reader; /* other sockets: who reads them (0: unknown) */
 } CensusEntry;
 
 typedef struct Census {
         bool valid;
-        unsigned blocked;              /* tasks blocked writing to the /dev/log socket */
+        unsigned blocked; /* tasks blocked writing to the /dev/log socket */
         CensusEntry writers[CENSUS_TOP]; /* ... by command */
         unsigned n_writers;
-        CensusEntry others[CENSUS_TOP];  /* other sockets with blocked writers */
+        CensusEntry others[CENSUS_TOP]; /* other sockets with blocked writers */
         unsigned n_others;
-        unsigned scanned;              /* tasks looked at */
+        unsigned scanned; /* tasks looked at */
         uint64_t cost_usec;
 } Census;
 

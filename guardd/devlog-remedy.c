@@ -37,8 +37,11 @@
 extern char **environ;
 
 void remedy_init(Remedy *r) {
-        *r = (Remedy) { .sock_fd = -EBADF, .spool_fd = -EBADF, .replay_fd = -EBADF, .progress_fd = -EBADF,
-                        .out_fd = -EBADF };
+        *r = (Remedy){ .sock_fd = -EBADF,
+                       .spool_fd = -EBADF,
+                       .replay_fd = -EBADF,
+                       .progress_fd = -EBADF,
+                       .out_fd = -EBADF };
         (void) snprintf(r->last, sizeof(r->last), "none");
 }
 
@@ -90,8 +93,8 @@ static bool try_resume(Remedy *r, DevlogReader *reader, uint64_t now) {
                 return false;
         r->last_resume_usec = now;
         if (kill(reader->pid, SIGCONT) < 0)
-                set_result(r, "resume", "SIGCONT to %s (pid %d) failed: %s", reader->comm, (int) reader->pid,
-                           strerror(errno));
+                set_result(r, "resume", "SIGCONT to %s (pid %d) failed: %s", reader->comm,
+                           (int) reader->pid, strerror(errno));
         else
                 set_result(r, "resume", "sent SIGCONT to stopped reader %s (pid %d)", reader->comm,
                            (int) reader->pid);
@@ -108,7 +111,8 @@ static bool try_restart(Remedy *r, DevlogReader *reader, uint64_t now) {
                 return false;
         r->last_restart_usec = now;
         if (!strstr(reader->unit, ".service")) {
-                set_result(r, "restart", "reader %s (pid %d) runs in no service unit ('%s'), cannot restart it",
+                set_result(r, "restart",
+                           "reader %s (pid %d) runs in no service unit ('%s'), cannot restart it",
                            reader->comm, (int) reader->pid, reader->unit);
                 return true;
         }
@@ -120,7 +124,8 @@ static bool try_restart(Remedy *r, DevlogReader *reader, uint64_t now) {
         }
         r->restart_pid = pid;
         r->restart_started_usec = now;
-        set_result(r, "restart", "asked systemd to restart %s (reader pid %d)", reader->unit, (int) reader->pid);
+        set_result(r, "restart", "asked systemd to restart %s (reader pid %d)", reader->unit,
+                   (int) reader->pid);
         return true;
 }
 
@@ -137,7 +142,8 @@ static void reap_restart(Remedy *r, uint64_t now) {
         if (p == r->restart_pid) {
                 if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
                         set_result(r, "restart", "systemctl restart failed (status %d)",
-                                   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+                                   WIFEXITED(status) ? WEXITSTATUS(status)
+                                                     : 128 + WTERMSIG(status));
                 r->restart_pid = 0;
                 return;
         }
@@ -158,9 +164,10 @@ static int open_spool(Remedy *r, const Config *c) {
         if (mkdir(c->spool_dir, 0700) < 0 && errno != EEXIST)
                 return -errno;
         (void) clock_gettime(CLOCK_REALTIME, &ts);
-        (void) snprintf(r->spool_path, sizeof(r->spool_path), "%s/devlog-%lld-%ld.spool", c->spool_dir,
-                        (long long) ts.tv_sec, (long) getpid());
-        fd = open(r->spool_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+        (void) snprintf(r->spool_path, sizeof(r->spool_path), "%s/devlog-%lld-%ld.spool",
+                        c->spool_dir, (long long) ts.tv_sec, (long) getpid());
+        fd = open(r->spool_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                  0600);
         if (fd < 0)
                 return -errno;
         r->spool_fd = fd;
@@ -196,15 +203,17 @@ static int start_drain(Remedy *r, const Config *c, const DevlogReader *reader) {
         /* The spool first: never take messages we could not keep. */
         e = open_spool(r, c);
         if (e < 0) {
-                set_result(r, "drain", "spool dir '%s' unusable: %s; not draining", c->spool_dir, strerror(-e));
+                set_result(r, "drain", "spool dir '%s' unusable: %s; not draining", c->spool_dir,
+                           strerror(-e));
                 return e;
         }
         fd = take_socket(reader);
         if (fd < 0) {
                 close_fd(&r->spool_fd);
                 (void) unlink(r->spool_path);
-                set_result(r, "drain", fd == -ENOSYS ? "kernel lacks pidfd_getfd (5.6+): drain skipped"
-                                                      : "cannot take the reader's socket: %s",
+                set_result(r, "drain",
+                           fd == -ENOSYS ? "kernel lacks pidfd_getfd (5.6+): drain skipped"
+                                         : "cannot take the reader's socket: %s",
                            strerror(-fd));
                 return fd;
         }
@@ -245,7 +254,8 @@ static void drain_now(Remedy *r) {
                 if (got < 0)
                         break;
                 if (append_record(r, buf, (size_t) got) < 0) {
-                        set_result(r, "drain", "writing '%s' failed: %s", r->spool_path, strerror(errno));
+                        set_result(r, "drain", "writing '%s' failed: %s", r->spool_path,
+                                   strerror(errno));
                         break;
                 }
         }
@@ -328,7 +338,8 @@ static void finish_replay(Remedy *r) {
         (void) unlink(r->spool_path);
         (void) unlink(path);
         r->replaying = false;
-        set_result(r, "drain", "replayed %" PRIu64 " messages into /dev/log; spool removed", r->replayed);
+        set_result(r, "drain", "replayed %" PRIu64 " messages into /dev/log; spool removed",
+                   r->replayed);
 }
 
 /* A connected, non-blocking socket to the reader: writable exactly when
@@ -359,7 +370,8 @@ static void replay_some(Remedy *r) {
         while (r->budget > 0 && r->replay_off + 4 <= r->replay_size) {
                 uint32_t len;
 
-                if (pread(r->replay_fd, &len, sizeof(len), (off_t) r->replay_off) != sizeof(len) || len > MSG_MAX ||
+                if (pread(r->replay_fd, &len, sizeof(len), (off_t) r->replay_off) != sizeof(len) ||
+                    len > MSG_MAX ||
                     pread(r->replay_fd, buf, len, (off_t) (r->replay_off + 4)) != (ssize_t) len) {
                         r->replay_off = r->replay_size; /* a torn tail: nothing more to send */
                         break;
@@ -412,7 +424,8 @@ static void end_drain(Remedy *r, const char *why) {
         close_watched(r, &r->sock_fd);
         close_fd(&r->spool_fd);
         r->draining = false;
-        log_notice("Stopped draining /dev/log: %s; %" PRIu64 " messages to replay.", why, r->spooled);
+        log_notice("Stopped draining /dev/log: %s; %" PRIu64 " messages to replay.", why,
+                   r->spooled);
         if (r->spooled == 0) {
                 (void) unlink(r->spool_path);
                 return;
@@ -438,7 +451,8 @@ static void ladder(Remedy *r, const Config *c, DevlogReader *reader, uint64_t no
  * @reader: the reader (state refreshed this round)
  * @now: CLOCK_MONOTONIC usec
  */
-void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader *reader, uint64_t now) {
+void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader *reader,
+                  uint64_t now) {
         reap_restart(r, now);
         if (r->draining) {
                 if (reader->pid <= 0 || reader->sock_ino != r->sock_ino)
@@ -485,7 +499,8 @@ int remedy_resume_spool(Remedy *r, const Config *c) {
                 return errno == ENOENT ? 0 : -errno;
         for (struct dirent *de; (de = readdir(d));) {
                 size_t n = strlen(de->d_name);
-                if (strncmp(de->d_name, "devlog-", 7) == 0 && n > 6 && strcmp(de->d_name + n - 6, ".spool") == 0)
+                if (strncmp(de->d_name, "devlog-", 7) == 0 && n > 6 &&
+                    strcmp(de->d_name + n - 6, ".spool") == 0)
                         (void) snprintf(path, sizeof(path), "%s/%s", c->spool_dir, de->d_name);
         }
         closedir(d);

@@ -32,15 +32,15 @@ typedef struct Remedy {
         uint64_t restart_started_usec;
         /* drain */
         bool draining;
-        int sock_fd;              /* our copy of the reader's socket */
+        int sock_fd; /* our copy of the reader's socket */
         uint32_t sock_ino;
         int spool_fd;
         char spool_path[600];
-        uint64_t spooled;         /* messages taken this episode */
+        uint64_t spooled; /* messages taken this episode */
         uint64_t spool_bytes;
-        uint64_t dropped;         /* over SPOOL_MAX_BYTES */
-        unsigned reading_rounds;  /* rounds the reader has been reading again */
-        bool unsynced;            /* spooled since the last fsync */
+        uint64_t dropped; /* over SPOOL_MAX_BYTES */
+        unsigned reading_rounds; /* rounds the reader has been reading again */
+        bool unsynced; /* spooled since the last fsync */
         /* replay */
         bool replaying;
         int replay_fd;
@@ -48,8 +48,8 @@ typedef struct Remedy {
         uint64_t replay_off;
         uint64_t replay_size;
         uint64_t replayed;
-        int out_fd;               /* connected to devlog_path while replaying */
-        uint64_t budget;          /* messages this round may still send */
+        int out_fd; /* connected to devlog_path while replaying */
+        uint64_t budget; /* messages this round may still send */
         /* Called before sock_fd or out_fd is closed, so that the event loop
          * drops its watch first: the drained socket's file stays open in
          * the reader, and an epoll registration would outlive close(). */
@@ -59,7 +59,8 @@ typedef struct Remedy {
 
 void remedy_init(Remedy *r);
 void remedy_done(Remedy *r);
-void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader *reader, uint64_t now);
+void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader *reader,
+                  uint64_t now);
 int remedy_resume_spool(Remedy *r, const Config *c);
 int remedy_drain_fd(const Remedy *r);
 int remedy_replay_fd(const Remedy *r);

@@ -227,20 +227,22 @@ static void track_reader(Manager *m, uint64_t now) {
         bool moved;
 
         if (m->devlog.state == DEVLOG_ABSENT) {
-                *r = (DevlogReader) {};
+                *r = (DevlogReader){};
                 return;
         }
-        moved = stat(m->config.devlog_path, &st) < 0 || st.st_ino != r->path_ino || st.st_dev != r->path_dev;
+        moved = stat(m->config.devlog_path, &st) < 0 || st.st_ino != r->path_ino ||
+                st.st_dev != r->path_dev;
         if (!moved && devlog_reader_alive(r))
                 return;
         if (!moved && r->pid == 0 && now < m->reader_lookup_usec + READER_RETRY_USEC)
                 return;
         m->reader_lookup_usec = now;
-        *r = (DevlogReader) {};
+        *r = (DevlogReader){};
         if (devlog_reader_find(m->config.devlog_path, r) < 0)
-                *r = (DevlogReader) {};
+                *r = (DevlogReader){};
         else if (r->pid > 0)
-                log_info("/dev/log reader: %s (pid %d, unit %s).", r->comm, (int) r->pid, *r->unit ? r->unit : "-");
+                log_info("/dev/log reader: %s (pid %d, unit %s).", r->comm, (int) r->pid,
+                         *r->unit ? r->unit : "-");
 }
 
 static int on_drain(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -303,7 +305,7 @@ static void sample_devlog(Manager *m, uint64_t now) {
                         m->devlog.full_since_usec = now;
                 m->devlog.state = DEVLOG_STUCK;
         }
-        m->census = (Census) {};
+        m->census = (Census){};
         if (m->devlog.state != DEVLOG_OK && m->devlog.state != DEVLOG_ABSENT && m->reader.pid > 0)
                 (void) devlog_census(&m->reader, &m->census);
         remedy_round(&m->remedy, &m->config, &m->devlog, &m->reader, now);

@@ -27,7 +27,7 @@
 
 void sockdiag_table_done(UnixSockTable *t) {
         free(t->socks);
-        *t = (UnixSockTable) {};
+        *t = (UnixSockTable){};
 }
 
 static int table_add(UnixSockTable *t, const UnixSock *s) {
@@ -56,9 +56,11 @@ static void parse_attrs(const struct unix_diag_msg *m, size_t len, UnixSock *s) 
                         s->vfs_dev = v->udiag_vfs_dev;
                 } else if (a->rta_type == UNIX_DIAG_PEER && plen >= sizeof(uint32_t))
                         memcpy(&s->peer, RTA_DATA(a), sizeof(uint32_t));
-                else if (a->rta_type == UNIX_DIAG_NAME && plen > 0 && ((const char *) RTA_DATA(a))[0])
+                else if (a->rta_type == UNIX_DIAG_NAME && plen > 0 &&
+                         ((const char *) RTA_DATA(a))[0])
                         (void) snprintf(s->path, sizeof(s->path), "%.*s",
-                                        (int) MIN(plen, sizeof(s->path) - 1), (const char *) RTA_DATA(a));
+                                        (int) MIN(plen, sizeof(s->path) - 1),
+                                        (const char *) RTA_DATA(a));
         }
 }
 
@@ -67,9 +69,11 @@ static int send_request(int fd) {
                 struct nlmsghdr nlh;
                 struct unix_diag_req r;
         } req = {
-                .nlh = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+                .nlh = { .nlmsg_len = sizeof(req),
+                         .nlmsg_type = SOCK_DIAG_BY_FAMILY,
                          .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-                .r = { .sdiag_family = AF_UNIX, .udiag_states = UINT32_MAX,
+                .r = { .sdiag_family = AF_UNIX,
+                       .udiag_states = UINT32_MAX,
                        .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER },
         };
 
@@ -78,7 +82,8 @@ static int send_request(int fd) {
 
 /* Returns 1 at NLMSG_DONE, 0 to read on, -errno on failure. */
 static int parse_batch(const char *buf, size_t n, UnixSockTable *t) {
-        for (const struct nlmsghdr *h = (const struct nlmsghdr *) buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+        for (const struct nlmsghdr *h = (const struct nlmsghdr *) buf; NLMSG_OK(h, n);
+             h = NLMSG_NEXT(h, n)) {
                 const struct unix_diag_msg *m = NLMSG_DATA(h);
                 UnixSock s = {};
 
@@ -155,7 +160,8 @@ const UnixSock *sockdiag_find_ino(const UnixSockTable *t, uint32_t ino) {
 static bool same_dev(uint32_t reported, dev_t dev) {
         unsigned ma = major(dev), mi = minor(dev);
 
-        return reported == ((ma << 20) | mi) || reported == ((mi & 0xffU) | (ma << 8) | ((mi & ~0xffU) << 12));
+        return reported == ((ma << 20) | mi) ||
+               reported == ((mi & 0xffU) | (ma << 8) | ((mi & ~0xffU) << 12));
 }
 
 const UnixSock *sockdiag_find_vfs(const UnixSockTable *t, dev_t dev, ino_t ino) {

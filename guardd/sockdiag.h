@@ -13,7 +13,7 @@
 
 typedef struct UnixSock {
         uint32_t ino;
-        uint32_t peer;    /* 0: not connected */
+        uint32_t peer; /* 0: not connected */
         uint32_t vfs_ino; /* 0: not bound to a path */
         uint32_t vfs_dev; /* kernel's new_encode_dev() */
         uint8_t type;

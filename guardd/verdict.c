@@ -130,7 +130,8 @@ static void census_list(const CensusEntry *e, unsigned n, char *buf, size_t size
 
         buf[0] = '\0';
         for (unsigned i = 0; i < n && used < size; i++) {
-                int w = snprintf(buf + used, size - used, "%s%s:%u", i ? "," : "", e[i].name, e[i].count);
+                int w = snprintf(buf + used, size - used, "%s%s:%u", i ? "," : "", e[i].name,
+                                 e[i].count);
                 if (w < 0)
                         break;
                 used += (size_t) w;
@@ -188,7 +189,9 @@ static int set_devlog_remedy(Manager *m, Status *st) {
                 e = status_set_u64(st, "DEVLOG_REPLAYED", r->replayed);
         if (e >= 0)
                 e = status_set_u64(st, "DEVLOG_SPOOL_PENDING_BYTES",
-                                   r->replaying && r->replay_size > r->replay_off ? r->replay_size - r->replay_off : 0);
+                                   r->replaying && r->replay_size > r->replay_off
+                                           ? r->replay_size - r->replay_off
+                                           : 0);
         return e;
 }
 
@@ -200,7 +203,8 @@ static int set_devlog(Manager *m, Status *st) {
                 r = status_set(st, "DEVLOG_PATH", m->devlog.path);
         if (r >= 0)
                 r = m->devlog.full_since_usec
-                            ? status_set_u64(st, "DEVLOG_FULL_USEC", now_usec(CLOCK_MONOTONIC) - m->devlog.full_since_usec)
+                            ? status_set_u64(st, "DEVLOG_FULL_USEC",
+                                             now_usec(CLOCK_MONOTONIC) - m->devlog.full_since_usec)
                             : status_set(st, "DEVLOG_FULL_USEC", "");
         if (r >= 0)
                 r = set_devlog_reader(m, st);
@@ -292,18 +296,21 @@ static void judge_devlog(const Manager *m, uint64_t now, Findings *f) {
                 return;
         format_duration(now - m->devlog.full_since_usec, d, sizeof(d));
         if (r->pid > 0)
-                (void) snprintf(who, sizeof(who), " %s (pid %d, state %c)", r->comm, (int) r->pid, r->state);
+                (void) snprintf(who, sizeof(who), " %s (pid %d, state %c)", r->comm, (int) r->pid,
+                                r->state);
         for (unsigned i = 0; i < c->n_writers && i < 3; i++) {
                 size_t n = strlen(top);
-                (void) snprintf(top + n, sizeof(top) - n, "%s%s %u", i ? ", " : " (", c->writers[i].name,
-                                c->writers[i].count);
+                (void) snprintf(top + n, sizeof(top) - n, "%s%s %u", i ? ", " : " (",
+                                c->writers[i].name, c->writers[i].count);
         }
         if (*top)
                 (void) snprintf(top + strlen(top), sizeof(top) - strlen(top), ")");
         if (c->valid)
-                (void) snprintf(blocked, sizeof(blocked), ", %u tasks blocked writing%s", c->blocked, top);
-        add_finding(f, m->devlog.state == DEVLOG_STUCK ? SEV_CRITICAL : SEV_WARNING, "%s reader%s %s: queue full for %s%s",
-                    m->devlog.path, who, m->devlog.state == DEVLOG_STUCK ? "stuck" : "not keeping up", d, blocked);
+                (void) snprintf(blocked, sizeof(blocked), ", %u tasks blocked writing%s",
+                                c->blocked, top);
+        add_finding(f, m->devlog.state == DEVLOG_STUCK ? SEV_CRITICAL : SEV_WARNING,
+                    "%s reader%s %s: queue full for %s%s", m->devlog.path, who,
+                    m->devlog.state == DEVLOG_STUCK ? "stuck" : "not keeping up", d, blocked);
 }
 
 static void judge_other_sockets(const Manager *m, Findings *f) {
@@ -311,8 +318,8 @@ static void judge_other_sockets(const Manager *m, Findings *f) {
 
         /* e.g. PID 1's notify socket (systemd issue 21885). */
         if (m->census.valid && m->census.n_others > 0 && o->count >= 5)
-                add_finding(f, SEV_WARNING, "%u tasks blocked writing to %s (reader pid %d)", o->count, o->name,
-                            (int) o->reader);
+                add_finding(f, SEV_WARNING, "%u tasks blocked writing to %s (reader pid %d)",
+                            o->count, o->name, (int) o->reader);
 }
 
 static void judge_others(const Manager *m, uint64_t now, Findings *f) {

@@ -26,7 +26,8 @@ int main(int argc, char **argv) {
                 int rc = pam_start_confdir(argv[i], "root", &c, argv[1], &pamh);
 
                 if (rc != PAM_SUCCESS) {
-                        fprintf(stderr, "%s/%s: libpam refuses it: %s\n", argv[1], argv[i], pam_strerror(pamh, rc));
+                        fprintf(stderr, "%s/%s: libpam refuses it: %s\n", argv[1], argv[i],
+                                pam_strerror(pamh, rc));
                         bad = 1;
                 }
                 if (pamh)

@@ -289,10 +289,12 @@ static void vl_create_session(VlConn *c, const char *msg) {
         json_get_string(msg, "Class", class, sizeof(class));
         json_get_string(msg, "TTY", tty, sizeof(tty));
         json_get_string(msg, "RemoteHost", rhost, sizeof(rhost));
-        log_line("CreateSession uid=%lu pid=0 service=%s type=%s class=%s tty=%s remote=%d rhost=%s via=varlink", uid,
-                 service, type, class, tty, strstr(msg, "\"Remote\":true") != NULL, rhost);
+        log_line("CreateSession uid=%lu pid=0 service=%s type=%s class=%s tty=%s remote=%d "
+                 "rhost=%s via=varlink",
+                 uid, service, type, class, tty, strstr(msg, "\"Remote\":true") != NULL, rhost);
         if (g.fail_with) {
-                (void) snprintf(reply, sizeof(reply), "{\"error\":\"%s\",\"parameters\":{}}", g.fail_with);
+                (void) snprintf(reply, sizeof(reply), "{\"error\":\"%s\",\"parameters\":{}}",
+                                g.fail_with);
                 vl_send(c, reply);
                 return;
         }
@@ -304,7 +306,8 @@ static void vl_create_session(VlConn *c, const char *msg) {
         /* Over Varlink logind hands out no FIFO; the session lives until released. */
         (void) close(wfd);
         (void) snprintf(reply, sizeof(reply),
-                        "{\"parameters\":{\"Id\":\"%s\",\"RuntimePath\":\"/run/user/%lu\",\"UID\":%lu,\"VTNr\":0}}",
+                        "{\"parameters\":{\"Id\":\"%s\",\"RuntimePath\":\"/run/user/"
+                        "%lu\",\"UID\":%lu,\"VTNr\":0}}",
                         s->id, uid, uid);
         vl_send(c, reply);
         log_line("Created id=%s via=varlink", s->id);
@@ -347,7 +350,8 @@ static void vl_handle(VlConn *c, const char *msg) {
                 vl_send(c, "{\"parameters\":{}}");
         else {
                 (void) snprintf(reply, sizeof(reply),
-                                "{\"error\":\"org.varlink.service.MethodNotFound\",\"parameters\":{\"method\":\"%s\"}}",
+                                "{\"error\":\"org.varlink.service.MethodNotFound\",\"parameters\":{"
+                                "\"method\":\"%s\"}}",
                                 method);
                 vl_send(c, reply);
         }
@@ -363,7 +367,9 @@ static void vl_close(VlConn *c) {
 static ssize_t vl_recv(VlConn *c) {
         char control[CMSG_SPACE(sizeof(int) * 16)];
         struct iovec iov = { .iov_base = c->buf + c->len, .iov_len = sizeof(c->buf) - c->len - 1 };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+        struct msghdr mh = { .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = control,
                              .msg_controllen = sizeof(control) };
         ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
@@ -425,7 +431,8 @@ static int varlink_listen(const char *path) {
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(fd, 128) < 0 || chmod(path, 0666) < 0) {
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(fd, 128) < 0 ||
+            chmod(path, 0666) < 0) {
                 int r = -errno;
                 (void) close(fd);
                 return r;

@@ -95,10 +95,8 @@ static void test_socket_link(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_u64),
-                cmocka_unit_test(test_range),
-                cmocka_unit_test(test_duration),
-                cmocka_unit_test(test_bool),
+                cmocka_unit_test(test_u64),         cmocka_unit_test(test_range),
+                cmocka_unit_test(test_duration),    cmocka_unit_test(test_bool),
                 cmocka_unit_test(test_socket_link),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
