@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -206,4 +208,33 @@ int write_file_atomic(int dir_fd, const char *path, const char *data, size_t len
         if (r < 0)
                 (void) unlinkat(dir_fd, tmp, 0);
         return r;
+}
+
+/**
+ * dgram_connect() - a non-blocking datagram socket connected to @path.
+ * @path: AF_UNIX socket path (/dev/log)
+ *
+ * Connected, a datagram socket polls writable exactly when the reader's
+ * queue has room, and sends never wait with MSG_DONTWAIT.
+ *
+ * Return: the fd (O_CLOEXEC), or -errno (-ENAMETOOLONG, -ENOENT,
+ * -ECONNREFUSED when nobody is bound there).
+ */
+int dgram_connect(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        size_t n = strlen(path);
+        int fd, r;
+
+        if (n >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        memcpy(sa.sun_path, path, n + 1);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                r = -errno;
+                (void) close(fd);
+                return r;
+        }
+        return fd;
 }

@@ -28,5 +28,6 @@ int read_trusted_file(int dir_fd, const char *path, uid_t owner, size_t max_size
                       size_t *ret_size);
 const char *trust_strerror(int verdict);
 uint64_t now_usec(int clock_id);
+int dgram_connect(const char *path);
 int write_file_atomic(int dir_fd, const char *path, const char *data, size_t len, mode_t mode,
                       bool sync);

@@ -342,26 +342,6 @@ static void finish_replay(Remedy *r) {
                    r->replayed);
 }
 
-/* A connected, non-blocking socket to the reader: writable exactly when
- * its queue has room, which the event loop waits for (EPOLLOUT). */
-static int connect_devlog(const char *devlog) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
-
-        if (strlen(devlog) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        memcpy(sa.sun_path, devlog, strlen(devlog) + 1);
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                int r = -errno;
-                (void) close(fd);
-                return r;
-        }
-        return fd;
-}
-
 /* Sends spooled messages while the queue has room and the round's budget
  * lasts; progress is written after every message. */
 static void replay_some(Remedy *r) {
@@ -477,7 +457,7 @@ void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader
                 /* The pace: devlog_replay_rate messages a second, granted per round. */
                 r->budget = MAX(c->devlog_replay_rate * c->interval_usec / USEC_PER_SEC, 1);
                 if (r->out_fd < 0)
-                        r->out_fd = connect_devlog(c->devlog_path);
+                        r->out_fd = dgram_connect(c->devlog_path);
                 if (r->out_fd >= 0)
                         replay_some(r);
         } else if (r->replaying)

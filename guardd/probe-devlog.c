@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "io-util.h"
 #include "macro.h"
 
 static const char *const state_names[_DEVLOG_STATE_MAX] = {
@@ -40,20 +41,10 @@ void devlog_probe_done(DevlogProbe *p) {
 }
 
 static int connect_probe(DevlogProbe *p, const struct stat *st) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
+        int fd = dgram_connect(p->path);
 
-        if (strlen(p->path) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        memcpy(sa.sun_path, p->path, strlen(p->path) + 1);
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                int r = -errno;
-                (void) close(fd);
-                return r;
-        }
+                return fd;
         devlog_probe_done(p);
         p->fd = fd;
         p->dev = st->st_dev;
