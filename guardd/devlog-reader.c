@@ -256,7 +256,6 @@ static void scan_tasks(const DevlogReader *r, const UnixSockTable *t, pid_t pid,
                 if (de->d_name[0] == '.')
                         continue;
                 (void) snprintf(task_dir, sizeof(task_dir), "%s/%s", dir, de->d_name);
-                c->scanned++;
                 count_task(r, t, pid, task_dir, c);
         }
         closedir(d);

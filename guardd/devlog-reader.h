@@ -39,7 +39,6 @@ typedef struct Census {
         unsigned n_writers;
         CensusEntry others[CENSUS_TOP]; /* other sockets with blocked writers */
         unsigned n_others;
-        unsigned scanned; /* tasks looked at */
         uint64_t cost_usec;
 } Census;
 

@@ -142,7 +142,6 @@ int manager_new(const char *config_path, Manager **ret) {
         if (*m->config.metrics_path)
                 sweep_temp_files(m->config.metrics_path);
         (void) host_stats_init(&m->host);
-        m->started_usec = now_usec(CLOCK_MONOTONIC);
         (void) snprintf(m->overall, sizeof(m->overall), "ok");
         *ret = m;
         return 0;

@@ -57,7 +57,6 @@ typedef struct Manager {
         uint64_t rounds;
         uint64_t round_cost_usec;
         uint64_t last_proc_scan_usec;
-        uint64_t started_usec;
         char overall[16];
         bool ready_sent;
         /* alert_command */

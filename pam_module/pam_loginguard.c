@@ -88,12 +88,13 @@ static bool status_says_skip(Ctx *c, Fallback *f) {
                 r = status_check_fresh(s, now_usec(CLOCK_MONOTONIC), c->o.config.max_age_usec,
                                        NULL);
         if (r != 0) {
+                /* No word from guardd on /dev/log: the logger sends (never blocking). */
+                pam_log_set_quiet(false);
                 say_once(c->pamh, r, path, line);
                 return false;
         }
         devlog = status_get(s, "DEVLOG");
-        pam_log_setup(c->o.config.devlog_path, c->o.config.debug,
-                      devlog && (strcmp(devlog, "full") == 0 || strcmp(devlog, "stuck") == 0));
+        pam_log_set_quiet(devlog && (strcmp(devlog, "full") == 0 || strcmp(devlog, "stuck") == 0));
         action = status_get(s, c->o.status_key);
         if (!action || strcmp(action, "skip") != 0)
                 return false;
@@ -292,11 +293,11 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, Entry
         pam_sm_fn fn = NULL;
         int rc;
 
-        pam_log_setup("/dev/log", false, false);
+        pam_log_setup("/dev/log", false);
         /* Fail open: a broken line must not stop logins; it is logged. */
         if (options_parse(pamh, argc, argv, &c.o) < 0)
                 return PAM_IGNORE;
-        pam_log_setup(c.o.config.devlog_path, c.o.config.debug, false);
+        pam_log_setup(c.o.config.devlog_path, c.o.config.debug);
         if (ep == EP_CLOSE_SESSION && open_was_skipped(&c))
                 return PAM_IGNORE;
         /* Outside the session phase, load first so that an entry point the

@@ -45,18 +45,6 @@ bool sockset_contains(const SockSet *s, ino_t ino) {
         return false;
 }
 
-int sockset_copy(const SockSet *s, SockSet *ret) {
-        SockSet c = {};
-
-        for (size_t i = 0; i < s->n; i++)
-                if (sockset_add(&c, s->ino[i]) < 0) {
-                        sockset_done(&c);
-                        return -ENOMEM;
-                }
-        *ret = c;
-        return 0;
-}
-
 static int socket_inode_of(int dir_fd, const char *name, ino_t *ret) {
         char target[64];
         uint64_t v;

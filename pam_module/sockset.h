@@ -20,5 +20,4 @@ void sockset_done(SockSet *s);
 int sockset_add(SockSet *s, ino_t ino);
 bool sockset_contains(const SockSet *s, ino_t ino);
 int sockset_snapshot(SockSet *ret);
-int sockset_copy(const SockSet *s, SockSet *ret);
 int sockset_foreach_fd(int (*fn)(int fd, ino_t ino, void *userdata), void *userdata);
