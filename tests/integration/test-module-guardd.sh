@@ -7,9 +7,7 @@
 . "$(dirname "$0")/../lib/harness.sh"
 lg_enter_namespace "$@"
 lg_setup
-lg_find_pam_systemd
-lg_start_bus
-lg_start_logind
+lg_login_stack
 LG_INTERVAL_MS=200 LG_PROBE_TIMEOUT_MS=200
 lg_guardd_conf
 lg_start_guardd

@@ -302,6 +302,15 @@ lg_wait_status() {
         return 1
 }
 
+# lg_login_stack [BUS_SOCKET]: what a login needs, healthy: the
+# distribution's pam_systemd.so ($PAM_SYSTEMD), a private bus and the
+# logind double on it.
+lg_login_stack() {
+        lg_find_pam_systemd
+        lg_start_bus "$@"
+        lg_start_logind
+}
+
 # lg_e2e_setup: for end-to-end tests (inside lg_enter_namespace): the
 # private bus at the real /run/dbus/system_bus_socket (setuid programs
 # ignore DBUS_SYSTEM_BUS_ADDRESS), the logind double, guardd writing the
@@ -310,9 +319,7 @@ lg_wait_status() {
 # in this namespace only. E2E_DEADLINE_MS sets the module's deadline.
 lg_e2e_setup() {
         local pamd=$LG_TMP/etc-pam.d line
-        lg_find_pam_systemd
-        lg_start_bus /run/dbus/system_bus_socket
-        lg_start_logind
+        lg_login_stack /run/dbus/system_bus_socket
         : >"$LG_TMP/empty.conf"
         E2E_DEADLINE_MS=${E2E_DEADLINE_MS:-2000}
         line="session optional $B/pam_loginguard.so conf=$LG_TMP/empty.conf deadline=$E2E_DEADLINE_MS wrap=$PAM_SYSTEMD"

@@ -6,9 +6,7 @@
 . "$(dirname "$0")/../lib/harness.sh"
 lg_enter_namespace "$@"
 lg_setup
-lg_find_pam_systemd
-lg_start_bus
-lg_start_logind
+lg_login_stack
 : >"$LG_TMP/empty.conf"
 N=${LG_LOAD_N:-200}
 opts="conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state status=$LG_TMP/none deadline=1000"

@@ -7,9 +7,7 @@
 . "$(dirname "$0")/../lib/harness.sh"
 lg_enter_namespace "$@"
 lg_setup
-lg_find_pam_systemd
-lg_start_bus
-lg_start_logind
+lg_login_stack
 : >"$LG_TMP/empty.conf"
 st=$LG_TMP/run/status
 mkdir -p "$LG_TMP/run"

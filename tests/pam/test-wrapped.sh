@@ -8,9 +8,7 @@
 . "$(dirname "$0")/../lib/harness.sh"
 lg_enter_namespace "$@"
 lg_setup
-lg_find_pam_systemd
-lg_start_bus
-lg_start_logind
+lg_login_stack
 
 conf=$LG_TMP/empty.conf
 : >"$conf"
