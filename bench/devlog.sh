@@ -9,18 +9,8 @@ lg_start_devlog "$LG_TMP/devlog.sock"
 LG_INTERVAL_MS=1000 LG_PROBE_TIMEOUT_MS=1000
 lg_guardd_conf devlog_remedy=none
 lg_start_guardd
-: >"$LG_TMP/dl.detect"
-for i in 1 2 3 4 5; do
-        lg_wait_status DEVLOG ok 15
-        sleep 0.$((RANDOM % 9 + 1))
-        lg_freeze "$DEVLOG_PID"
-        d0=$(date +%s%N)
-        lg_wait_status DEVLOG stuck 10
-        echo $((($(date +%s%N) - d0) / 1000000)) >>"$LG_TMP/dl.detect"
-        lg_thaw "$DEVLOG_PID"
-done
-dl_med=$(sort -n "$LG_TMP/dl.detect" | sed -n 3p)
-dl_max=$(sort -n "$LG_TMP/dl.detect" | tail -1)
+detection DEVLOG ok stuck "$DEVLOG_PID"
+dl_med=$DET_MED dl_max=$DET_MAX
 
 # Census with 5,000 extra sleeping tasks, the reader stopped.
 lg_freeze "$DEVLOG_PID"

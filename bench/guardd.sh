@@ -23,18 +23,8 @@ hwm=$(awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$GUARDD_PID/status")
 round=$(lg_status_key GUARDD_ROUND_USEC)
 
 # Detection latency: freeze, wait for LOGIN1_ACTION=skip; 5 times.
-: >"$LG_TMP/detect"
-for i in 1 2 3 4 5; do
-        lg_wait_status LOGIN1_ACTION allow 15
-        sleep 0.$((RANDOM % 9 + 1))
-        lg_freeze "$LOGIND_PID"
-        d0=$(date +%s%N)
-        lg_wait_status LOGIN1_ACTION skip 10
-        echo $((($(date +%s%N) - d0) / 1000000)) >>"$LG_TMP/detect"
-        lg_thaw "$LOGIND_PID"
-done
-detect_max=$(sort -n "$LG_TMP/detect" | tail -1)
-detect_med=$(sort -n "$LG_TMP/detect" | sed -n 3p)
+detection LOGIN1_ACTION allow skip "$LOGIND_PID"
+detect_med=$DET_MED detect_max=$DET_MAX
 
 cat <<MD
 

@@ -24,6 +24,25 @@ REPORT=$LG_TMP/report.md
 stats() { sort -n "$1" | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.99+0.999)]; print m, p}'; }
 us2ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u/1000}'; }
 
+# detection KEY HEALTHY BAD PID: freeze PID 5 times at a random point of
+# guardd's round and time until the status says KEY=BAD; sets DET_MED and
+# DET_MAX (ms).
+detection() {
+        local i d0 f=$LG_TMP/detect.$1
+        : >"$f"
+        for i in 1 2 3 4 5; do
+                lg_wait_status "$1" "$2" 15
+                sleep 0.$((RANDOM % 9 + 1))
+                lg_freeze "$4"
+                d0=$(date +%s%N)
+                lg_wait_status "$1" "$3" 10
+                echo $((($(date +%s%N) - d0) / 1000000)) >>"$f"
+                lg_thaw "$4"
+        done
+        DET_MED=$(sort -n "$f" | sed -n 3p)
+        DET_MAX=$(sort -n "$f" | tail -1)
+}
+
 lg_start_bus
 lg_start_logind
 : >"$LG_TMP/empty.conf"
