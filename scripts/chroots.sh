@@ -12,7 +12,7 @@ set -eu
 suite=${1:?usage: chroots.sh SUITE}
 base=${LG_CHROOT_DIR:-/var/cache/loginguard/chroots}
 dir=$base/$suite
-mirror=${LG_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+mirror=$("$(dirname "$0")/debian-mirror") || { echo "chroots.sh: no Debian mirror in the host's apt sources (set LG_DEBIAN_MIRROR)" >&2; exit 77; }
 
 if [ -f "$dir/.loginguard-ready" ] && [ -z "${LG_CHROOT_REFRESH:-}" ]; then
         echo "$dir"

@@ -11,7 +11,8 @@ PKGS="build-essential pkg-config libpam0g-dev libsystemd-dev libcmocka-dev
 libpam-systemd dbus-daemon dbus-bin libpam-wrapper libpamtest0-dev
 valgrind clang clang-tidy clang-format cppcheck openssh-server openssh-client
 util-linux procps psmisc python3 man-db bsdutils
-prometheus prometheus-node-exporter debhelper fakeroot lintian dpkg-dev debootstrap"
+prometheus prometheus-node-exporter debhelper fakeroot lintian dpkg-dev debootstrap
+systemd-container"
 
 missing=""
 for p in $PKGS; do

@@ -53,7 +53,7 @@ for t in "$BUILD"/tests/test-*; do
                 run_one "unit/$(basename "$t")" "$t"
         fi
 done
-for t in tests/pam/*.sh tests/integration/*.sh tests/e2e/*.sh; do
+for t in tests/pam/*.sh tests/integration/*.sh tests/e2e/*.sh tests/realstack/*.sh; do
         [ -f "$t" ] || continue
         run_one "${t#tests/}" bash "$t"
 done

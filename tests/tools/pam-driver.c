@@ -98,9 +98,23 @@ static void print_env(pam_handle_t *pamh) {
 
 typedef struct Args {
         const char *confdir, *service, *user, *tty, *rhost;
+        const char *hold; /* after open: create HOLD.open, close once HOLD exists */
         bool do_open, do_close, silent;
         uint64_t repeat;
 } Args;
+
+/* Lets a test change the world (freeze logind, say) between open and close. */
+static void hold_session(const char *path) {
+        char marker[512];
+        FILE *f;
+
+        (void) snprintf(marker, sizeof(marker), "%s.open", path);
+        f = fopen(marker, "we");
+        if (f)
+                (void) fclose(f);
+        for (unsigned i = 0; i < 12000 && access(path, F_OK) < 0; i++)
+                (void) usleep(10000);
+}
 
 static int one_round(const Args *a, unsigned round) {
         struct pam_conv c = { .conv = conv };
@@ -125,7 +139,10 @@ static int one_round(const Args *a, unsigned round) {
                 printf("open_usec=%llu\nopen_rc=%s\n",
                        (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t), pam_name(rc));
                 print_env(pamh);
+                fflush(stdout);
         }
+        if (a->hold)
+                hold_session(a->hold);
         if (a->do_close) {
                 t = now_usec(CLOCK_MONOTONIC);
                 rc = pam_close_session(pamh, flags);
@@ -149,6 +166,7 @@ int main(int argc, char **argv) {
                 { "ops", required_argument, NULL, 'o' },
                 { "repeat", required_argument, NULL, 'n' },
                 { "silent", no_argument, NULL, 'S' },
+                { "hold", required_argument, NULL, 'H' },
                 {},
         };
         Args a = { .user = "root", .do_open = true, .do_close = true, .repeat = 1 };
@@ -170,12 +188,14 @@ int main(int argc, char **argv) {
                                 return 2;
                         break;
                 case 'S': a.silent = true; break;
+                case 'H': a.hold = optarg; break;
                 default: return 2;
                 }
         if (!a.confdir || !a.service) {
                 fprintf(stderr,
                         "usage: pam-driver --confdir DIR --service NAME [--user U] "
-                        "[--ops open,close] [--repeat N] [--tty T] [--rhost H] [--silent]\n");
+                        "[--ops open,close] [--repeat N] [--tty T] [--rhost H] [--silent] "
+                        "[--hold PATH]\n");
                 return 2;
         }
         for (uint64_t i = 0; i < a.repeat; i++)

@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# guardd as the real, hardened guardd.service under systemd 252 as PID 1:
+# started with systemctl (Type=notify: active only after READY), its status
+# says ok; logind frozen -> LOGIN1_ACTION=skip within 2 s; logins then fall
+# back by status in milliseconds (real ssh and the PAM driver); after the
+# thaw, allow again, nothing left behind, the unit never restarted.
+. "$(dirname "$0")/../lib/harness.sh"
+lg_enter_namespace "$@"
+lg_setup
+. "$LG_ROOT/tests/lib/realstack.sh"
+rs_boot bookworm
+rs_install
+rs_exec loginguard-pam enable >/dev/null 2>&1
+rs_pam_service wrapped "session optional pam_loginguard.so wrap=pam_systemd.so" "session required pam_permit.so"
+
+rs_exec systemctl daemon-reload
+out=$(rs_exec systemctl enable --now guardd.service 2>&1)
+lg_assert_eq "$(rs_exec systemctl is-active guardd.service)" active "guardd.service active (READY=1 received)"
+lg_check "status written by guardd.service" rs_wait_status LOGIN1_ACTION allow 10
+lg_assert_eq "$(rs_status_key OVERALL)" ok "healthy stack: OVERALL=ok"
+lg_assert_eq "$(rs_status_key LOGIN1_PID)" "$(rs_exec systemctl show -P MainPID systemd-logind)" "guardd found logind's PID"
+perm=$(stat -c '%U %a' "$(rs_path /run/loginguard/status)")
+lg_assert_eq "$perm" "root 644" "status file owned by root, mode 0644"
+out=$(rs_exec guardd status --nagios)
+lg_assert_match "$out" '^LOGINGUARD OK - ' "guardd status --nagios inside the container: OK"
+
+rs_freeze_unit systemd-logind
+t0=$(date +%s%N)
+rs_wait_status LOGIN1_ACTION skip 10
+det=$((($(date +%s%N) - t0) / 1000000))
+lg_assert_le "$det" 2000 "frozen logind -> LOGIN1_ACTION=skip (ms)"
+lg_assert_match "$(rs_status_key SUMMARY)" 'logind' "the summary names logind"
+rs_driver wrapped 30 --ops open,close
+lg_assert_eq "$(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)" status "PAM driver login falls back by status"
+lg_assert_le "$(($(lg_kv "$OUT" open_usec) / 1000))" 50 "a status skip takes milliseconds"
+rs_ssh lguser 'echo "ID=${XDG_SESSION_ID:-} FB=${LOGINGUARD_FALLBACK:-}"'
+lg_assert_match "$OUT" '^ID= FB=status' "real ssh login falls back by status"
+out=$(rs_exec guardd status --nagios)
+lg_assert_match "$out" '^LOGINGUARD CRITICAL - .*logind' "guardd status --nagios: CRITICAL naming logind"
+
+rs_thaw
+lg_check "after the thaw: LOGIN1_ACTION=allow again" rs_wait_status LOGIN1_ACTION allow 15
+rs_ssh lguser 'echo "ID=${XDG_SESSION_ID:-} FB=${LOGINGUARD_FALLBACK:-}"'
+lg_assert_match "$OUT" '^ID=[c0-9]+ FB=$' "after the thaw: ssh login registered"
+lg_assert_eq "$(rs_exec systemctl show -P NRestarts guardd.service)" 0 "guardd.service never restarted"
+rs_settle 3
+rs_assert_clean "after the thaw"
+lg_done
