@@ -48,6 +48,7 @@ typedef struct ConfigKey {
 
 static const ConfigKey config_keys[] = {
         NUM("deadline", CFG_MSEC, deadline_usec, MS(10), SEC(600), CONFIG_SCOPE_MODULE),
+        NUM("patience", CFG_MSEC, patience_usec, MS(10), SEC(600), CONFIG_SCOPE_MODULE),
         NUM("max_age", CFG_MSEC, max_age_usec, MS(100), SEC(3600), CONFIG_SCOPE_MODULE),
         NUM("trip", CFG_UINT, trip, 1, 64, CONFIG_SCOPE_MODULE),
         NUM("window", CFG_SEC, window_usec, SEC(1), SEC(86400), CONFIG_SCOPE_MODULE),
@@ -65,7 +66,7 @@ static const ConfigKey config_keys[] = {
         NUM("probe_timeout_ms", CFG_MSEC, probe_timeout_usec, MS(10), SEC(600),
             CONFIG_SCOPE_DAEMON),
         STR("devlog_path", CFG_PATH, devlog_path, CONFIG_SCOPE_ALL),
-        STR("sessions_dir", CFG_PATH, sessions_dir, CONFIG_SCOPE_DAEMON),
+        STR("sessions_dir", CFG_PATH, sessions_dir, CONFIG_SCOPE_ALL),
         STR("units_dir", CFG_PATH, units_dir, CONFIG_SCOPE_DAEMON),
         NUM("devlog_stuck_ms", CFG_MSEC, devlog_stuck_usec, MS(100), SEC(3600),
             CONFIG_SCOPE_DAEMON),
@@ -93,6 +94,7 @@ static void copy_str(char *dst, size_t size, const char *src) {
 void config_init(Config *c) {
         *c = (Config){
                 .deadline_usec = MS(2000),
+                .patience_usec = MS(15000),
                 .max_age_usec = MS(5000),
                 .trip = 2,
                 .window_usec = SEC(60),

@@ -27,6 +27,7 @@ enum {
 typedef struct Config {
         /* pam_loginguard */
         uint64_t deadline_usec;
+        uint64_t patience_usec;
         uint64_t max_age_usec;
         uint64_t window_usec;
         uint64_t cooldown_usec;

@@ -137,6 +137,44 @@ int read_trusted_file(int dir_fd, const char *path, uid_t owner, size_t max_size
  *
  * Return: a static string.
  */
+/**
+ * read_trusted_file_into() - read_trusted_file() into the caller's buffer.
+ * @dir_fd: directory for a relative @path, or AT_FDCWD
+ * @path: file
+ * @owner: uid that may own it besides root
+ * @buf: out, NUL-terminated
+ * @size: its size; the file may hold at most @size - 2 bytes
+ * @ret_len: bytes read
+ *
+ * Return: as read_trusted_file().
+ */
+int read_trusted_file_into(int dir_fd, const char *path, uid_t owner, char *buf, size_t size,
+                           size_t *ret_len) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        ssize_t n;
+        int r;
+
+        if (size < 2)
+                return -EINVAL;
+        fd = openat(dir_fd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return errno == ELOOP ? TRUST_E_SYMLINK : -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        r = check_trusted_stat(&st, owner, size - 2);
+        if (r != TRUST_OK)
+                return r;
+        n = read_full(fd, buf, size - 1);
+        if (n < 0)
+                return (int) n;
+        if ((size_t) n > size - 2)
+                return TRUST_E_OVERSIZE;
+        buf[n] = '\0';
+        *ret_len = (size_t) n;
+        return TRUST_OK;
+}
+
 const char *trust_strerror(int verdict) {
         static const char *const table[_TRUST_E_MAX] = {
                 [TRUST_OK] = "ok",

@@ -26,6 +26,8 @@ int loop_write(int fd, const void *buf, size_t len);
 ssize_t read_full(int fd, void *buf, size_t len);
 int read_trusted_file(int dir_fd, const char *path, uid_t owner, size_t max_size, char **ret_buf,
                       size_t *ret_size);
+int read_trusted_file_into(int dir_fd, const char *path, uid_t owner, char *buf, size_t size,
+                           size_t *ret_len);
 const char *trust_strerror(int verdict);
 uint64_t now_usec(int clock_id);
 int dgram_connect(const char *path);

@@ -422,6 +422,119 @@ int status_check_fresh(const Status *s, uint64_t now_monotonic_usec, uint64_t ma
         return 0;
 }
 
+/* One line of text, without its newline: a legal key, '=', no NUL/CR. */
+static int view_line(const char *p, size_t n, unsigned lineno) {
+        const char *eq = memchr(p, '=', n);
+        char key[STATUS_KEY_MAX + 1], value[16];
+        size_t klen;
+
+        if (!eq || memchr(p, '\r', n))
+                return STATUS_E_SYNTAX;
+        klen = (size_t) (eq - p);
+        if (klen == 0 || klen > STATUS_KEY_MAX)
+                return STATUS_E_SYNTAX;
+        memcpy(key, p, klen);
+        key[klen] = '\0';
+        if (!status_key_valid(key))
+                return STATUS_E_SYNTAX;
+        if (lineno > 1)
+                return 0;
+        if (strcmp(key, "FORMAT") != 0 || n - klen - 1 >= sizeof(value))
+                return STATUS_E_FORMAT;
+        memcpy(value, eq + 1, n - klen - 1);
+        value[n - klen - 1] = '\0';
+        return check_format_line(value);
+}
+
+/**
+ * status_view_parse() - validate status text without copying it. Every
+ * line is checked as status_parse() does; repeated keys are caught when
+ * they are looked up (status_view_get()).
+ * @text: NUL-terminated text
+ * @len: its length
+ * @ret: the view, borrowing @text
+ * @reterr_line: the line a verdict refers to (may be NULL)
+ *
+ * Return: 0 or a positive STATUS_E_* / TRUST_E_OVERSIZE verdict.
+ */
+int status_view_parse(const char *text, size_t len, StatusView *ret, unsigned *reterr_line) {
+        unsigned lineno = 0;
+        const char *p = text, *end = text + len;
+        int r = 0;
+
+        if (len > STATUS_MAX_SIZE)
+                return TRUST_E_OVERSIZE;
+        if (memchr(text, '\0', len))
+                r = STATUS_E_SYNTAX;
+        while (r == 0 && p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+
+                lineno++;
+                r = nl ? view_line(p, (size_t) (nl - p), lineno) : STATUS_E_TRUNCATED;
+                p = nl ? nl + 1 : end;
+        }
+        if (r == 0 && lineno == 0)
+                r = STATUS_E_FORMAT;
+        if (r != 0) {
+                if (reterr_line)
+                        *reterr_line = MAX(lineno, 1U);
+                return r;
+        }
+        *ret = (StatusView){ .text = text, .len = len };
+        return 0;
+}
+
+/**
+ * status_view_get() - copy the value of @key.
+ * @v: view
+ * @key: key
+ * @buf: out, NUL-terminated (truncated to @size - 1)
+ * @size: its size
+ *
+ * Return: 0; -ENOENT when absent; STATUS_E_DUPLICATE when repeated.
+ */
+int status_view_get(const StatusView *v, const char *key, char *buf, size_t size) {
+        size_t klen = strlen(key);
+        const char *found = NULL, *p = v->text, *end = v->text + v->len;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+
+                if ((size_t) (nl - p) > klen && memcmp(p, key, klen) == 0 && p[klen] == '=') {
+                        if (found)
+                                return STATUS_E_DUPLICATE;
+                        found = p + klen + 1;
+                        (void) snprintf(buf, size, "%.*s", (int) (nl - found), found);
+                }
+                p = nl + 1;
+        }
+        return found ? 0 : -ENOENT;
+}
+
+/**
+ * status_view_check_fresh() - status_check_fresh() for a view.
+ * @v: view
+ * @now_monotonic_usec: CLOCK_MONOTONIC now
+ * @max_age_usec: age limit
+ *
+ * Return: as status_check_fresh().
+ */
+int status_view_check_fresh(const StatusView *v, uint64_t now_monotonic_usec,
+                            uint64_t max_age_usec) {
+        const uint64_t skew = USEC_PER_SEC;
+        uint64_t written;
+        char buf[32];
+
+        if (status_view_get(v, "WRITTEN_MONOTONIC_USEC", buf, sizeof(buf)) != 0 ||
+            parse_u64(buf, &written) < 0)
+                return STATUS_E_NO_TIMESTAMP;
+        if (written > now_monotonic_usec + skew)
+                return STATUS_E_FUTURE;
+        if (now_monotonic_usec > written && now_monotonic_usec - written > max_age_usec)
+                return STATUS_E_STALE;
+        return 0;
+}
+
 /**
  * status_strerror() - describe a TRUST_E_* or STATUS_E_* verdict.
  * @verdict: positive verdict

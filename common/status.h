@@ -34,6 +34,13 @@ enum {
 
 typedef struct Status Status;
 
+/* A parsed view of status text that allocates nothing: for the module's
+ * decision path, which reads a handful of keys on every login. */
+typedef struct StatusView {
+        const char *text; /* borrowed, NUL-terminated */
+        size_t len;
+} StatusView;
+
 int status_new(Status **ret);
 Status *status_free(Status *s);
 DEFINE_CLEANUP(Status *, status_free);
@@ -54,4 +61,8 @@ int status_read(const char *path, uid_t owner, Status **ret, unsigned *reterr_li
 int status_check_fresh(const Status *s, uint64_t now_monotonic_usec, uint64_t max_age_usec,
                        uint64_t *ret_age_usec);
 const char *status_strerror(int verdict);
+int status_view_parse(const char *text, size_t len, StatusView *ret, unsigned *reterr_line);
+int status_view_get(const StatusView *v, const char *key, char *buf, size_t size);
+int status_view_check_fresh(const StatusView *v, uint64_t now_monotonic_usec,
+                            uint64_t max_age_usec);
 bool status_key_valid(const char *key);

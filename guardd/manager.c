@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "breaker-file.h"
 #include "io-util.h"
 #include "log.h"
 #include "macro.h"
@@ -199,18 +200,12 @@ static uint64_t sum_fallbacks(const char *state_dir) {
         if (!d)
                 return 0;
         for (struct dirent *de; (de = readdir(d));) {
-                _cleanup_(status_freep) Status *s = NULL;
-                _cleanup_free_ char *buf = NULL;
-                uint64_t v;
-                size_t len;
+                BreakerRecord r;
 
-                if (strncmp(de->d_name, "breaker-", 8) != 0 || strchr(de->d_name, '.'))
+                if (strncmp(de->d_name, BREAKER_FILE_PREFIX, strlen(BREAKER_FILE_PREFIX)) != 0)
                         continue;
-                if (read_trusted_file(dirfd(d), de->d_name, geteuid(), 4096, &buf, &len) != 0 ||
-                    status_parse(buf, len, &s, NULL) != 0)
-                        continue;
-                if (status_get_u64(s, "FALLBACKS", &v) == 0)
-                        sum += v;
+                if (breaker_file_read(dirfd(d), de->d_name, geteuid(), &r) == 0)
+                        sum += r.fallbacks;
         }
         closedir(d);
         return sum;

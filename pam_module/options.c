@@ -26,7 +26,7 @@ static const struct {
         { "pam_ck_connector", "consolekit" },
 };
 
-static void load_config(pam_handle_t *pamh, Options *o, const char *conf) {
+static void load_config(const PamLog *log, Options *o, const char *conf) {
         ConfigError e = {};
         const char *used = conf;
         int r;
@@ -38,17 +38,17 @@ static void load_config(pam_handle_t *pamh, Options *o, const char *conf) {
         if (r == 0)
                 return;
         if (r > 0)
-                pam_log(pamh, LOG_ALERT, "Config file '%s' %s, ignoring it.", used,
+                pam_log(log, LOG_ALERT, "Config file '%s' %s, ignoring it.", used,
                         trust_strerror(r));
         else if (e.line > 0)
-                pam_log(pamh, LOG_ALERT, "%s:%u: %s '%s', using defaults from there on.", used,
+                pam_log(log, LOG_ALERT, "%s:%u: %s '%s', using defaults from there on.", used,
                         e.line, config_strerror(r), e.key);
         else
-                pam_log(pamh, LOG_ALERT, "Cannot read config file '%s': %s, using defaults.", used,
+                pam_log(log, LOG_ALERT, "Cannot read config file '%s': %s, using defaults.", used,
                         strerror(-r));
 }
 
-static void apply_arg(pam_handle_t *pamh, Options *o, const char *arg) {
+static void apply_arg(const PamLog *log, Options *o, const char *arg) {
         char key[64];
         const char *eq = strchr(arg, '=');
         int r;
@@ -60,7 +60,7 @@ static void apply_arg(pam_handle_t *pamh, Options *o, const char *arg) {
         if (!eq) {
                 r = config_set(&o->config, arg, "yes", CONFIG_SCOPE_MODULE);
                 if (r < 0 || (strcmp(arg, "notify") != 0 && strcmp(arg, "debug") != 0))
-                        pam_log(pamh, LOG_ERR, "Unknown option '%s', ignoring.", arg);
+                        pam_log(log, LOG_ERR, "Unknown option '%s', ignoring.", arg);
                 return;
         }
         (void) snprintf(key, sizeof(key), "%.*s", (int) (eq - arg), arg);
@@ -68,7 +68,7 @@ static void apply_arg(pam_handle_t *pamh, Options *o, const char *arg) {
                 return;
         r = config_set(&o->config, key, eq + 1, CONFIG_SCOPE_MODULE);
         if (r < 0)
-                pam_log(pamh, LOG_ERR, "Option '%s': %s, ignoring.", arg, config_strerror(r));
+                pam_log(log, LOG_ERR, "Option '%s': %s, ignoring.", arg, config_strerror(r));
 }
 
 static void derive_service(Options *o) {
@@ -95,23 +95,23 @@ static const char *find_conf(int argc, const char **argv) {
 
 /**
  * options_parse() - read config and arguments into @ret.
- * @pamh: handle, for log messages
+ * @log: where problems are reported
  * @argc: argument count
  * @argv: arguments
  * @ret: options; wrapped_argv points into @argv
  *
  * Return: 0; -EINVAL when wrap= is missing or unusable (logged).
  */
-int options_parse(pam_handle_t *pamh, int argc, const char **argv, Options *ret) {
+int options_parse(const PamLog *log, int argc, const char **argv, Options *ret) {
         int i, r;
 
         *ret = (Options){};
         config_init(&ret->config);
-        load_config(pamh, ret, find_conf(argc, argv));
+        load_config(log, ret, find_conf(argc, argv));
         for (i = 0; i < argc && strncmp(argv[i], "wrap=", 5) != 0; i++)
-                apply_arg(pamh, ret, argv[i]);
+                apply_arg(log, ret, argv[i]);
         if (i == argc) {
-                pam_log(pamh, LOG_ERR, "No wrap=MODULE argument, nothing to guard.");
+                pam_log(log, LOG_ERR, "No wrap=MODULE argument, nothing to guard.");
                 return -EINVAL;
         }
         ret->wrap = argv[i] + 5;
@@ -120,7 +120,7 @@ int options_parse(pam_handle_t *pamh, int argc, const char **argv, Options *ret)
         r = target_resolve(ret->wrap, (const void *) options_parse, ret->target_path,
                            sizeof(ret->target_path));
         if (r < 0) {
-                pam_log(pamh, LOG_ERR, "Cannot resolve wrap=%s: %s.", ret->wrap, strerror(-r));
+                pam_log(log, LOG_ERR, "Cannot resolve wrap=%s: %s.", ret->wrap, strerror(-r));
                 return -EINVAL;
         }
         target_basename(ret->target_path, ret->target_name, sizeof(ret->target_name));

@@ -8,6 +8,7 @@
 #include <security/pam_modules.h>
 
 #include "config.h"
+#include "pam-util.h"
 
 typedef struct Options {
         Config config;
@@ -20,4 +21,4 @@ typedef struct Options {
         char service_key[64]; /* "LOGIN1" */
 } Options;
 
-int options_parse(pam_handle_t *pamh, int argc, const char **argv, Options *ret);
+int options_parse(const PamLog *log, int argc, const char **argv, Options *ret);

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The module's logger. Messages go to /dev/log as one non-blocking datagram
- * each, prefixed like pam_syslog() ("pam_loginguard(sshd:session): ..."),
- * so they read the same in the journal. When guardd reports the /dev/log
- * reader full or stuck the logger stays silent; a message that would
- * block is dropped (nblog counts it).
+ * The module's logger: one non-blocking datagram per message to /dev/log
+ * (common/nblog.c), dropped when the reader's queue is full. The program's
+ * name is the syslog identifier and the message starts with
+ * "pam_loginguard(SERVICE:TYPE): ", exactly as pam_syslog() writes it.
  */
 #include "pam-util.h"
 
-#include <pthread.h>
+#include <errno.h>
 #include <security/pam_ext.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,74 +15,44 @@
 
 #include "nblog.h"
 
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static char log_path[512] = "/dev/log";
-static bool log_debug;
-static bool log_quiet;
-static NbLog log_sender = {
-        .path = log_path,
-        .ident = "pam_loginguard",
-        .facility = LOG_AUTHPRIV,
-};
-
 /**
- * pam_log_setup() - where to log for the current call.
- * @devlog_path: socket to send to
- * @debug: whether LOG_DEBUG messages are sent
+ * pam_log_init() - a logger for one call.
+ * @l: logger
+ * @pamh: handle, for the service name
+ * @type: the management group ("session", "auth", ...)
  */
-void pam_log_setup(const char *devlog_path, bool debug) {
-        (void) pthread_mutex_lock(&log_lock);
-        (void) snprintf(log_path, sizeof(log_path), "%s", devlog_path);
-        log_debug = debug;
-        (void) pthread_mutex_unlock(&log_lock);
+void pam_log_init(PamLog *l, pam_handle_t *pamh, const char *type) {
+        *l = (PamLog){ .pamh = pamh, .type = type, .path = "/dev/log" };
 }
 
-/**
- * pam_log_set_quiet() - follow guardd's word on /dev/log.
- * @quiet: guardd says the reader is full or stuck: send nothing
- */
-void pam_log_set_quiet(bool quiet) {
-        (void) pthread_mutex_lock(&log_lock);
-        log_quiet = quiet;
-        (void) pthread_mutex_unlock(&log_lock);
-}
-
-static void send_locked(pam_handle_t *pamh, int priority, const char *msg);
-
-static void prefix_for(pam_handle_t *pamh, char *buf, size_t size) {
+static const char *service_of(pam_handle_t *pamh) {
         const void *service = NULL;
 
         if (!pamh || pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || !service)
-                service = "?";
-        (void) snprintf(buf, size, "(%s)", (const char *) service);
+                return "?";
+        return service;
 }
 
 /**
- * pam_log() - log one message without blocking.
- * @pamh: handle, for the service name in the prefix (may be NULL)
+ * pam_log() - log one message without ever blocking.
+ * @l: logger
  * @priority: LOG_ERR, ...
  * @fmt: format
  */
-void pam_log(pam_handle_t *pamh, int priority, const char *fmt, ...) {
+void pam_log(const PamLog *l, int priority, const char *fmt, ...) {
+        NbLog sender = {
+                .path = l->path,
+                .ident = program_invocation_short_name,
+                .facility = LOG_AUTHPRIV,
+        };
         char msg[768];
         va_list ap;
 
-        if (priority == LOG_DEBUG && !log_debug)
+        if (l->quiet || (priority == LOG_DEBUG && !l->debug))
                 return;
         va_start(ap, fmt);
         (void) vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-
-        (void) pthread_mutex_lock(&log_lock);
-        if (!log_quiet)
-                send_locked(pamh, priority, msg);
-        (void) pthread_mutex_unlock(&log_lock);
-}
-
-/* Called with log_lock held. */
-static void send_locked(pam_handle_t *pamh, int priority, const char *msg) {
-        char prefix[80];
-
-        prefix_for(pamh, prefix, sizeof(prefix));
-        (void) nblog_send(&log_sender, priority, "%s %s", prefix, msg);
+        (void) nblog_send(&sender, priority, "pam_loginguard(%s:%s): %s", service_of(l->pamh),
+                          l->type, msg);
 }

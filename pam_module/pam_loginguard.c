@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * pam_loginguard: wraps a session module (pam_systemd) so that a stuck
- * logind, bus or session tracker can no longer hold a login. Decisions, in
- * order, each without NSS, D-Bus or a blocking socket: guardd's fresh
- * status says skip -> skip; the breaker is open -> skip (one trial after
- * the cooldown); otherwise call the wrapped module under the deadline.
- * A skipped or cut call answers PAM_IGNORE and sets LOGINGUARD_FALLBACK.
+ * logind, bus or PID 1 can no longer hold a login, without breaking a login
+ * that the wrapped module would have completed. Decisions, in order, each
+ * without NSS, D-Bus or a blocking socket: guardd's fresh status says skip
+ * -> skip; PID 1 is stopped -> skip; the breaker is open -> skip (one trial
+ * after the cooldown, taken by a root login); otherwise call the wrapped
+ * module under the deadline, where the watchdog cuts a stuck call but waits
+ * (up to `patience`) for one that logind is completing. A skipped or cut
+ * call answers PAM_IGNORE and sets LOGINGUARD_FALLBACK.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <stdio.h>
@@ -15,8 +19,10 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "breaker.h"
+#include "evidence.h"
 #include "guard.h"
 #include "io-util.h"
 #include "macro.h"
@@ -25,214 +31,312 @@
 #include "status.h"
 #include "target.h"
 
+#define TRIAL_MARGIN_USEC (5 * USEC_PER_SEC)
+#define MISSING_MARKER ".status-missing"
+
+/* What a session keeps between open_session and close_session. */
+typedef struct HandleState {
+        Options o; /* parsed once: close_session reuses it */
+        SockTable keep; /* the sockets before open_session: close may cut the others */
+        bool have_keep;
+        char fallback[16]; /* why open_session went on without the module; "" when it ran */
+} HandleState;
+
 typedef struct Ctx {
         pam_handle_t *pamh;
         int flags;
         EntryPoint ep;
-        Options o;
-        BreakerFile breaker;
+        const Options *o;
+        HandleState *hs; /* session calls only */
+        PamLog log;
+        Breaker breaker;
+        BreakerParams bp;
+        bool privileged; /* real and effective uid 0: may write shared state */
         bool trial;
-        bool quiet; /* healthy outcomes need not be recorded */
 } Ctx;
 
 typedef struct Fallback {
         const char *code; /* LOGINGUARD_FALLBACK value */
-        char why[160]; /* for people */
+        char why[192]; /* for people */
 } Fallback;
 
-/* Status problems are said once per process, not once per login. */
+/* Problems with the status file are said once per process at most. */
 static unsigned said_mask;
 
-static void say_once(pam_handle_t *pamh, int verdict, const char *path, unsigned line) {
+static bool say_once_per_process(int verdict) {
         unsigned bit = 1U << (verdict < 0 ? 31 : (unsigned) verdict % 31);
 
-        if (__atomic_fetch_or(&said_mask, bit, __ATOMIC_RELAXED) & bit)
+        return !(__atomic_fetch_or(&said_mask, bit, __ATOMIC_RELAXED) & bit);
+}
+
+/* "guardd not running" is said once per boot: a marker in the state
+ * directory remembers it (root logins write it, all logins read it). */
+static bool say_missing_once_per_boot(const Ctx *c) {
+        uint8_t boot[16], seen[16];
+        _cleanup_close_ int fd = -EBADF;
+
+        if (c->breaker.dir_fd < 0 || breaker_boot_id(boot) < 0)
+                return say_once_per_process(-ENOENT);
+        fd = openat(c->breaker.dir_fd, MISSING_MARKER, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0 && pread(fd, seen, sizeof(seen), 0) == sizeof(seen) &&
+            memcmp(seen, boot, sizeof(boot)) == 0)
+                return false;
+        if (!c->privileged)
+                return say_once_per_process(-ENOENT);
+        closep(&fd);
+        fd = openat(c->breaker.dir_fd, MISSING_MARKER,
+                    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0)
+                (void) loop_write(fd, boot, sizeof(boot));
+        return true;
+}
+
+static void report_status(const Ctx *c, int verdict, unsigned line) {
+        const char *path = c->o->config.status_path;
+
+        if (verdict == -ENOENT) {
+                if (say_missing_once_per_boot(c))
+                        pam_log(&c->log, LOG_INFO,
+                                "Status file '%s' missing (guardd not running?): the deadline and "
+                                "the breaker alone decide (said once per boot).",
+                                path);
                 return;
-        if (verdict == -ENOENT)
-                pam_log(pamh, LOG_INFO,
-                        "Status file '%s' missing (guardd not running?), breaker alone decides.",
-                        path);
-        else if (verdict < 0)
-                pam_log(pamh, LOG_ERR, "Cannot read status file '%s': %s, ignoring it.", path,
+        }
+        if (!say_once_per_process(verdict))
+                return;
+        if (verdict < 0)
+                pam_log(&c->log, LOG_ERR, "Cannot read status file '%s': %s, ignoring it.", path,
                         strerror(-verdict));
         else if (line > 0)
-                pam_log(pamh, LOG_ERR, "Status file '%s' line %u: %s, ignoring it.", path, line,
+                pam_log(&c->log, LOG_ERR, "Status file '%s' line %u: %s, ignoring it.", path, line,
                         status_strerror(verdict));
         else
-                pam_log(pamh, LOG_ERR, "Status file '%s' %s, ignoring it.", path,
+                pam_log(&c->log, LOG_ERR, "Status file '%s' %s, ignoring it.", path,
                         status_strerror(verdict));
-}
-
-static void data_free(pam_handle_t *pamh _unused_, void *data, int error_status _unused_) {
-        free(data);
-}
-
-static void sockset_data_free(pam_handle_t *pamh _unused_, void *data, int error_status _unused_) {
-        sockset_done(data);
-        free(data);
-}
-
-static void data_key(const Ctx *c, const char *what, char *buf, size_t size) {
-        (void) snprintf(buf, size, "loginguard.%s.%s", c->o.target_name, what);
 }
 
 /* Returns true when guardd's fresh status says to skip; fills @f. */
 static bool status_says_skip(Ctx *c, Fallback *f) {
-        _cleanup_(status_freep) Status *s = NULL;
-        const char *path = c->o.config.status_path, *action, *devlog, *state;
+        char buf[STATUS_MAX_SIZE + 2], action[16] = "", state[16] = "", devlog[16] = "";
         unsigned line = 0;
+        StatusView v;
+        size_t len;
         int r;
 
-        r = status_read(path, 0, &s, &line);
+        r = read_trusted_file_into(AT_FDCWD, c->o->config.status_path, 0, buf, sizeof(buf), &len);
         if (r == 0)
-                r = status_check_fresh(s, now_usec(CLOCK_MONOTONIC), c->o.config.max_age_usec,
-                                       NULL);
+                r = status_view_parse(buf, len, &v, &line);
+        if (r == 0)
+                r = status_view_check_fresh(&v, now_usec(CLOCK_MONOTONIC),
+                                            c->o->config.max_age_usec);
         if (r != 0) {
-                /* No word from guardd on /dev/log: the logger sends (never blocking). */
-                pam_log_set_quiet(false);
-                say_once(c->pamh, r, path, line);
+                report_status(c, r, line);
                 return false;
         }
-        devlog = status_get(s, "DEVLOG");
-        pam_log_set_quiet(devlog && (strcmp(devlog, "full") == 0 || strcmp(devlog, "stuck") == 0));
-        action = status_get(s, c->o.status_key);
-        if (!action || strcmp(action, "skip") != 0)
+        (void) status_view_get(&v, "DEVLOG", devlog, sizeof(devlog));
+        /* No word from guardd on /dev/log means the logger may send (never blocking). */
+        c->log.quiet = strcmp(devlog, "full") == 0 || strcmp(devlog, "stuck") == 0;
+        if (status_view_get(&v, c->o->status_key, action, sizeof(action)) != 0 ||
+            strcmp(action, "skip") != 0)
                 return false;
-        state = status_get(s, c->o.service_key);
+        (void) status_view_get(&v, c->o->service_key, state, sizeof(state));
         f->code = "status";
-        (void) snprintf(f->why, sizeof(f->why), "guardd reports %s %s", c->o.service_key,
-                        state && *state ? state : "unhealthy");
+        (void) snprintf(f->why, sizeof(f->why), "guardd reports %s %s", c->o->service_key,
+                        *state ? state : "unhealthy");
         return true;
 }
 
-static bool breaker_says_skip(Ctx *c, uint64_t now, Fallback *f) {
-        BreakerVerdict v = BREAKER_CALL;
+/* A stopped PID 1 cannot start the session's scope: logind would take the
+ * request and hold it, and a cut then would not be clean. */
+static bool pid1_says_skip(const Ctx *c, Fallback *f) {
+        char buf[512];
 
-        if (c->breaker.dir_fd < 0)
+        if (c->ep != EP_OPEN_SESSION || !evidence_pid1_stopped(buf, sizeof(buf)))
                 return false;
-        (void) breaker_decide(&c->breaker, &c->o.config, now, &v);
+        f->code = "pid1";
+        (void) snprintf(f->why, sizeof(f->why), "PID 1 is stopped, so %s cannot complete",
+                        c->o->target_name);
+        return true;
+}
+
+static bool breaker_says_skip(Ctx *c, Fallback *f) {
+        BreakerVerdict v = breaker_decide(&c->breaker, &c->bp, now_usec(CLOCK_MONOTONIC));
+
         c->trial = v == BREAKER_TRIAL;
-        c->quiet = v == BREAKER_CALL_QUIET;
         if (v != BREAKER_SKIP)
                 return false;
         f->code = "breaker";
-        (void) snprintf(f->why, sizeof(f->why), "%s was recently too slow (circuit breaker open)",
-                        c->o.target_name);
+        (void) snprintf(f->why, sizeof(f->why),
+                        "%s was recently stuck (circuit breaker open)", c->o->target_name);
         return true;
 }
 
-static void record(Ctx *c, CallOutcome outcome, uint64_t elapsed) {
-        if (c->breaker.dir_fd < 0)
-                return;
-        /* -EBUSY: another login is updating it; skipping is the design. */
-        (void) breaker_record(&c->breaker, &c->o.config, now_usec(CLOCK_MONOTONIC), outcome,
-                              elapsed, c->trial);
-}
-
-static void notify_user(Ctx *c, const Fallback *f) {
+static void notify_user(const Ctx *c, const Fallback *f) {
         const char *what =
-                strcmp(c->o.service_key, "LOGIN1") == 0
+                strcmp(c->o->service_key, "LOGIN1") == 0
                         ? "systemd-logind registration (no logind session or XDG_RUNTIME_DIR)"
-                        : c->o.target_name;
+                        : c->o->target_name;
 
-        if (!c->o.config.notify || (c->flags & PAM_SILENT) || c->ep != EP_OPEN_SESSION)
+        if (!c->o->config.notify || (c->flags & PAM_SILENT) || c->ep != EP_OPEN_SESSION)
                 return;
         (void) pam_info(c->pamh, "loginguard: this session runs without %s: %s.", what, f->why);
 }
 
 /* Fail open: the login goes on without the wrapped module. */
 static int fallback(Ctx *c, const Fallback *f) {
-        char key[128], env[96];
-        char *flag;
+        char env[96];
 
         (void) snprintf(env, sizeof(env), "LOGINGUARD_FALLBACK=%s", f->code);
         (void) pam_putenv(c->pamh, env);
-        data_key(c, "fallback", key, sizeof(key));
-        flag = strdup(f->code);
-        if (flag && pam_set_data(c->pamh, key, flag, data_free) != PAM_SUCCESS)
-                free(flag);
-        pam_log(c->pamh, LOG_WARNING, "%s %s skipped (%s): %s.", c->o.target_name,
+        if (c->hs && c->ep == EP_OPEN_SESSION)
+                (void) snprintf(c->hs->fallback, sizeof(c->hs->fallback), "%s", f->code);
+        pam_log(&c->log, LOG_WARNING, "%s %s skipped (%s): %s.", c->o->target_name,
                 entry_point_to_string(c->ep), f->code, f->why);
         notify_user(c, f);
         return PAM_IGNORE;
 }
 
-static bool open_was_skipped(const Ctx *c) {
-        const void *data = NULL;
-        char key[128];
-
-        data_key(c, "fallback", key, sizeof(key));
-        return pam_get_data(c->pamh, key, &data) == PAM_SUCCESS && data;
+static void record(Ctx *c, CallOutcome outcome) {
+        breaker_record(&c->breaker, &c->bp, now_usec(CLOCK_MONOTONIC), outcome);
 }
 
-static const SockSet *open_sockets(const Ctx *c) {
-        const void *data = NULL;
-        char key[128];
-
-        data_key(c, "sockets", key, sizeof(key));
-        if (pam_get_data(c->pamh, key, &data) != PAM_SUCCESS)
-                return NULL;
-        return data;
+/* A call cut and then retried by the module can still end registered:
+ * then the session is logind's, and close_session must run normally. */
+static bool registered_anyway(const Ctx *c, int rc) {
+        return c->ep == EP_OPEN_SESSION && rc == PAM_SUCCESS &&
+               pam_getenv(c->pamh, "XDG_SESSION_ID") != NULL;
 }
 
-/* Remember what open_session left open, so close_session may cut it. */
-static void keep_open_sockets(const Ctx *c, GuardResult *res) {
-        SockSet *copy;
-        char key[128];
-
-        copy = malloc(sizeof(*copy));
-        if (!copy)
-                return;
-        *copy = res->opened;
-        res->opened = (SockSet){};
-        data_key(c, "sockets", key, sizeof(key));
-        if (pam_set_data(c->pamh, key, copy, sockset_data_free) != PAM_SUCCESS)
-                sockset_data_free(NULL, copy, 0);
+static CallOutcome outcome_of(const Ctx *c, const GuardResult *res) {
+        if (res->n_cut == 0)
+                return res->fired ? OUTCOME_LATE : OUTCOME_OK;
+        return registered_anyway(c, res->rc) ? OUTCOME_LATE : OUTCOME_CUT;
 }
 
-static int call_wrapped(Ctx *c, pam_sm_fn fn) {
+static void log_late(const Ctx *c, const GuardResult *res) {
+        pam_log(&c->log, LOG_NOTICE,
+                "%s %s answered after %llu ms, past the deadline of %llu ms: %s; not cut.",
+                c->o->target_name, entry_point_to_string(c->ep),
+                (unsigned long long) (res->elapsed_usec / USEC_PER_MSEC),
+                (unsigned long long) (c->o->config.deadline_usec / USEC_PER_MSEC),
+                res->waited & GUARD_WAIT_TAKEN ? "logind was completing the session"
+                : res->waited & GUARD_WAIT_PID1 ? "PID 1 was stopped or stuck"
+                                                : "nothing to cut");
+}
+
+static int cut_fallback(Ctx *c, const GuardResult *res) {
+        Fallback f = { .code = res->patience_over ? "patience" : "deadline" };
+
+        if (res->patience_over)
+                (void) snprintf(f.why, sizeof(f.why),
+                                "%s did not complete within patience=%llu ms (%u connection%s cut)",
+                                c->o->target_name,
+                                (unsigned long long) (c->o->config.patience_usec / USEC_PER_MSEC),
+                                res->n_cut, res->n_cut == 1 ? "" : "s");
+        else
+                (void) snprintf(f.why, sizeof(f.why),
+                                "%s did not answer within %llu ms (%u connection%s cut)",
+                                c->o->target_name,
+                                (unsigned long long) (c->o->config.deadline_usec / USEC_PER_MSEC),
+                                res->n_cut, res->n_cut == 1 ? "" : "s");
+        return fallback(c, &f);
+}
+
+/* The sockets that may not be cut: those before open_session, for both
+ * calls of a session (pam_systemd's bus connection from open_session may
+ * be cut at close_session); those before the call otherwise. */
+static int sockets_to_keep(Ctx *c, SockTable *own, const SockTable **ret) {
+        int r;
+
+        if (c->hs && (c->ep == EP_CLOSE_SESSION && c->hs->have_keep)) {
+                *ret = &c->hs->keep;
+                return 0;
+        }
+        r = socktable_snapshot(own);
+        if (r < 0)
+                return r;
+        if (c->hs && c->ep == EP_OPEN_SESSION) {
+                socktable_done(&c->hs->keep);
+                c->hs->keep = *own;
+                c->hs->have_keep = true;
+                *own = (SockTable){};
+                *ret = &c->hs->keep;
+                return 0;
+        }
+        *ret = own;
+        return 0;
+}
+
+static void evidence_init(const Ctx *c, Evidence *e) {
+        *e = (Evidence){
+                .pid = (int) getpid(),
+                .since_sec = (int64_t) time(NULL) - 2,
+                .owner = 0,
+                .max_age_usec = c->o->config.max_age_usec,
+        };
+        (void) snprintf(e->sessions_dir, sizeof(e->sessions_dir), "%s", c->o->config.sessions_dir);
+        (void) snprintf(e->status_path, sizeof(e->status_path), "%s", c->o->config.status_path);
+}
+
+static int guarded(Ctx *c, pam_sm_fn fn, GuardResult *res) {
+        _cleanup_(socktable_done) SockTable own = {};
+        const SockTable *keep = NULL;
+        CutFilter filter;
+        Evidence ev;
         GuardCall call = {
                 .fn = fn,
                 .pamh = c->pamh,
                 .flags = c->flags,
-                .argc = c->o.wrapped_argc,
-                .argv = c->o.wrapped_argv,
-                .deadline_usec = c->o.config.deadline_usec,
-                .cuttable = c->ep == EP_CLOSE_SESSION ? open_sockets(c) : NULL,
-                .collect_opened = c->ep == EP_OPEN_SESSION,
+                .argc = c->o->wrapped_argc,
+                .argv = c->o->wrapped_argv,
+                .deadline_usec = c->o->config.deadline_usec,
+                .patience_usec = c->o->config.patience_usec,
+                .filter = &filter,
         };
-        Fallback f = { .code = "deadline" };
+        int r;
+
+        r = sockets_to_keep(c, &own, &keep);
+        if (r < 0)
+                return r;
+        call.keep = keep;
+        cut_filter_init(&filter, secure_getenv("DBUS_SYSTEM_BUS_ADDRESS"),
+                        c->o->config.devlog_path);
+        if (c->ep == EP_OPEN_SESSION) {
+                evidence_init(c, &ev);
+                call.evidence = &ev;
+        }
+        return guard_call(&call, res);
+}
+
+static int call_wrapped(Ctx *c, pam_sm_fn fn) {
         GuardResult res;
         CallOutcome outcome;
         int r;
 
-        r = guard_call(&call, &res);
+        r = guarded(c, fn, &res);
         if (r < 0) {
-                /* No thread or memory to guard it: an unguarded call could
-                 * hang the login for minutes, so skip instead (fail open). */
-                f.code = "resources";
+                /* No thread, memory or /proc to guard it: an unguarded call
+                 * could hang the login for minutes, so skip it (fail open). */
+                Fallback f = { .code = "resources" };
+
                 (void) snprintf(f.why, sizeof(f.why), "cannot guard the call: %s", strerror(-r));
-                pam_log(c->pamh, LOG_CRIT, "Cannot guard %s: %s.", c->o.target_name, strerror(-r));
+                pam_log(&c->log, LOG_CRIT, "Cannot guard %s: %s.", c->o->target_name,
+                        strerror(-r));
                 return fallback(c, &f);
         }
-        outcome = res.fired                                   ? OUTCOME_CUT
-                  : res.elapsed_usec >= c->o.config.slow_usec ? OUTCOME_SLOW
-                                                              : OUTCOME_OK;
-        if (outcome != OUTCOME_OK || !c->quiet)
-                record(c, outcome, res.elapsed_usec);
-        pam_log(c->pamh, LOG_DEBUG, "%s %s answered %d after %llu us%s.", c->o.target_name,
-                entry_point_to_string(c->ep), res.rc, (unsigned long long) res.elapsed_usec,
-                res.fired ? " (cut)" : "");
-        if (c->ep == EP_OPEN_SESSION && !res.fired)
-                keep_open_sockets(c, &res);
-        sockset_done(&res.opened);
-        if (!res.fired)
-                return res.rc;
-        (void) snprintf(f.why, sizeof(f.why),
-                        "%s did not answer within %llu ms (%u connection%s cut)", c->o.target_name,
-                        (unsigned long long) (c->o.config.deadline_usec / 1000), res.n_cut,
-                        res.n_cut == 1 ? "" : "s");
-        return fallback(c, &f);
+        outcome = outcome_of(c, &res);
+        record(c, outcome);
+        pam_log(&c->log, LOG_DEBUG, "%s %s answered %d after %llu us (%u cut, waited 0x%x)%s.",
+                c->o->target_name, entry_point_to_string(c->ep), res.rc,
+                (unsigned long long) res.elapsed_usec, res.n_cut, res.waited,
+                c->trial ? ", the breaker's trial" : "");
+        if (outcome == OUTCOME_LATE)
+                log_late(c, &res);
+        else if (outcome == OUTCOME_OK && res.elapsed_usec >= c->o->config.slow_usec)
+                pam_log(&c->log, LOG_NOTICE, "%s %s was slow: %llu ms.", c->o->target_name,
+                        entry_point_to_string(c->ep),
+                        (unsigned long long) (res.elapsed_usec / USEC_PER_MSEC));
+        return outcome == OUTCOME_CUT ? cut_fallback(c, &res) : res.rc;
 }
 
 /* Fail open: a target that cannot be loaded is treated as absent. */
@@ -240,46 +344,60 @@ static int load_target(Ctx *c, pam_sm_fn *ret) {
         Fallback f = { .code = "target" };
         int r;
 
-        r = target_load(c->o.target_path, c->ep, ret);
+        r = target_load(c->o->target_path, c->ep, ret);
         if (r >= 0)
                 return 0;
-        pam_log(c->pamh, LOG_ERR, "Refusing to load '%s': %s.", c->o.target_path,
+        pam_log(&c->log, LOG_ERR, "Refusing to load '%s': %s.", c->o->target_path,
                 r == -EPERM ? "not owned by root or writable by others" : strerror(-r));
-        (void) snprintf(f.why, sizeof(f.why), "%s cannot be loaded", c->o.target_name);
+        (void) snprintf(f.why, sizeof(f.why), "%s cannot be loaded", c->o->target_name);
         return fallback(c, &f);
 }
 
 static void open_breaker(Ctx *c) {
         static bool said_state_dir;
+        const Config *cfg = &c->o->config;
         int r;
 
-        r = breaker_file_open(c->o.config.state_dir, c->o.target_name, &c->breaker);
-        if (r >= 0)
+        c->bp = (BreakerParams){
+                .trip = cfg->trip,
+                .window_usec = cfg->window_usec,
+                .cooldown_usec = cfg->cooldown_usec,
+                .trial_timeout_usec = MAX(cfg->patience_usec, cfg->deadline_usec) +
+                                      cfg->deadline_usec + TRIAL_MARGIN_USEC,
+        };
+        r = breaker_open(&c->breaker, cfg->state_dir, c->o->target_name, c->privileged, 0);
+        if (r >= 0 || r == -ENOENT || __atomic_exchange_n(&said_state_dir, true, __ATOMIC_RELAXED))
                 return;
-        c->breaker.dir_fd = -EBADF;
-        if (!__atomic_exchange_n(&said_state_dir, true, __ATOMIC_RELAXED))
-                pam_log(c->pamh, LOG_ERR,
-                        "State directory '%s' unusable: %s; running without the breaker.",
-                        c->o.config.state_dir,
-                        r == -EPERM ? "not root's or writable by others" : strerror(-r));
+        pam_log(&c->log, LOG_ERR, "State directory '%s' unusable: %s; running without the breaker.",
+                cfg->state_dir, r == -EPERM ? "not root's or writable by others" : strerror(-r));
 }
 
-/* The decision comes before the target is loaded: dlopen() of pam_systemd
+static void report_breaker(Ctx *c) {
+        static bool said;
+
+        if (c->breaker.error == 0 || __atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+                return;
+        pam_log(&c->log, LOG_ERR, "Breaker file '%s/%s' unusable: %s; ignoring it.",
+                c->o->config.state_dir, c->breaker.name,
+                c->breaker.error == -EPERM ? "not root's or writable by others"
+                                           : strerror(-c->breaker.error));
+}
+
+/* The decisions come before the target is loaded: dlopen() of pam_systemd
  * costs about a millisecond, which a skipped login should not pay. */
 static int decide_and_call(Ctx *c, pam_sm_fn fn) {
         Fallback f = {};
         int rc;
 
-        if (status_says_skip(c, &f) || breaker_says_skip(c, now_usec(CLOCK_MONOTONIC), &f)) {
-                record(c, OUTCOME_SKIPPED, 0);
+        if (status_says_skip(c, &f) || pid1_says_skip(c, &f) || breaker_says_skip(c, &f)) {
+                record(c, OUTCOME_SKIPPED);
                 return fallback(c, &f);
         }
         if (!fn) {
                 rc = load_target(c, &fn);
-                if (rc != 0 || !fn) {
-                        /* A claimed trial that cannot run is reclaimed after its timeout. */
+                /* A claimed trial that cannot run is given to another login after its timeout. */
+                if (rc != 0 || !fn)
                         return rc != 0 ? rc : PAM_IGNORE;
-                }
         }
         return call_wrapped(c, fn);
 }
@@ -288,18 +406,67 @@ static bool is_session(EntryPoint ep) {
         return ep == EP_OPEN_SESSION || ep == EP_CLOSE_SESSION;
 }
 
+static void state_free(pam_handle_t *pamh _unused_, void *data, int error_status _unused_) {
+        HandleState *hs = data;
+
+        socktable_done(&hs->keep);
+        free(hs);
+}
+
+/* The handle's state of this pam_loginguard line, found by its wrap= value. */
+static void state_key(int argc, const char **argv, char *buf, size_t size) {
+        const char *wrap = "";
+
+        for (int i = 0; i < argc; i++)
+                if (strncmp(argv[i], "wrap=", 5) == 0) {
+                        wrap = argv[i] + 5;
+                        break;
+                }
+        (void) snprintf(buf, size, "loginguard:%s", wrap);
+}
+
+/* Parses the options, or for close_session reuses open_session's. Fail
+ * open: a broken line must not stop logins (it is logged). */
+static int ctx_options(Ctx *c, Options *own, int argc, const char **argv) {
+        const void *data = NULL;
+        char key[CONFIG_PATH_MAX + 16];
+        HandleState *hs;
+
+        state_key(argc, argv, key, sizeof(key));
+        if (c->ep == EP_CLOSE_SESSION && pam_get_data(c->pamh, key, &data) == PAM_SUCCESS && data) {
+                c->hs = (HandleState *) (uintptr_t) data; /* ours: set at open_session */
+                c->o = &c->hs->o;
+                return 0;
+        }
+        if (c->ep != EP_OPEN_SESSION) {
+                c->o = own;
+                return options_parse(&c->log, argc, argv, own);
+        }
+        hs = calloc(1, sizeof(*hs));
+        if (!hs || options_parse(&c->log, argc, argv, &hs->o) < 0 ||
+            pam_set_data(c->pamh, key, hs, state_free) != PAM_SUCCESS) {
+                free(hs);
+                return -EINVAL;
+        }
+        c->hs = hs;
+        c->o = &hs->o;
+        return 0;
+}
+
 static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, EntryPoint ep) {
         Ctx c = { .pamh = pamh, .flags = flags, .ep = ep, .breaker.dir_fd = -EBADF };
+        Options own;
         pam_sm_fn fn = NULL;
         int rc;
 
-        pam_log_setup("/dev/log", false);
-        /* Fail open: a broken line must not stop logins; it is logged. */
-        if (options_parse(pamh, argc, argv, &c.o) < 0)
+        pam_log_init(&c.log, pamh, entry_point_type(ep));
+        c.privileged = getuid() == 0 && geteuid() == 0;
+        if (ctx_options(&c, &own, argc, argv) < 0)
                 return PAM_IGNORE;
-        pam_log_setup(c.o.config.devlog_path, c.o.config.debug);
-        if (ep == EP_CLOSE_SESSION && open_was_skipped(&c))
-                return PAM_IGNORE;
+        c.log.path = c.o->config.devlog_path;
+        c.log.debug = c.o->config.debug;
+        if (ep == EP_CLOSE_SESSION && c.hs && *c.hs->fallback)
+                return PAM_IGNORE; /* open_session went on without the module */
         /* Outside the session phase, load first so that an entry point the
          * target does not export answers PAM_IGNORE without a fallback. */
         if (!is_session(ep)) {
@@ -309,7 +476,8 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, Entry
         }
         open_breaker(&c);
         rc = decide_and_call(&c, fn);
-        breaker_file_close(&c.breaker);
+        report_breaker(&c);
+        breaker_close(&c.breaker);
         return rc;
 }
 

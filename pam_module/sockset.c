@@ -1,120 +1,280 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Socket inode sets. Inodes, not fd numbers, identify a socket: an fd
- * number can be closed and reused while the wrapped call runs, an inode
- * cannot change under the same open file.
+ * One walk of /proc/self/fd with getdents64() and an fstat() per entry
+ * (sockets only go further): 15,000 descriptors cost a few milliseconds,
+ * once before the call. The table is sorted by fd because the kernel lists
+ * them in that order, so a lookup is a binary search.
+ *
+ * sockets_cut_new() runs on the watchdog thread, which shares the caller's
+ * TLS: it allocates nothing and makes only raw system calls (rawsys.h).
  */
 #include "sockset.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#include <sys/un.h>
 
 #include "macro.h"
-#include "parse-util.h"
+#include "rawsys.h"
 
-void sockset_done(SockSet *s) {
-        free(s->ino);
-        *s = (SockSet){};
+#define DENTS_SIZE 8192
+#define DEFAULT_BUS "/run/dbus/system_bus_socket"
+
+void socktable_done(SockTable *t) {
+        free(t->e);
+        *t = (SockTable){};
 }
 
-int sockset_add(SockSet *s, ino_t ino) {
-        if (sockset_contains(s, ino))
-                return 0;
-        if (s->n == s->allocated) {
-                size_t n = s->allocated ? s->allocated * 2 : 16;
-                ino_t *p = reallocarray(s->ino, n, sizeof(*p));
+static int table_add(SockTable *t, int fd, ino_t ino) {
+        if (t->n == t->allocated) {
+                size_t n = t->allocated ? t->allocated * 2 : 32;
+                SockEntry *p = reallocarray(t->e, n, sizeof(*p));
+
                 if (!p)
                         return -ENOMEM;
-                s->ino = p;
-                s->allocated = n;
+                t->e = p;
+                t->allocated = n;
         }
-        s->ino[s->n++] = ino;
+        t->e[t->n++] = (SockEntry){ .fd = fd, .ino = ino };
         return 0;
 }
 
-bool sockset_contains(const SockSet *s, ino_t ino) {
-        for (size_t i = 0; i < s->n; i++)
-                if (s->ino[i] == ino)
+/* Digits only; -1 otherwise. No strtol: this runs on the watchdog thread. */
+static int parse_fd(const char *s) {
+        long v = 0;
+
+        if (!*s)
+                return -1;
+        for (; *s; s++) {
+                if (*s < '0' || *s > '9' || v > (1L << 30))
+                        return -1;
+                v = v * 10 + (*s - '0');
+        }
+        return (int) v;
+}
+
+typedef int (*sock_fn)(int fd, const struct stat *st, void *userdata);
+
+/* Calls @fn for every socket descriptor of this process. */
+static int walk_sockets(char *buf, size_t size, sock_fn fn, void *userdata) {
+        int dir, r = 0;
+
+        dir = raw_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return dir;
+        for (;;) {
+                long n = raw_getdents64(dir, buf, size);
+
+                if (n <= 0) {
+                        r = (int) n;
+                        break;
+                }
+                for (long off = 0; off < n && r >= 0;) {
+                        const struct dirent64 *d = (const struct dirent64 *) (buf + off);
+                        struct stat st;
+                        int fd = parse_fd(d->d_name);
+
+                        off += d->d_reclen;
+                        if (fd < 0 || fd == dir || raw_fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+                                continue;
+                        r = fn(fd, &st, userdata);
+                }
+                if (r < 0)
+                        break;
+        }
+        raw_close(dir);
+        return r;
+}
+
+static int add_socket(int fd, const struct stat *st, void *userdata) {
+        return table_add(userdata, fd, st->st_ino);
+}
+
+static int by_fd(const void *a, const void *b) {
+        const SockEntry *x = a, *y = b;
+
+        return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+/**
+ * socktable_snapshot() - the sockets this process has open now.
+ * @ret: the table, sorted by fd; release with socktable_done()
+ *
+ * Return: 0 or -errno (-ENOENT without /proc).
+ */
+int socktable_snapshot(SockTable *ret) {
+        _cleanup_free_ char *buf = NULL;
+        SockTable t = {};
+        int r;
+
+        buf = malloc(DENTS_SIZE);
+        if (!buf)
+                return -ENOMEM;
+        r = walk_sockets(buf, DENTS_SIZE, add_socket, &t);
+        if (r < 0) {
+                socktable_done(&t);
+                return r;
+        }
+        for (size_t i = 1; i < t.n; i++)
+                if (t.e[i - 1].fd >= t.e[i].fd) {
+                        qsort(t.e, t.n, sizeof(t.e[0]), by_fd);
+                        break;
+                }
+        *ret = t;
+        return 0;
+}
+
+/**
+ * socktable_contains() - was this socket in the table (same fd, same socket)?
+ * @t: table
+ * @fd: descriptor
+ * @ino: its socket inode now
+ *
+ * Return: true when @fd held the same socket when the table was taken.
+ */
+bool socktable_contains(const SockTable *t, int fd, ino_t ino) {
+        size_t lo = 0, hi = t->n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (t->e[mid].fd == fd)
+                        return t->e[mid].ino == ino;
+                if (t->e[mid].fd < fd)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return false;
+}
+
+static void copy_bounded(char *dst, size_t size, const char *src, size_t n) {
+        n = MIN(n, size - 1);
+        memcpy(dst, src, n);
+        dst[n] = '\0';
+}
+
+/* The first unix: address of a D-Bus address list, as a socket name. */
+static void bus_socket_of(CutFilter *f, const char *address) {
+        for (const char *p = address; p && *p;) {
+                size_t n = strcspn(p, ";");
+
+                if (strncmp(p, "unix:", 5) == 0) {
+                        const char *path = strstr(p, "path="), *abs = strstr(p, "abstract=");
+
+                        if (path && path < p + n) {
+                                copy_bounded(f->bus, sizeof(f->bus), path + 5, strcspn(path + 5, ",;"));
+                                f->bus_len = strlen(f->bus);
+                                return;
+                        }
+                        if (abs && abs < p + n) {
+                                f->bus[0] = '\0';
+                                copy_bounded(f->bus + 1, sizeof(f->bus) - 1, abs + 9,
+                                             strcspn(abs + 9, ",;"));
+                                f->bus_len = 1 + strlen(f->bus + 1);
+                                return;
+                        }
+                }
+                p += n + (p[n] == ';');
+        }
+}
+
+/**
+ * cut_filter_init() - the peers a wrapped session module talks to.
+ * @f: filter
+ * @bus_address: $DBUS_SYSTEM_BUS_ADDRESS as the module sees it (NULL: default)
+ * @devlog_path: the syslog socket
+ */
+void cut_filter_init(CutFilter *f, const char *bus_address, const char *devlog_path) {
+        *f = (CutFilter){};
+        bus_socket_of(f, bus_address && *bus_address ? bus_address : "unix:path=" DEFAULT_BUS);
+        copy_bounded(f->devlog, sizeof(f->devlog), devlog_path, strlen(devlog_path));
+}
+
+static bool has_prefix(const char *s, const char *prefix) {
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/**
+ * cut_filter_match() - may a socket connected to @peer be cut?
+ * @f: filter
+ * @peer: sun_path of the peer's address (not NUL-terminated when abstract)
+ * @len: its length
+ *
+ * Return: true for the system bus, /run/systemd/ sockets and /dev/log.
+ */
+bool cut_filter_match(const CutFilter *f, const char *peer, size_t len) {
+        char path[CUT_PATH_MAX];
+
+        if (len == 0)
+                return false;
+        if (peer[0] == '\0')
+                return f->bus_len > 0 && f->bus[0] == '\0' && len == f->bus_len &&
+                       memcmp(peer, f->bus, len) == 0;
+        copy_bounded(path, sizeof(path), peer, strnlen(peer, len));
+        return (f->bus_len > 0 && f->bus[0] != '\0' && strcmp(path, f->bus) == 0) ||
+               strcmp(path, DEFAULT_BUS) == 0 || strcmp(path, "/var" DEFAULT_BUS) == 0 ||
+               has_prefix(path, "/run/systemd/") || has_prefix(path, "/var/run/systemd/") ||
+               strcmp(path, "/dev/log") == 0 || (*f->devlog && strcmp(path, f->devlog) == 0);
+}
+
+typedef struct CutScan {
+        const SockTable *keep;
+        const CutFilter *filter;
+        CutMemory *mem;
+        unsigned n_cut;
+} CutScan;
+
+static bool cut_before(const CutMemory *m, ino_t ino) {
+        for (unsigned i = 0; i < m->n; i++)
+                if (m->ino[i] == ino)
                         return true;
         return false;
 }
 
-static int socket_inode_of(int dir_fd, const char *name, ino_t *ret) {
-        char target[64];
-        uint64_t v;
-        ssize_t n;
+static int cut_one(int fd, const struct stat *st, void *userdata) {
+        CutScan *c = userdata;
+        struct sockaddr_un sa;
+        unsigned len = sizeof(sa);
 
-        n = readlinkat(dir_fd, name, target, sizeof(target) - 1);
-        if (n < 0)
-                return -errno;
-        target[n] = '\0';
-        if (parse_socket_link(target, &v) < 0)
-                return -ENOTSOCK;
-        *ret = (ino_t) v;
+        if (socktable_contains(c->keep, fd, st->st_ino) || cut_before(c->mem, st->st_ino))
+                return 0;
+        if (raw_getpeername(fd, &sa, &len) < 0 || sa.sun_family != AF_UNIX ||
+            len <= offsetof(struct sockaddr_un, sun_path))
+                return 0;
+        if (!cut_filter_match(c->filter, sa.sun_path, len - offsetof(struct sockaddr_un, sun_path)))
+                return 0;
+        /* Shut down, never closed: the fd stays the module's, and its blocked
+         * poll() wakes with POLLHUP in the module's own thread. */
+        if (raw_shutdown(fd, SHUT_RDWR) < 0)
+                return 0;
+        c->n_cut++;
+        if (c->mem->n < CUT_MEMORY_MAX)
+                c->mem->ino[c->mem->n++] = st->st_ino;
         return 0;
 }
 
 /**
- * sockset_foreach_fd() - call @fn for every socket fd of this process.
- * @fn: callback; a negative return stops the walk
- * @userdata: passed through
+ * sockets_cut_new() - shut down every socket not in @keep whose peer @f
+ * lets us cut. Safe on the watchdog thread: no allocation, raw calls only.
+ * @keep: sockets that existed before the call
+ * @f: which peers may be cut
+ * @mem: sockets cut by earlier scans of the same call (updated)
+ * @dents: scratch buffer for getdents64()
+ * @size: its size
  *
- * Return: 0, or the callback's or the walk's -errno.
+ * Return: how many sockets were shut down by this scan.
  */
-int sockset_foreach_fd(int (*fn)(int fd, ino_t ino, void *userdata), void *userdata) {
-        DIR *d;
-        int dir_fd, r = 0;
+unsigned sockets_cut_new(const SockTable *keep, const CutFilter *f, CutMemory *mem, char *dents,
+                         size_t size) {
+        CutScan c = { .keep = keep, .filter = f, .mem = mem };
 
-        dir_fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd < 0)
-                return -errno;
-        d = fdopendir(dir_fd);
-        if (!d) {
-                r = -errno;
-                (void) close(dir_fd);
-                return r;
-        }
-        for (struct dirent *de; (de = readdir(d));) {
-                uint64_t fd;
-                ino_t ino = 0;
-
-                if (parse_u64(de->d_name, &fd) < 0 || (int) fd == dir_fd)
-                        continue;
-                if (socket_inode_of(dir_fd, de->d_name, &ino) < 0)
-                        continue;
-                r = fn((int) fd, ino, userdata);
-                if (r < 0)
-                        break;
-        }
-        (void) closedir(d);
-        return r < 0 ? r : 0;
-}
-
-static int add_one(int fd _unused_, ino_t ino, void *userdata) {
-        return sockset_add(userdata, ino);
-}
-
-/**
- * sockset_snapshot() - the inodes of every socket this process has open.
- * @ret: the set; untouched on failure
- *
- * Return: 0 or -errno.
- */
-int sockset_snapshot(SockSet *ret) {
-        SockSet s = {};
-        int r;
-
-        r = sockset_foreach_fd(add_one, &s);
-        if (r < 0) {
-                sockset_done(&s);
-                return r;
-        }
-        *ret = s;
-        return 0;
+        (void) walk_sockets(dents, size, cut_one, &c);
+        return c.n_cut;
 }

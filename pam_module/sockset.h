@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A set of socket inodes, and a snapshot of the ones this process has open
- * (from /proc/self/fd). The guard uses it to tell the sockets the wrapped
- * module opened from the ones the program already had.
+ * The sockets of this process, and which of them the watchdog may cut.
+ *
+ * A table of (fd, socket inode), sorted by fd, taken before the wrapped
+ * call: sockets in it belong to the program (sshd's client connection, a
+ * threaded application's own bus connection) and are never touched. The
+ * inode tells a socket from a later one that got the same fd number.
+ *
+ * A socket opened since is cut only when its peer is one the wrapped
+ * module talks to: the system bus, a socket under /run/systemd/ (logind's
+ * Varlink socket, userdb, the journal) or /dev/log. Another thread's
+ * unrelated connection is never cut.
  */
 #pragma once
 
@@ -10,14 +18,37 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-typedef struct SockSet {
-        ino_t *ino;
+typedef struct SockEntry {
+        int fd;
+        ino_t ino;
+} SockEntry;
+
+typedef struct SockTable {
+        SockEntry *e;
         size_t n;
         size_t allocated;
-} SockSet;
+} SockTable;
 
-void sockset_done(SockSet *s);
-int sockset_add(SockSet *s, ino_t ino);
-bool sockset_contains(const SockSet *s, ino_t ino);
-int sockset_snapshot(SockSet *ret);
-int sockset_foreach_fd(int (*fn)(int fd, ino_t ino, void *userdata), void *userdata);
+#define CUT_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
+
+typedef struct CutFilter {
+        char bus[CUT_PATH_MAX]; /* the system bus socket: a path, or "\0name" (abstract) */
+        size_t bus_len;
+        char devlog[CUT_PATH_MAX];
+} CutFilter;
+
+#define CUT_MEMORY_MAX 64U
+
+/* The sockets already cut, so that a re-cut counts only new ones. */
+typedef struct CutMemory {
+        ino_t ino[CUT_MEMORY_MAX];
+        unsigned n;
+} CutMemory;
+
+void socktable_done(SockTable *t);
+int socktable_snapshot(SockTable *ret);
+bool socktable_contains(const SockTable *t, int fd, ino_t ino);
+void cut_filter_init(CutFilter *f, const char *bus_address, const char *devlog_path);
+bool cut_filter_match(const CutFilter *f, const char *peer, size_t len);
+unsigned sockets_cut_new(const SockTable *keep, const CutFilter *f, CutMemory *mem, char *dents,
+                         size_t size);

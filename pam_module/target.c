@@ -39,6 +39,23 @@ const char *entry_point_to_string(EntryPoint ep) {
 }
 
 /**
+ * entry_point_type() - the PAM management group of @ep, as pam_syslog()
+ * names it in "module(service:type)".
+ * @ep: entry point
+ *
+ * Return: "auth", "account", "session" or "password".
+ */
+const char *entry_point_type(EntryPoint ep) {
+        static const char *const types[_EP_MAX] = {
+                [EP_AUTHENTICATE] = "auth",      [EP_SETCRED] = "auth",
+                [EP_ACCT_MGMT] = "account",      [EP_OPEN_SESSION] = "session",
+                [EP_CLOSE_SESSION] = "session",  [EP_CHAUTHTOK] = "password",
+        };
+
+        return ep >= 0 && ep < _EP_MAX ? types[ep] : "?";
+}
+
+/**
  * target_resolve() - turn a wrap= value into an absolute path.
  * @wrap: "pam_systemd.so" or "/abs/path.so"
  * @self_symbol: any symbol of this module, to find the directory it was

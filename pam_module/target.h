@@ -23,4 +23,5 @@ typedef enum EntryPoint {
 int target_resolve(const char *wrap, const void *self_symbol, char *ret, size_t size);
 int target_load(const char *path, EntryPoint ep, pam_sm_fn *ret);
 const char *entry_point_to_string(EntryPoint ep);
+const char *entry_point_type(EntryPoint ep);
 void target_basename(const char *path, char *ret, size_t size);

@@ -23,9 +23,12 @@ prepare() { # SUITE -> ROOT
         ROOT=$("$LG_ROOT/scripts/chroots.sh" "$1") || return 1
         mount -t proc proc "$ROOT/proc"
         mount --rbind /dev "$ROOT/dev"
-        mount -t tmpfs -o mode=0755 tmpfs "$ROOT/run"
-        mkdir -p "$ROOT/run/systemd/seats" "$ROOT/run/dbus" "$ROOT/run/user/0" "$ROOT/run/loginguard" "$ROOT/opt/lg/pam.d"
-        chmod 0700 "$ROOT/run/user/0"
+        # The namespace's own /run, shared with the chroot: the bus and the
+        # double's Varlink socket are bound at the paths the chroot's
+        # pam_systemd connects to, as on a real host (the module recognizes
+        # the sockets it may cut by the address their server bound).
+        mount --rbind /run "$ROOT/run"
+        mkdir -p "$ROOT/opt/lg/pam.d"
         mount -t tmpfs -o mode=0755 tmpfs "$ROOT/opt/lg"
         mkdir -p "$ROOT/opt/lg/pam.d" "$ROOT/opt/lg/state"
         cp "$B/pam_loginguard.so" "$B/tests/pam-driver" "$ROOT/opt/lg/"
@@ -46,11 +49,11 @@ prove() { # SUITE VIA(dbus|varlink)
         local suite=$1 via=$2 version stock_ms first_ms skip_ms usec
         version=$(cat "$ROOT/.loginguard-ready")
         rm -rf "$ROOT/opt/lg/state"/*
-        lg_start_bus "$ROOT/run/dbus/system_bus_socket"
+        lg_start_bus /run/dbus/system_bus_socket
         if [ "$via" = varlink ]; then
-                lg_start_logind --varlink "$ROOT/run/systemd/io.systemd.Login"
+                lg_start_logind --varlink /run/systemd/io.systemd.Login
         else
-                rm -f "$ROOT/run/systemd/io.systemd.Login"
+                rm -f /run/systemd/io.systemd.Login
                 lg_start_logind
         fi
         : >"$LG_TMP/logind.log.$suite.$via"
@@ -95,7 +98,8 @@ for suite in $SUITES; do
         else
                 prove "$suite" dbus
         fi
-        umount -R "$ROOT/dev" "$ROOT/proc" "$ROOT/opt/lg" "$ROOT/run" 2>/dev/null
+        umount -R "$ROOT/dev" "$ROOT/proc" "$ROOT/opt/lg" 2>/dev/null
+        umount -l "$ROOT/run" 2>/dev/null
 done
 [ "$ran" = 1 ] || lg_skip "no chroot could be built for: $SUITES"
 lg_done

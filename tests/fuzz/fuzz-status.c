@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libFuzzer target: the status parser and its formatter must agree. */
+/* libFuzzer target: the status parser, its formatter and the module's
+ * non-allocating view must agree. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +11,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         Status *s = NULL, *t = NULL;
         unsigned line = 0;
-        char *text = NULL;
+        char *text = NULL, *copy, value[64];
+        StatusView v;
         size_t len;
+        int pr, vr;
 
-        if (status_parse((const char *) data, size, &s, &line) != 0)
+        copy = malloc(size + 1);
+        if (!copy)
+                return 0;
+        memcpy(copy, data, size);
+        copy[size] = '\0';
+        pr = status_parse(copy, size, &s, &line);
+        vr = status_view_parse(copy, size, &v, &line);
+        /* The view leaves repeated keys to its lookups; otherwise they agree. */
+        if (vr != 0 && pr == 0)
+                abort();
+        if (vr == 0 && pr != 0 && pr != STATUS_E_DUPLICATE)
+                abort();
+        if (vr == 0)
+                (void) status_view_get(&v, "LOGIN1_ACTION", value, sizeof(value));
+        free(copy);
+        if (pr != 0)
                 return 0;
         /* Whatever parses must format and parse back to the same keys. */
         if (status_format(s, &text, &len) == 0) {

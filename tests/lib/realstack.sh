@@ -245,7 +245,7 @@ rs_install() {
                 lg_done
         }
         mkdir -p "$RS_ROOT$RS_TOOLS/pam.d"
-        cp "$B/tests/pam-driver" "$RS_ROOT$RS_TOOLS/"
+        cp "$B/tests/pam-driver" "$B/tests/status-tool" "$RS_ROOT$RS_TOOLS/"
 }
 
 # rs_pam_service NAME LINE...: a PAM service for the driver in the container.
@@ -270,6 +270,12 @@ rs_ssh() {
         t0=$(date +%s%N)
         OUT=$(rs_run timeout -s KILL "${RS_SSH_CAP:-60}" ssh "$1@127.0.0.1" "$2" 2>&1)
         MS=$((($(date +%s%N) - t0) / 1000000))
+}
+
+# rs_breaker KEY: a field of the breaker file, read inside the container
+# (nspawn gives the container a boot id of its own, which the file carries).
+rs_breaker() {
+        rs_exec "$RS_TOOLS/status-tool" breaker /run/loginguard/breaker-pam_systemd | sed -n "s/^$1=//p"
 }
 
 rs_freeze_unit() { # UNIT -> RS_FROZEN (host pid), SIGSTOPped from the host

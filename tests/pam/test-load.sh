@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # 200 concurrent logins with logind frozen: all complete within deadline
-# + 1 s, none refused, and the breaker file is consistent afterwards.
+# + 1 s, none refused, and the breaker's counters are exact. After the
+# thaw, once the cooldown is over, concurrent logins again: the one trial's
+# outcome lands and the breaker closes.
 . "$(dirname "$0")/../lib/harness.sh"
 lg_enter_namespace "$@"
 lg_setup
 lg_login_stack
 : >"$LG_TMP/empty.conf"
 N=${LG_LOAD_N:-200}
-opts="conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state status=$LG_TMP/none deadline=1000"
+opts="conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state status=$LG_TMP/none deadline=1000 cooldown=3"
 lg_service guarded "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
 lg_freeze "$LOGIND_PID"
 
@@ -31,7 +33,25 @@ lg_assert_le "$((max / 1000))" 2000 "slowest open_session within deadline + 1 s"
 fb=$(cat "$LG_TMP"/l*.out | grep -c '^env.LOGINGUARD_FALLBACK=')
 lg_assert_eq "$fb" "$N" "every login fell back (cut or skipped)"
 bfile=$LG_TMP/state/breaker-pam_systemd
-lg_check "breaker file parses (FORMAT=1 first)" test "$(head -n 1 "$bfile")" = FORMAT=1
-lg_assert_eq "$(sed -n 's/^STATE=//p' "$bfile")" open "breaker open afterwards"
+bkey() { "$B/tests/status-tool" breaker "$bfile" | sed -n "s/^$1=//p"; }
+lg_assert_eq "$(bkey STATE)" open "breaker open afterwards"
+cuts=$(cat "$LG_TMP"/l*.out | grep -c '^env.LOGINGUARD_FALLBACK=deadline$')
+lg_assert_eq "$(bkey CUTS)" "$cuts" "every cut counted, exactly"
+lg_assert_eq "$(bkey FALLBACKS)" "$N" "every fallback counted, exactly"
 lg_thaw "$LOGIND_PID"
+
+# Thawed: wait out the cooldown, then a burst. Exactly one trial runs, its
+# success lands although the others race it, and the breaker closes.
+sleep 3.2
+pids=""
+for i in $(seq 1 16); do
+        lg_driver guarded --ops open >"$LG_TMP/t$i.out" 2>&1 &
+        pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+lg_assert_eq "$(bkey TRIALS)" 1 "one trial in the burst after the thaw"
+lg_assert_eq "$(bkey STATE)" closed "the trial's success landed: breaker closed within one cooldown"
+out=$(lg_driver guarded)
+lg_assert_match "$out" '^env\.XDG_SESSION_ID=' "the next login is registered"
 lg_done

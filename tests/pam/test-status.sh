@@ -84,8 +84,8 @@ lg_service logged "$(lg_module_line optional "$opts" devlog_path=$devlog debug w
 write_status LOGIN1=stuck LOGIN1_ACTION=skip DEVLOG=ok
 lg_driver logged >/dev/null
 sleep 0.2
-lg_assert_match "$(cat "$LG_TMP/devlog.rec")" 'pam_loginguard\[[0-9]+\]: \(logged\) pam_systemd pam_sm_open_session skipped \(status\)' \
-        "module logs through the non-blocking sender"
+lg_assert_match "$(cat "$LG_TMP/devlog.rec")" '^<84>pam-driver\[[0-9]+\]: pam_loginguard\(logged:session\): pam_systemd pam_sm_open_session skipped \(status\)' \
+        "module logs through the non-blocking sender, in pam_syslog's shape under the program's name"
 n=$(wc -l <"$LG_TMP/devlog.rec")
 write_status LOGIN1=stuck LOGIN1_ACTION=skip DEVLOG=stuck
 lg_driver logged >/dev/null

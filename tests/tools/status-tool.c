@@ -3,14 +3,19 @@
  * Writes and reads status files with common/status.c, for tests:
  *   status-tool write PATH [--age-ms N] KEY=VALUE...   (adds FORMAT and timestamps)
  *   status-tool read PATH [--max-age-ms N] [--owner UID]
- * `read` prints the keys, or "verdict=..." and exits 1 when rejected.
+ *   status-tool breaker PATH                           (a breaker file, as KEY=VALUE)
+ * `read` prints the keys, or "verdict=..." and exits 1 when rejected;
+ * `breaker` prints "verdict=absent" (missing or another boot's) and exits 1.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "breaker-file.h"
 #include "io-util.h"
 #include "macro.h"
 #include "parse-util.h"
@@ -75,12 +80,49 @@ static int cmd_read(const char *path, int argc, char **argv) {
         return 0;
 }
 
+static int cmd_breaker(const char *path) {
+        char dir[512], base[256];
+        BreakerRecord rec;
+        unsigned bad = 0;
+        int fd, r;
+
+        (void) snprintf(dir, sizeof(dir), "%s", path);
+        (void) snprintf(base, sizeof(base), "%s", basename(dir));
+        (void) snprintf(dir, sizeof(dir), "%s", path);
+        fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return 1;
+        r = breaker_file_read(fd, base, getuid(), &rec);
+        (void) close(fd);
+        if (r == -ENOENT || r == -ESTALE) {
+                printf("verdict=absent\n");
+                return 1;
+        }
+        if (r < 0) {
+                printf("verdict=error %s\n", strerror(-r));
+                return 1;
+        }
+        for (unsigned i = 0; i < BREAKER_BAD_SLOTS; i++)
+                bad += rec.bad[i] != 0;
+        printf("STATE=%s\nLEVEL=%u\nSTAMP_USEC=%llu\nSKIPS=%llu\nCUTS=%llu\nLATE=%llu\n"
+               "FALLBACKS=%llu\nTRIALS=%llu\nOPENED=%llu\nBAD=%u\n",
+               breaker_state_to_string(BREAKER_WORD_STATE(rec.word)), BREAKER_WORD_LEVEL(rec.word),
+               (unsigned long long) BREAKER_WORD_STAMP(rec.word), (unsigned long long) rec.skips,
+               (unsigned long long) rec.cuts, (unsigned long long) rec.late,
+               (unsigned long long) rec.fallbacks, (unsigned long long) rec.trials,
+               (unsigned long long) rec.opened, bad);
+        return 0;
+}
+
 int main(int argc, char **argv) {
+        if (argc == 3 && strcmp(argv[1], "breaker") == 0)
+                return cmd_breaker(argv[2]);
         if (argc >= 3 && strcmp(argv[1], "write") == 0)
                 return cmd_write(argc - 3, argv + 3);
         if (argc >= 3 && strcmp(argv[1], "read") == 0)
                 return cmd_read(argv[2], argc - 3, argv + 3);
         fprintf(stderr, "usage: status-tool write PATH [--age-ms N] KEY=VALUE...\n"
-                        "       status-tool read PATH [--max-age-ms N] [--owner UID]\n");
+                        "       status-tool read PATH [--max-age-ms N] [--owner UID]\n"
+                        "       status-tool breaker PATH\n");
         return 2;
 }

@@ -1,203 +1,333 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The breaker state machine on its file, with an explicit clock. */
+/*
+ * The breaker: the pure verdicts, the state machine on a real file with an
+ * explicit clock, who may write, exact counters across processes, boot
+ * binding and untrusted files.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../pam_module/breaker.h"
 
-#define S 1000000ULL
+#define S UINT64_C(1000000)
 
 static char dir[] = "/tmp/test-breaker.XXXXXX";
+static const BreakerParams params = {
+        .trip = 2,
+        .window_usec = 60 * S,
+        .cooldown_usec = 30 * S,
+        .trial_timeout_usec = 20 * S,
+};
 
-static void setup_config(Config *c) {
-        config_init(c);
-        c->trip = 2;
-        c->window_usec = 60 * S;
-        c->cooldown_usec = 30 * S;
-        c->deadline_usec = 2 * S;
+static void open_b(Breaker *b, const char *target, bool privileged) {
+        assert_int_equal(breaker_open(b, dir, target, privileged, geteuid()), 0);
 }
 
-static BreakerVerdict decide(BreakerFile *f, Config *c, uint64_t now) {
-        BreakerVerdict v = BREAKER_SKIP;
+static BreakerRecord read_rec(const char *target) {
+        BreakerRecord r = {};
+        char name[128];
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-        assert_int_equal(breaker_decide(f, c, now, &v), 0);
-        return v;
+        breaker_file_name(target, name, sizeof(name));
+        assert_int_equal(breaker_file_read(fd, name, geteuid(), &r), 0);
+        close(fd);
+        return r;
+}
+
+static bool file_exists(const char *target) {
+        char path[256];
+
+        (void) snprintf(path, sizeof(path), "%s/breaker-%s", dir, target);
+        return access(path, F_OK) == 0;
+}
+
+static void test_pure_verdicts(void **state) {
+        uint64_t open_at = 100 * S;
+
+        assert_int_equal(breaker_verdict_for(0, &params, 5 * S), BREAKER_CALL);
+        assert_int_equal(breaker_verdict_for(BREAKER_WORD(BREAKER_OPEN, 0, open_at), &params,
+                                             open_at + 29 * S),
+                         BREAKER_SKIP);
+        assert_int_equal(breaker_verdict_for(BREAKER_WORD(BREAKER_OPEN, 0, open_at), &params,
+                                             open_at + 30 * S),
+                         BREAKER_TRIAL_DUE);
+        assert_int_equal(breaker_verdict_for(BREAKER_WORD(BREAKER_OPEN, 1, open_at), &params,
+                                             open_at + 59 * S),
+                         BREAKER_SKIP);
+        assert_int_equal(breaker_verdict_for(BREAKER_WORD(BREAKER_HALF_OPEN, 0, open_at), &params,
+                                             open_at + 19 * S),
+                         BREAKER_SKIP);
+        assert_int_equal(breaker_verdict_for(BREAKER_WORD(BREAKER_HALF_OPEN, 0, open_at), &params,
+                                             open_at + 20 * S),
+                         BREAKER_TRIAL_DUE);
+        /* Doubling stops at 10 minutes. */
+        assert_int_equal(breaker_cooldown(&params, 0), 30 * S);
+        assert_int_equal(breaker_cooldown(&params, 2), 120 * S);
+        assert_int_equal(breaker_cooldown(&params, 15), 600 * S);
+        /* The word keeps its fields apart. */
+        assert_int_equal(BREAKER_WORD_STATE(BREAKER_WORD(BREAKER_HALF_OPEN, 7, 123456789)),
+                         BREAKER_HALF_OPEN);
+        assert_int_equal(BREAKER_WORD_LEVEL(BREAKER_WORD(BREAKER_HALF_OPEN, 7, 123456789)), 7);
+        assert_int_equal(BREAKER_WORD_STAMP(BREAKER_WORD(BREAKER_HALF_OPEN, 7, 123456789)),
+                         123456789);
+}
+
+static void test_bad_window(void **state) {
+        BreakerRecord r = {};
+
+        r.bad[0] = 10 * S;
+        r.bad[1] = 50 * S;
+        r.bad[2] = 80 * S;
+        /* At 100 s with a 60 s window: 50 and 80 count, 10 is too old. */
+        assert_int_equal(breaker_bad_within(&r, 0, &params, 100 * S), 2);
+        /* Closed at 60 s: only 80 counts; the others were judged already. */
+        assert_int_equal(
+                breaker_bad_within(&r, BREAKER_WORD(BREAKER_CLOSED, 0, 60 * S), &params, 100 * S), 1);
+}
+
+static void test_healthy_writes_nothing(void **state) {
+        Breaker b;
+
+        open_b(&b, "healthy", true);
+        assert_int_equal(breaker_decide(&b, &params, 10 * S), BREAKER_CALL);
+        breaker_record(&b, &params, 10 * S, OUTCOME_OK);
+        breaker_close(&b);
+        assert_false(file_exists("healthy"));
 }
 
 static void test_state_machine(void **state) {
-        BreakerFile f;
-        Breaker b;
-        Config c;
+        Breaker b, u;
+        BreakerRecord r;
 
-        setup_config(&c);
-        assert_int_equal(breaker_file_open(dir, "pam_test", &f), 0);
-        assert_int_equal(decide(&f, &c, 100 * S), BREAKER_CALL);
+        open_b(&b, "sm", true);
+        breaker_record(&b, &params, 100 * S, OUTCOME_CUT);
+        assert_int_equal(breaker_decide(&b, &params, 101 * S), BREAKER_CALL);
+        /* A late call is not held against logind. */
+        breaker_record(&b, &params, 101 * S, OUTCOME_LATE);
+        assert_int_equal(breaker_decide(&b, &params, 102 * S), BREAKER_CALL);
+        breaker_record(&b, &params, 102 * S, OUTCOME_CUT);
+        assert_int_equal(breaker_decide(&b, &params, 103 * S), BREAKER_SKIP);
+        breaker_record(&b, &params, 103 * S, OUTCOME_SKIPPED);
+        breaker_close(&b);
 
-        /* One cut: still closed. Two within the window: open. */
-        assert_int_equal(breaker_record(&f, &c, 100 * S, OUTCOME_CUT, 2 * S, false), 0);
-        assert_int_equal(decide(&f, &c, 101 * S), BREAKER_CALL);
-        assert_int_equal(breaker_record(&f, &c, 101 * S, OUTCOME_SLOW, 1 * S, false), 0);
-        assert_int_equal(breaker_load(&f, &b), 0);
-        assert_int_equal(b.state, BREAKER_OPEN);
-        assert_int_equal(b.cuts, 1);
-        assert_int_equal(b.slow, 1);
-        assert_int_equal(b.fallbacks, 1);
-
-        assert_int_equal(decide(&f, &c, 110 * S), BREAKER_SKIP);
-        assert_int_equal(breaker_record(&f, &c, 110 * S, OUTCOME_SKIPPED, 0, false), 0);
-
-        /* Cooldown over: exactly one trial. */
-        assert_int_equal(decide(&f, &c, 131 * S + 1), BREAKER_TRIAL);
-        assert_int_equal(decide(&f, &c, 131 * S + 2), BREAKER_SKIP);
+        /* After the cooldown: a user's su may not take the trial. */
+        open_b(&u, "sm", false);
+        assert_int_equal(breaker_decide(&u, &params, 140 * S), BREAKER_SKIP);
+        breaker_close(&u);
+        /* A root login takes it; a second root login does not. */
+        open_b(&b, "sm", true);
+        assert_int_equal(breaker_decide(&b, &params, 140 * S), BREAKER_TRIAL);
+        open_b(&u, "sm", true);
+        assert_int_equal(breaker_decide(&u, &params, 141 * S), BREAKER_SKIP);
+        breaker_close(&u);
         /* The trial is cut: open again, cooldown doubled. */
-        assert_int_equal(breaker_record(&f, &c, 133 * S, OUTCOME_CUT, 2 * S, true), 0);
-        assert_int_equal(breaker_load(&f, &b), 0);
-        assert_int_equal(b.state, BREAKER_OPEN);
-        assert_int_equal(b.cooldown_usec, 60 * S);
-        assert_int_equal(decide(&f, &c, 180 * S), BREAKER_SKIP);
-
-        /* Next trial succeeds: closed, cooldown reset. */
-        assert_int_equal(decide(&f, &c, 194 * S), BREAKER_TRIAL);
-        assert_int_equal(breaker_record(&f, &c, 194 * S, OUTCOME_OK, 10000, true), 0);
-        assert_int_equal(breaker_load(&f, &b), 0);
-        assert_int_equal(b.state, BREAKER_CLOSED);
-        assert_int_equal(b.cooldown_usec, 0);
-        assert_int_equal(b.skips, 1);
-        assert_int_equal(b.calls, 4); /* the skip is not a call */
-        assert_int_equal(decide(&f, &c, 195 * S), BREAKER_CALL);
-        breaker_file_close(&f);
+        breaker_record(&b, &params, 142 * S, OUTCOME_CUT);
+        breaker_close(&b);
+        r = read_rec("sm");
+        assert_int_equal(BREAKER_WORD_STATE(r.word), BREAKER_OPEN);
+        assert_int_equal(BREAKER_WORD_LEVEL(r.word), 1);
+        open_b(&b, "sm", true);
+        assert_int_equal(breaker_decide(&b, &params, 142 * S + 59 * S), BREAKER_SKIP);
+        assert_int_equal(breaker_decide(&b, &params, 142 * S + 60 * S), BREAKER_TRIAL);
+        /* The trial answers (late is fine): closed, and the old cuts forgotten. */
+        breaker_record(&b, &params, 203 * S, OUTCOME_LATE);
+        assert_int_equal(breaker_decide(&b, &params, 204 * S), BREAKER_CALL);
+        breaker_record(&b, &params, 205 * S, OUTCOME_CUT);
+        assert_int_equal(breaker_decide(&b, &params, 206 * S), BREAKER_CALL);
+        breaker_close(&b);
+        r = read_rec("sm");
+        assert_int_equal(r.cuts, 4);
+        assert_int_equal(r.skips, 1);
+        assert_int_equal(r.late, 2);
+        assert_int_equal(r.fallbacks, 5);
+        assert_int_equal(r.trials, 2);
+        assert_int_equal(r.opened, 1);
 }
 
-static void test_window(void **state) {
-        BreakerFile f;
-        Breaker b;
-        Config c;
+static void test_unprivileged_never_writes(void **state) {
+        Breaker u;
 
-        setup_config(&c);
-        assert_int_equal(breaker_file_open(dir, "pam_window", &f), 0);
-        /* Two cuts further apart than the window do not trip it. */
-        assert_int_equal(breaker_record(&f, &c, 100 * S, OUTCOME_CUT, 0, false), 0);
-        assert_int_equal(breaker_record(&f, &c, 161 * S, OUTCOME_CUT, 0, false), 0);
-        assert_int_equal(breaker_load(&f, &b), 0);
-        assert_int_equal(b.state, BREAKER_CLOSED);
-        breaker_file_close(&f);
-}
-
-static void test_cooldown_cap(void **state) {
-        BreakerFile f;
-        Breaker b;
-        Config c;
-        uint64_t now = 1000 * S;
-
-        setup_config(&c);
-        assert_int_equal(breaker_file_open(dir, "pam_cap", &f), 0);
-        assert_int_equal(breaker_record(&f, &c, now, OUTCOME_CUT, 0, false), 0);
-        assert_int_equal(breaker_record(&f, &c, now, OUTCOME_CUT, 0, false), 0);
-        for (int i = 0; i < 8; i++) {
-                now += 2000 * S;
-                assert_int_equal(decide(&f, &c, now), BREAKER_TRIAL);
-                assert_int_equal(breaker_record(&f, &c, now, OUTCOME_CUT, 0, true), 0);
-        }
-        assert_int_equal(breaker_load(&f, &b), 0);
-        assert_true(b.cooldown_usec == BREAKER_COOLDOWN_MAX_USEC);
-        breaker_file_close(&f);
+        open_b(&u, "user", false);
+        breaker_record(&u, &params, 100 * S, OUTCOME_CUT);
+        breaker_record(&u, &params, 100 * S, OUTCOME_CUT);
+        breaker_record(&u, &params, 100 * S, OUTCOME_SKIPPED);
+        assert_int_equal(breaker_decide(&u, &params, 101 * S), BREAKER_CALL);
+        breaker_close(&u);
+        assert_false(file_exists("user"));
 }
 
 static void test_dead_trial_reclaimed(void **state) {
-        BreakerFile f;
-        Config c;
+        Breaker b, c;
 
-        setup_config(&c);
-        assert_int_equal(breaker_file_open(dir, "pam_dead", &f), 0);
-        assert_int_equal(breaker_record(&f, &c, 100 * S, OUTCOME_CUT, 0, false), 0);
-        assert_int_equal(breaker_record(&f, &c, 100 * S, OUTCOME_CUT, 0, false), 0);
-        assert_int_equal(decide(&f, &c, 131 * S), BREAKER_TRIAL);
-        /* Its owner never reports: after 2 x deadline + 5 s a new trial is allowed. */
-        assert_int_equal(decide(&f, &c, 131 * S + 8 * S), BREAKER_SKIP);
-        assert_int_equal(decide(&f, &c, 131 * S + 10 * S), BREAKER_TRIAL);
-        breaker_file_close(&f);
+        open_b(&b, "dead", true);
+        breaker_record(&b, &params, 100 * S, OUTCOME_CUT);
+        breaker_record(&b, &params, 100 * S, OUTCOME_CUT);
+        assert_int_equal(breaker_decide(&b, &params, 131 * S), BREAKER_TRIAL);
+        breaker_close(&b); /* its owner never reports */
+        open_b(&c, "dead", true);
+        assert_int_equal(breaker_decide(&c, &params, 150 * S), BREAKER_SKIP);
+        assert_int_equal(breaker_decide(&c, &params, 151 * S), BREAKER_TRIAL);
+        breaker_record(&c, &params, 152 * S, OUTCOME_OK);
+        assert_int_equal(breaker_decide(&c, &params, 153 * S), BREAKER_CALL);
+        breaker_close(&c);
 }
 
-static void test_corrupt(void **state) {
-        char path[300];
-        BreakerFile f;
+/* Many processes at once: every increment lands. */
+static void test_exact_counters(void **state) {
+        enum { PROCS = 8, EACH = 400 };
+        BreakerRecord r;
         Breaker b;
-        Config c;
-        FILE *fp;
 
-        setup_config(&c);
-        assert_int_equal(breaker_file_open(dir, "pam_corrupt", &f), 0);
-        (void) snprintf(path, sizeof(path), "%s/breaker-pam_corrupt", dir);
-        fp = fopen(path, "we");
-        assert_non_null(fp);
-        fputs("FORMAT=1\nSTATE=sideways\n", fp);
-        fclose(fp);
-        assert_int_equal(breaker_load(&f, &b), -EBADMSG);
-        assert_int_equal(b.state, BREAKER_CLOSED);
-        assert_int_equal(decide(&f, &c, 5 * S), BREAKER_CALL);
-        assert_int_equal(breaker_record(&f, &c, 5 * S, OUTCOME_OK, 1, false), 0);
-        assert_int_equal(breaker_load(&f, &b), 0);
-        assert_int_equal(b.calls, 1);
-        breaker_file_close(&f);
+        open_b(&b, "load", true);
+        breaker_record(&b, &params, 1 * S, OUTCOME_SKIPPED); /* create it */
+        breaker_close(&b);
+        for (int p = 0; p < PROCS; p++) {
+                pid_t pid = fork();
+
+                assert_true(pid >= 0);
+                if (pid == 0) {
+                        Breaker c;
+
+                        if (breaker_open(&c, dir, "load", true, geteuid()) < 0)
+                                _exit(1);
+                        for (int i = 0; i < EACH; i++)
+                                breaker_record(&c, &params, 2 * S, i % 2 ? OUTCOME_SKIPPED : OUTCOME_CUT);
+                        breaker_close(&c);
+                        _exit(0);
+                }
+        }
+        for (int p = 0; p < PROCS; p++) {
+                int status;
+
+                assert_true(wait(&status) > 0);
+                assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        r = read_rec("load");
+        assert_int_equal(r.skips, 1 + PROCS * EACH / 2);
+        assert_int_equal(r.cuts, PROCS * EACH / 2);
+        assert_int_equal(r.fallbacks, 1 + PROCS * EACH);
+        assert_int_equal(r.opened, 1);
+}
+
+static void write_file(const char *name, const void *data, size_t len, mode_t mode) {
+        char path[256];
+        int fd;
+
+        (void) snprintf(path, sizeof(path), "%s/%s", dir, name);
+        (void) unlink(path);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, data, len), (ssize_t) len);
+        assert_int_equal(fchmod(fd, mode), 0);
+        close(fd);
+}
+
+static void test_other_boot_and_corrupt(void **state) {
+        BreakerRecord r = {
+                .magic = BREAKER_FILE_MAGIC,
+                .version = BREAKER_FILE_VERSION,
+                .size = sizeof(BreakerRecord),
+                .word = BREAKER_WORD(BREAKER_OPEN, 3, 5 * S),
+        };
+        Breaker b;
+
+        /* An open breaker from another boot (boot id all zero) means nothing. */
+        write_file("breaker-oldboot", &r, sizeof(r), 0644);
+        open_b(&b, "oldboot", true);
+        assert_int_equal(breaker_decide(&b, &params, 6 * S), BREAKER_CALL);
+        breaker_record(&b, &params, 7 * S, OUTCOME_SKIPPED);
+        breaker_close(&b);
+        r = read_rec("oldboot");
+        assert_int_equal(BREAKER_WORD_STATE(r.word), BREAKER_CLOSED);
+        assert_int_equal(r.skips, 1);
+
+        /* Garbage: ignored (the login calls the module), replaced on a write. */
+        write_file("breaker-garbage", "garbage\n", 8, 0644);
+        open_b(&b, "garbage", true);
+        assert_int_equal(breaker_decide(&b, &params, 6 * S), BREAKER_CALL);
+        assert_int_equal(b.error, -EBADMSG);
+        breaker_record(&b, &params, 7 * S, OUTCOME_CUT);
+        breaker_close(&b);
+        assert_int_equal(read_rec("garbage").cuts, 1);
+
+        /* Writable by others: never trusted, never used. */
+        write_file("breaker-forged", &r, sizeof(r), 0666);
+        open_b(&b, "forged", true);
+        assert_int_equal(breaker_decide(&b, &params, 6 * S), BREAKER_CALL);
+        assert_int_equal(b.error, -EPERM);
+        breaker_close(&b);
 }
 
 static void test_untrusted_dir(void **state) {
-        char path[300];
-        BreakerFile f;
+        char path[256];
+        Breaker b;
 
-        (void) snprintf(path, sizeof(path), "%s/open", dir);
+        (void) snprintf(path, sizeof(path), "%s/open-dir", dir);
         assert_int_equal(mkdir(path, 0777), 0);
         assert_int_equal(chmod(path, 0777), 0);
-        assert_int_equal(breaker_file_open(path, "pam_x", &f), -EPERM);
-        rmdir(path);
+        assert_int_equal(breaker_open(&b, path, "x", true, geteuid()), -EPERM);
+        assert_int_equal(breaker_decide(&b, &params, 1 * S), BREAKER_CALL);
+        breaker_record(&b, &params, 1 * S, OUTCOME_CUT); /* no crash, no write */
+        breaker_close(&b);
 }
 
-static void test_format_round_trip(void **state) {
-        Breaker b = {
-                .state = BREAKER_HALF_OPEN, .trial_usec = 5, .n_bad = 2, .bad = { 7, 9 }, .cuts = 3
-        };
-        Breaker c;
-        char *text = NULL;
-        size_t len;
+/* Created by root for root whatever the umask: through su, a user's umask
+ * of 0777 must not leave a directory nobody can read. */
+static void test_dir_created_0755_root(void **state) {
+        char path[256];
+        struct stat st;
+        mode_t old;
+        Breaker b;
 
-        assert_int_equal(breaker_format(&b, 11, &text, &len), 0);
-        assert_int_equal(breaker_parse(text, len, &c), 0);
-        assert_int_equal(c.state, BREAKER_HALF_OPEN);
-        assert_int_equal(c.n_bad, 2);
-        assert_int_equal(c.bad[1], 9);
-        assert_int_equal(c.cuts, 3);
-        free(text);
-        assert_int_equal(breaker_parse("FORMAT=1\nSTATE=open\nBAD=1,,2\n", 28, &c), -EBADMSG);
-}
-
-static int cleanup(void **state) {
-        char cmd[128];
-
-        (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        return system(cmd) == 0 ? 0 : -1;
+        if (geteuid() != 0)
+                skip();
+        (void) snprintf(path, sizeof(path), "%s/made", dir);
+        old = umask(0777);
+        assert_int_equal(breaker_open(&b, path, "x", true, 0), 0);
+        umask(old);
+        breaker_close(&b);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0755);
+        assert_int_equal(st.st_uid, 0);
+        assert_int_equal(st.st_gid, 0);
+        /* An unprivileged caller never creates it. */
+        (void) snprintf(path, sizeof(path), "%s/not-made", dir);
+        assert_int_equal(breaker_open(&b, path, "x", false, 0), -ENOENT);
+        breaker_close(&b);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_pure_verdicts),
+                cmocka_unit_test(test_bad_window),
+                cmocka_unit_test(test_healthy_writes_nothing),
                 cmocka_unit_test(test_state_machine),
-                cmocka_unit_test(test_window),
-                cmocka_unit_test(test_cooldown_cap),
+                cmocka_unit_test(test_unprivileged_never_writes),
                 cmocka_unit_test(test_dead_trial_reclaimed),
-                cmocka_unit_test(test_corrupt),
+                cmocka_unit_test(test_exact_counters),
+                cmocka_unit_test(test_other_boot_and_corrupt),
                 cmocka_unit_test(test_untrusted_dir),
-                cmocka_unit_test(test_format_round_trip),
+                cmocka_unit_test(test_dir_created_0755_root),
         };
+        char cmd[128];
+        int r;
 
         if (!mkdtemp(dir))
                 return 1;
-        return cmocka_run_group_tests(tests, NULL, cleanup);
+        r = cmocka_run_group_tests(tests, NULL, NULL);
+        (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+                r = 1;
+        return r;
 }

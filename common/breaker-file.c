@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reading, creating and mapping breaker files. A file is trusted only when
+ * it is a regular file of root (or of @owner, for tests that run as a
+ * user), not writable by group or others, of exactly the record's size,
+ * and of this boot. Anything else is refused, never repaired in place: a
+ * file is only ever replaced whole, by rename.
+ */
+#include "breaker-file.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io-util.h"
+#include "macro.h"
+
+static const char *const state_names[_BREAKER_STATE_MAX] = {
+        [BREAKER_CLOSED] = "closed",
+        [BREAKER_OPEN] = "open",
+        [BREAKER_HALF_OPEN] = "half-open",
+};
+
+/**
+ * breaker_state_to_string() - "closed", "open" or "half-open".
+ * @s: state
+ *
+ * Return: the name, or NULL for an invalid state.
+ */
+const char *breaker_state_to_string(BreakerState s) {
+        return s >= 0 && s < _BREAKER_STATE_MAX ? state_names[s] : NULL;
+}
+
+static int hex_value(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        return -1;
+}
+
+/**
+ * breaker_boot_id() - this boot's id, from /proc/sys/kernel/random/boot_id.
+ * @ret: 16 bytes
+ *
+ * Return: 0, -EBADMSG when the file is not a UUID, or -errno.
+ */
+int breaker_boot_id(uint8_t ret[16]) {
+        _cleanup_close_ int fd = -EBADF;
+        char buf[64];
+        unsigned n = 0;
+        ssize_t len;
+
+        fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        len = read_full(fd, buf, sizeof(buf) - 1);
+        if (len < 0)
+                return (int) len;
+        for (ssize_t i = 0; i < len && n < 32; i++) {
+                int v = hex_value(buf[i]);
+
+                if (buf[i] == '-')
+                        continue;
+                if (v < 0)
+                        return -EBADMSG;
+                if (n % 2 == 0)
+                        ret[n / 2] = (uint8_t) (v << 4);
+                else
+                        ret[n / 2] |= (uint8_t) v;
+                n++;
+        }
+        return n == 32 ? 0 : -EBADMSG;
+}
+
+/**
+ * breaker_file_name() - the file name of @target's breaker.
+ * @target: wrapped module name, e.g. "pam_systemd"
+ * @buf: out
+ * @size: its size
+ */
+void breaker_file_name(const char *target, char *buf, size_t size) {
+        (void) snprintf(buf, size, BREAKER_FILE_PREFIX "%s", target);
+}
+
+/**
+ * breaker_record_check() - is @r a record of this boot?
+ * @r: record
+ * @len: bytes read
+ * @boot_id: this boot's id
+ *
+ * Return: 0; -ESTALE when it is from another boot; -EBADMSG when it is
+ * not a breaker record of this version.
+ */
+int breaker_record_check(const BreakerRecord *r, size_t len, const uint8_t boot_id[16]) {
+        if (len != sizeof(*r) || r->magic != BREAKER_FILE_MAGIC ||
+            r->version != BREAKER_FILE_VERSION || r->size != sizeof(*r) ||
+            BREAKER_WORD_STATE(r->word) >= _BREAKER_STATE_MAX)
+                return -EBADMSG;
+        return memcmp(r->boot_id, boot_id, 16) == 0 ? 0 : -ESTALE;
+}
+
+static int check_stat(const struct stat *st, uid_t owner) {
+        if (!S_ISREG(st->st_mode))
+                return -EBADMSG;
+        if ((st->st_uid != 0 && st->st_uid != owner) || (st->st_mode & (S_IWGRP | S_IWOTH)))
+                return -EPERM;
+        return (size_t) st->st_size == sizeof(BreakerRecord) ? 0 : -EBADMSG;
+}
+
+static int open_checked(int dir_fd, const char *name, uid_t owner, int flags) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int r;
+
+        fd = openat(dir_fd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return errno == ELOOP ? -EPERM : -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        r = check_stat(&st, owner);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
+}
+
+/**
+ * breaker_file_read() - a consistent-enough copy of the record, for readers.
+ * Each field is read whole; fields may come from different moments, which
+ * readers (a decision, a counter sum) tolerate.
+ * @dir_fd: state directory
+ * @name: file name (breaker_file_name())
+ * @owner: uid allowed to own it besides root
+ * @ret: the record
+ *
+ * Return: 0; -ENOENT when missing; -ESTALE when from another boot;
+ * -EPERM when untrusted (owner, mode, symlink); -EBADMSG when corrupt;
+ * other -errno.
+ */
+int breaker_file_read(int dir_fd, const char *name, uid_t owner, BreakerRecord *ret) {
+        _cleanup_close_ int fd = -EBADF;
+        uint8_t boot_id[16];
+        BreakerRecord r;
+        ssize_t n;
+        int e;
+
+        fd = open_checked(dir_fd, name, owner, O_RDONLY);
+        if (fd < 0)
+                return fd;
+        n = pread(fd, &r, sizeof(r), 0);
+        if (n < 0)
+                return -errno;
+        e = breaker_boot_id(boot_id);
+        if (e < 0)
+                return e;
+        e = breaker_record_check(&r, (size_t) n, boot_id);
+        if (e < 0)
+                return e;
+        *ret = r;
+        return 0;
+}
+
+/* A fresh closed record, written to a temporary file and renamed into
+ * place: over an unusable file when @replace, else only if none exists. */
+static int create_file(int dir_fd, const char *name, const uint8_t boot_id[16], bool replace) {
+        BreakerRecord r = {
+                .magic = BREAKER_FILE_MAGIC,
+                .version = BREAKER_FILE_VERSION,
+                .size = sizeof(BreakerRecord),
+        };
+        _cleanup_close_ int fd = -EBADF;
+        char tmp[160];
+        int e;
+
+        memcpy(r.boot_id, boot_id, 16);
+        (void) snprintf(tmp, sizeof(tmp), ".%s.%d.%llx", name, (int) getpid(),
+                        (unsigned long long) now_usec(CLOCK_MONOTONIC));
+        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        /* Explicitly: the caller's umask must not decide who may read it. */
+        e = fchmod(fd, 0644) < 0 ? -errno : 0;
+        if (e == 0)
+                e = loop_write(fd, &r, sizeof(r));
+        if (e == 0 && replace && renameat(dir_fd, tmp, dir_fd, name) < 0)
+                e = -errno;
+        if (e == 0 && !replace && renameat2(dir_fd, tmp, dir_fd, name, RENAME_NOREPLACE) < 0)
+                e = errno == EEXIST ? 0 : -errno; /* another login made it first: use theirs */
+        (void) unlinkat(dir_fd, tmp, 0);
+        return e;
+}
+
+static int map_fd(int fd, const uint8_t boot_id[16], BreakerMap *ret) {
+        BreakerRecord *rec;
+        int e;
+
+        rec = mmap(NULL, sizeof(*rec), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (rec == MAP_FAILED)
+                return -errno;
+        e = breaker_record_check(rec, sizeof(*rec), boot_id);
+        if (e < 0) {
+                (void) munmap(rec, sizeof(*rec));
+                return e;
+        }
+        *ret = (BreakerMap){ .fd = fd, .rec = rec };
+        return 0;
+}
+
+/**
+ * breaker_file_map() - map the record for atomic updates.
+ * @dir_fd: state directory
+ * @name: file name
+ * @owner: uid allowed to own it besides root
+ * @create: make a fresh closed record when none, or only an unusable one
+ *          (another boot's, corrupt), exists
+ * @ret: the mapping; release with breaker_file_unmap()
+ *
+ * Return: 0 or -errno as breaker_file_read().
+ */
+int breaker_file_map(int dir_fd, const char *name, uid_t owner, bool create, BreakerMap *ret) {
+        uint8_t boot_id[16];
+        int e;
+
+        e = breaker_boot_id(boot_id);
+        if (e < 0)
+                return e;
+        for (unsigned attempt = 0; attempt < 3; attempt++) {
+                _cleanup_close_ int fd = -EBADF;
+
+                fd = open_checked(dir_fd, name, owner, O_RDWR);
+                if (fd >= 0) {
+                        e = map_fd(fd, boot_id, ret);
+                        if (e == 0) {
+                                TAKE_FD(fd);
+                                return 0;
+                        }
+                } else
+                        e = fd;
+                if (!create || (e != -ENOENT && e != -ESTALE && e != -EBADMSG))
+                        return e;
+                e = create_file(dir_fd, name, boot_id, e != -ENOENT);
+                if (e < 0)
+                        return e;
+        }
+        return -EBUSY;
+}
+
+/**
+ * breaker_file_unmap() - release a mapping.
+ * @m: mapping (may be empty)
+ */
+void breaker_file_unmap(BreakerMap *m) {
+        if (m->rec)
+                (void) munmap(m->rec, sizeof(*m->rec));
+        if (m->fd >= 0)
+                (void) close(m->fd);
+        *m = (BreakerMap){ .fd = -EBADF };
+}
+
+/**
+ * breaker_dir_open() - open the state directory, refusing one that others
+ * could plant a breaker file in.
+ * @path: directory
+ * @owner: uid allowed to own it besides root
+ * @create: create it when missing: 0755 and root's, whatever the
+ *          caller's umask and group (the module does this only for root)
+ *
+ * Return: the directory fd; -EPERM when not root's (or @owner's) or
+ * writable by group or others; -ENOTDIR for a symlink; other -errno.
+ */
+int breaker_dir_open(const char *path, uid_t owner, bool create) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT && create) {
+                if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0 && (fchown(fd, 0, 0) < 0 || fchmod(fd, 0755) < 0))
+                        return -errno;
+        }
+        if (fd < 0)
+                return errno == ELOOP ? -ENOTDIR : -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if ((st.st_uid != 0 && st.st_uid != owner) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return -EPERM;
+        return TAKE_FD(fd);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the watchdog looks at before it cuts a call that ran past the
+ * deadline. A cut is clean only while logind has not taken the request:
+ * logind writes the session's state file (LEADER=<our pid>) as soon as it
+ * has taken CreateSession and started the scope, but replies only after
+ * PID 1 has started the scope and, on a user's first login, user@.service.
+ * Cutting then leaves logind finishing a session for a client that is gone
+ * (an abandoned scope, or the login killed under KillUserProcesses=yes).
+ * And while PID 1 is stopped or stuck, logind may hold our request inside
+ * a synchronous call to PID 1 before it has written anything.
+ *
+ * Everything here runs on the watchdog thread, which shares the caller's
+ * TLS: no allocation, no errno, no stdio, raw system calls only; the
+ * caller passes the buffers. Nothing here needs NSS or the bus.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+typedef struct Evidence {
+        int pid; /* the LEADER= logind records for our request */
+        int64_t since_sec; /* CLOCK_REALTIME seconds: older session files are not ours */
+        char sessions_dir[CONFIG_PATH_MAX];
+        char status_path[CONFIG_PATH_MAX];
+        uid_t owner; /* besides root, who may own the status file */
+        uint64_t max_age_usec;
+} Evidence;
+
+bool evidence_session_taken(const Evidence *e, char *buf, size_t size, char *dents, size_t dsize);
+bool evidence_pid1_stopped(char *buf, size_t size);
+bool evidence_status_pid1_stuck(const Evidence *e, char *buf, size_t size);
+bool evidence_leader_is(const char *text, int pid);
