@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * One walk of /proc/self/fd with getdents64() and an fstat() per entry
- * (sockets only go further): 15,000 descriptors cost a few milliseconds,
- * once before the call. The table is sorted by fd because the kernel lists
- * them in that order, so a lookup is a binary search.
+ * One walk of the descriptors with an fstat() each (sockets only go
+ * further): /proc/self/fd lists a small table; a large one (15,000
+ * sockets) is walked by number up to FDSize, which costs a few
+ * milliseconds once before the call. The table comes out sorted by fd, so
+ * a lookup is a binary search.
  *
  * sockets_cut_new() runs on the watchdog thread, which shares the caller's
  * TLS: it allocates nothing and makes only raw system calls (rawsys.h).
@@ -59,41 +60,85 @@ static int parse_fd(const char *s) {
         return (int) v;
 }
 
-typedef int (*sock_fn)(int fd, const struct stat *st, void *userdata);
+typedef int (*sock_fn)(int fd, ino_t ino, void *userdata);
 
-/* Calls @fn for every socket descriptor of this process. */
+/* Reads "FDSize:" from /proc/self/status: how many fd numbers to try. */
+static int fd_table_size(char *buf, size_t size) {
+        static const char key[] = "\nFDSize:";
+        int fd = raw_openat(AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
+        long n = 0, v = 0;
+        const char *p;
+
+        if (fd < 0)
+                return fd;
+        while ((size_t) n < size - 1) {
+                long r = raw_read(fd, buf + n, size - 1 - (size_t) n);
+                if (r <= 0)
+                        break;
+                n += r;
+        }
+        raw_close(fd);
+        buf[n] = '\0';
+        p = strstr(buf, key);
+        if (!p)
+                return -EBADMSG;
+        for (p += sizeof(key) - 1; *p == ' ' || *p == '\t'; p++)
+                ;
+        for (; *p >= '0' && *p <= '9' && v < (1L << 30); p++)
+                v = v * 10 + (*p - '0');
+        return v > 0 ? (int) v : -EBADMSG;
+}
+
+static int visit_fd(int fd, sock_fn fn, void *userdata) {
+        struct stat st;
+
+        if (raw_fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+                return 0;
+        return fn(fd, st.st_ino, userdata);
+}
+
+/* A large table: every fd number up to FDSize. Listing /proc/self/fd costs
+ * about a microsecond an entry, three times what fstat() of a number does. */
+static int walk_numbers(char *buf, size_t size, sock_fn fn, void *userdata) {
+        int n = fd_table_size(buf, size), r = 0;
+
+        for (int fd = 0; fd < n && r >= 0; fd++)
+                r = visit_fd(fd, fn, userdata);
+        return n < 0 ? n : r;
+}
+
+/* Calls @fn for every socket descriptor of this process, in fd order. A
+ * small table is listed from /proc/self/fd, a large one is walked by number. */
 static int walk_sockets(char *buf, size_t size, sock_fn fn, void *userdata) {
         int dir, r = 0;
+        long n;
 
         dir = raw_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
                 return dir;
-        for (;;) {
-                long n = raw_getdents64(dir, buf, size);
-
-                if (n <= 0) {
-                        r = (int) n;
-                        break;
-                }
+        n = raw_getdents64(dir, buf, size);
+        if (n > 0 && (size_t) n > size / 2) {
+                raw_close(dir);
+                return walk_numbers(buf, size, fn, userdata);
+        }
+        while (n > 0 && r >= 0) {
                 for (long off = 0; off < n && r >= 0;) {
                         const struct dirent64 *d = (const struct dirent64 *) (buf + off);
-                        struct stat st;
                         int fd = parse_fd(d->d_name);
 
                         off += d->d_reclen;
-                        if (fd < 0 || fd == dir || raw_fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
-                                continue;
-                        r = fn(fd, &st, userdata);
+                        if (fd >= 0 && fd != dir)
+                                r = visit_fd(fd, fn, userdata);
                 }
-                if (r < 0)
-                        break;
+                if (r >= 0)
+                        n = raw_getdents64(dir, buf, size);
         }
         raw_close(dir);
-        return r;
+        return r < 0 ? r : (int) MIN(n, 0);
 }
 
-static int add_socket(int fd, const struct stat *st, void *userdata) {
-        return table_add(userdata, fd, st->st_ino);
+static int add_socket(int fd, ino_t ino, void *userdata) {
+        return table_add(userdata, fd, ino);
 }
 
 static int by_fd(const void *a, const void *b) {
@@ -238,12 +283,12 @@ static bool cut_before(const CutMemory *m, ino_t ino) {
         return false;
 }
 
-static int cut_one(int fd, const struct stat *st, void *userdata) {
+static int cut_one(int fd, ino_t ino, void *userdata) {
         CutScan *c = userdata;
         struct sockaddr_un sa;
         unsigned len = sizeof(sa);
 
-        if (socktable_contains(c->keep, fd, st->st_ino) || cut_before(c->mem, st->st_ino))
+        if (socktable_contains(c->keep, fd, ino) || cut_before(c->mem, ino))
                 return 0;
         if (raw_getpeername(fd, &sa, &len) < 0 || sa.sun_family != AF_UNIX ||
             len <= offsetof(struct sockaddr_un, sun_path))
@@ -256,7 +301,7 @@ static int cut_one(int fd, const struct stat *st, void *userdata) {
                 return 0;
         c->n_cut++;
         if (c->mem->n < CUT_MEMORY_MAX)
-                c->mem->ino[c->mem->n++] = st->st_ino;
+                c->mem->ino[c->mem->n++] = ino;
         return 0;
 }
 

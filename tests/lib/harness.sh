@@ -308,7 +308,8 @@ lg_wait_status() {
 lg_login_stack() {
         lg_find_pam_systemd
         lg_start_bus "$@"
-        lg_start_logind
+        # shellcheck disable=SC2086
+        lg_start_logind ${LG_LOGIND_ARGS:-}
 }
 
 # lg_e2e_setup: for end-to-end tests (inside lg_enter_namespace): the
@@ -316,13 +317,14 @@ lg_login_stack() {
 # ignore DBUS_SYSTEM_BUS_ADDRESS), the logind double, guardd writing the
 # real /run/loginguard/status, and a copy of the host's /etc/pam.d with
 # common-session's pam_systemd line wrapped, bind-mounted over /etc/pam.d
-# in this namespace only. E2E_DEADLINE_MS sets the module's deadline.
+# in this namespace only. E2E_DEADLINE_MS sets the module's deadline,
+# E2E_MODULE_OPTS adds options; LG_LOGIND_ARGS go to the logind double.
 lg_e2e_setup() {
         local pamd=$LG_TMP/etc-pam.d line
         lg_login_stack /run/dbus/system_bus_socket
         : >"$LG_TMP/empty.conf"
         E2E_DEADLINE_MS=${E2E_DEADLINE_MS:-2000}
-        line="session optional $B/pam_loginguard.so conf=$LG_TMP/empty.conf deadline=$E2E_DEADLINE_MS wrap=$PAM_SYSTEMD"
+        line="session optional $B/pam_loginguard.so conf=$LG_TMP/empty.conf deadline=$E2E_DEADLINE_MS ${E2E_MODULE_OPTS:-}wrap=$PAM_SYSTEMD"
         cp -a /etc/pam.d "$pamd"
         if grep -Eq '^session[[:space:]]+optional[[:space:]]+pam_systemd\.so' "$pamd/common-session"; then
                 sed -Ei "s#^session[[:space:]]+optional[[:space:]]+pam_systemd\\.so(.*)\$#$line\\1#" "$pamd/common-session"

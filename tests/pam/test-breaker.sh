@@ -71,6 +71,13 @@ out=$(login)
 lg_assert_eq "$(bkey CUTS)" 1 "corrupt breaker file replaced by a fresh one on the next cut"
 lg_thaw "$LOGIND_PID"
 
+# A breaker left by a previous boot (state_dir on persistent storage):
+# ignored, however open it says it is.
+"$B/tests/status-tool" breaker-forge "$bfile" open
+out=$(login)
+lg_assert_match "$out" '^env\.XDG_SESSION_ID=' "an open breaker of another boot is ignored: login registered"
+lg_assert_nomatch "$out" 'LOGINGUARD_FALLBACK' "an open breaker of another boot is ignored: no fallback"
+
 # A state dir writable by others is not trusted: no breaker, logins go on.
 rm -f "$bfile"
 chmod 0777 "$state"

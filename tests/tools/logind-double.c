@@ -6,6 +6,10 @@
  * does), ReleaseSession, ListSessions and Peer.Ping (sd-bus answers that
  * itself). Tests slow it (--delay-ms, blocking like a spinning logind),
  * make it fail (--fail-with), exit (--exit-after) or freeze it (SIGSTOP).
+ * Like the real logind it can take a request at once, write the session's
+ * state file (--state-dir: STATE=opening, LEADER=<pid>) and answer only
+ * later (--reply-after-ms), as logind does while PID 1 starts the scope
+ * and user@.service; other requests are served meanwhile.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +35,9 @@ typedef struct Session {
         unsigned uid;
         int fifo_fd;
         sd_event_source *source;
+        sd_bus_message *pending; /* CreateSession not answered yet */
+        int pending_wfd;
+        sd_event_source *timer;
 } Session;
 
 static struct {
@@ -42,6 +49,8 @@ static struct {
         const char *runtime_dir;
         const char *name;
         const char *varlink_path;
+        const char *state_dir;
+        uint64_t reply_after_ms;
         unsigned next_id;
         uint64_t created;
         Session sessions[MAX_SESSIONS];
@@ -72,10 +81,42 @@ static Session *session_find(const char *id) {
         return NULL;
 }
 
+static void state_file_write(const Session *s, unsigned leader) {
+        char path[512], tmp[520];
+        FILE *f;
+
+        if (!g.state_dir)
+                return;
+        (void) snprintf(path, sizeof(path), "%s/%s", g.state_dir, s->id);
+        (void) snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+        f = fopen(tmp, "we");
+        if (!f)
+                return;
+        (void) fprintf(f, "# written by the logind double\nUID=%u\nSTATE=opening\nLEADER=%u\n",
+                       s->uid, leader);
+        if (fclose(f) == 0)
+                (void) rename(tmp, path);
+}
+
+static void state_file_remove(const Session *s) {
+        char path[512];
+
+        if (!g.state_dir)
+                return;
+        (void) snprintf(path, sizeof(path), "%s/%s", g.state_dir, s->id);
+        (void) unlink(path);
+}
+
 static void session_free(Session *s, const char *why) {
         char path[512];
 
         log_line("%s id=%s", why, s->id);
+        state_file_remove(s);
+        s->timer = sd_event_source_disable_unref(s->timer);
+        s->pending = sd_bus_message_unref(s->pending);
+        if (s->pending_wfd >= 0)
+                (void) close(s->pending_wfd);
+        s->pending_wfd = -1;
         s->source = sd_event_source_disable_unref(s->source);
         (void) close(s->fifo_fd);
         s->fifo_fd = 0;
@@ -117,14 +158,49 @@ static Session *session_new(unsigned uid, int *ret_write_fd) {
         }
         s->uid = uid;
         s->fifo_fd = rfd;
+        s->pending_wfd = -1;
         *ret_write_fd = wfd;
         return s;
+}
+
+static int reply_created(sd_bus_message *m, Session *s, int wfd) {
+        char opath[128], rpath[64];
+        int r;
+
+        (void) snprintf(opath, sizeof(opath), "/org/freedesktop/login1/session/%s", s->id);
+        (void) snprintf(rpath, sizeof(rpath), "/run/user/%u", s->uid);
+        r = sd_bus_reply_method_return(m, "soshusub", s->id, opath, rpath, wfd, s->uid, "", 0U, 0);
+        (void) close(wfd);
+        log_line("%s id=%s", r < 0 ? "ReplyFailed" : "Created", s->id);
+        return r;
+}
+
+static int on_reply_timer(sd_event_source *es, uint64_t usec, void *userdata) {
+        Session *s = userdata;
+        sd_bus_message *m = TAKE_PTR(s->pending);
+        int wfd = TAKE_FD(s->pending_wfd);
+
+        s->timer = sd_event_source_disable_unref(s->timer);
+        (void) reply_created(m, s, wfd);
+        sd_bus_message_unref(m);
+        return 0;
+}
+
+/* The leader logind records: the pid argument, or the caller's. */
+static unsigned leader_of(sd_bus_message *m, unsigned pid) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        pid_t p = 0;
+
+        if (pid > 0)
+                return pid;
+        if (sd_bus_query_sender_creds(m, SD_BUS_CREDS_PID, &creds) >= 0)
+                (void) sd_bus_creds_get_pid(creds, &p);
+        return (unsigned) p;
 }
 
 static int method_create_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         const char *service, *type, *class, *desktop, *seat, *tty, *display, *ruser, *rhost;
         unsigned uid, pid, vtnr;
-        char opath[128], rpath[64];
         int remote, wfd = -1, r;
         Session *s;
 
@@ -143,13 +219,18 @@ static int method_create_session(sd_bus_message *m, void *userdata, sd_bus_error
         if (!s)
                 return sd_bus_error_set(error, SD_BUS_ERROR_NO_MEMORY, "no session slot");
         (void) sd_event_add_io(g.event, &s->source, s->fifo_fd, EPOLLIN, on_fifo, s);
-        (void) snprintf(opath, sizeof(opath), "/org/freedesktop/login1/session/%s", s->id);
-        (void) snprintf(rpath, sizeof(rpath), "/run/user/%u", uid);
-        r = sd_bus_reply_method_return(m, "soshusub", s->id, opath, rpath, wfd, uid, "", 0U, 0);
-        (void) close(wfd);
+        state_file_write(s, leader_of(m, pid));
+        if (g.reply_after_ms > 0) {
+                log_line("Taken id=%s", s->id);
+                s->pending = sd_bus_message_ref(m);
+                s->pending_wfd = wfd;
+                (void) sd_event_add_time_relative(g.event, &s->timer, CLOCK_MONOTONIC,
+                                                  g.reply_after_ms * 1000, 0, on_reply_timer, s);
+                return 1;
+        }
+        r = reply_created(m, s, wfd);
         if (r < 0)
                 return r;
-        log_line("Created id=%s", s->id);
         if (g.exit_after && ++g.created >= g.exit_after) {
                 log_line("Exiting after %" PRIu64 " sessions", g.created);
                 (void) sd_event_exit(g.event, 0);
@@ -450,6 +531,8 @@ static int parse_args(int argc, char **argv) {
                 { "runtime-dir", required_argument, NULL, 'R' },
                 { "name", required_argument, NULL, 'n' },
                 { "varlink", required_argument, NULL, 'V' },
+                { "state-dir", required_argument, NULL, 'S' },
+                { "reply-after-ms", required_argument, NULL, 'A' },
                 {},
         };
         int c;
@@ -470,6 +553,11 @@ static int parse_args(int argc, char **argv) {
                 case 'R': g.runtime_dir = optarg; break;
                 case 'n': g.name = optarg; break;
                 case 'V': g.varlink_path = optarg; break;
+                case 'S': g.state_dir = optarg; break;
+                case 'A':
+                        if (parse_u64(optarg, &g.reply_after_ms) < 0)
+                                return -EINVAL;
+                        break;
                 default: return -EINVAL;
                 }
         return 0;
@@ -494,7 +582,7 @@ int main(int argc, char **argv) {
         if (parse_args(argc, argv) < 0) {
                 fprintf(stderr, "usage: logind-double [--delay-ms N] [--fail-with ERROR] "
                                 "[--exit-after N] [--log FILE] [--ready FILE] [--runtime-dir DIR] "
-                                "[--name NAME] [--varlink PATH]\n");
+                                "[--name NAME] [--varlink PATH] [--state-dir DIR] [--reply-after-ms N]\n");
                 return 2;
         }
         r = sd_event_default(&g.event);

@@ -9,6 +9,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,10 +102,65 @@ static void print_env(pam_handle_t *pamh) {
 
 typedef struct Args {
         const char *confdir, *service, *user, *tty, *rhost;
+        const char *side; /* a second thread connects here during open_session */
+        uint64_t sockets; /* socketpairs held open before pam_start() */
         const char *hold; /* after open: create HOLD.open, close once HOLD exists */
         bool do_open, do_close, silent;
         uint64_t repeat;
 } Args;
+
+/* Like a threaded PAM application: another thread opens its own unrelated
+ * connection while the module runs; it must never be cut. */
+typedef struct Side {
+        const char *path;
+        int fd;
+        volatile int stop;
+} Side;
+
+static void *side_main(void *userdata) {
+        Side *s = userdata;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        (void) snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", s->path);
+        (void) usleep(20000); /* connect while the wrapped call runs */
+        s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (s->fd >= 0 && connect(s->fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                (void) close(s->fd);
+                s->fd = -1;
+        }
+        return NULL;
+}
+
+/* A connection that was shut down reads EOF (or fails) at once; a live
+ * one to a silent listener would block, so poll it. */
+static int side_was_cut(int fd) {
+        char c;
+        ssize_t n;
+
+        if (fd < 0)
+                return -1;
+        n = recv(fd, &c, 1, MSG_DONTWAIT);
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* @n sockets: n / 2 connected pairs. */
+static int hold_sockets(uint64_t n) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < n + 1024) {
+                rl.rlim_cur = MAX(rl.rlim_max, n + 1024);
+                rl.rlim_max = rl.rlim_cur;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        return -1;
+        }
+        for (uint64_t i = 0; i < n / 2; i++) {
+                int sv[2];
+
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                        return -1;
+        }
+        return 0;
+}
 
 /* Lets a test change the world (freeze logind, say) between open and close. */
 static void hold_session(const char *path) {
@@ -134,10 +193,20 @@ static int one_round(const Args *a, unsigned round) {
         if (a->rhost)
                 (void) pam_set_item(pamh, PAM_RHOST, a->rhost);
         if (a->do_open) {
+                Side side = { .path = a->side, .fd = -1 };
+                pthread_t st;
+
+                if (a->side && pthread_create(&st, NULL, side_main, &side) != 0)
+                        side.path = NULL;
                 t = now_usec(CLOCK_MONOTONIC);
                 rc = pam_open_session(pamh, flags);
                 printf("open_usec=%llu\nopen_rc=%s\n",
                        (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t), pam_name(rc));
+                if (side.path) {
+                        (void) pthread_join(st, NULL);
+                        printf("side_connected=%d\nside_cut=%d\n", side.fd >= 0,
+                               side_was_cut(side.fd));
+                }
                 print_env(pamh);
                 fflush(stdout);
         }
@@ -167,6 +236,8 @@ int main(int argc, char **argv) {
                 { "repeat", required_argument, NULL, 'n' },
                 { "silent", no_argument, NULL, 'S' },
                 { "hold", required_argument, NULL, 'H' },
+                { "side", required_argument, NULL, 'D' },
+                { "sockets", required_argument, NULL, 'k' },
                 {},
         };
         Args a = { .user = "root", .do_open = true, .do_close = true, .repeat = 1 };
@@ -189,14 +260,23 @@ int main(int argc, char **argv) {
                         break;
                 case 'S': a.silent = true; break;
                 case 'H': a.hold = optarg; break;
+                case 'D': a.side = optarg; break;
+                case 'k':
+                        if (parse_u64(optarg, &a.sockets) < 0)
+                                return 2;
+                        break;
                 default: return 2;
                 }
         if (!a.confdir || !a.service) {
                 fprintf(stderr,
                         "usage: pam-driver --confdir DIR --service NAME [--user U] "
                         "[--ops open,close] [--repeat N] [--tty T] [--rhost H] [--silent] "
-                        "[--hold PATH]\n");
+                        "[--hold PATH] [--side SOCKET] [--sockets N]\n");
                 return 2;
+        }
+        if (a.sockets > 0 && hold_sockets(a.sockets) < 0) {
+                fprintf(stderr, "pam-driver: cannot open %llu sockets\n", (unsigned long long) a.sockets);
+                return 1;
         }
         for (uint64_t i = 0; i < a.repeat; i++)
                 if (one_round(&a, (unsigned) i) != 0)

@@ -4,6 +4,7 @@
  *   status-tool write PATH [--age-ms N] KEY=VALUE...   (adds FORMAT and timestamps)
  *   status-tool read PATH [--max-age-ms N] [--owner UID]
  *   status-tool breaker PATH                           (a breaker file, as KEY=VALUE)
+ *   status-tool breaker-forge PATH open|closed         (a record of another boot)
  * `read` prints the keys, or "verdict=..." and exits 1 when rejected;
  * `breaker` prints "verdict=absent" (missing or another boot's) and exits 1.
  */
@@ -114,7 +115,27 @@ static int cmd_breaker(const char *path) {
         return 0;
 }
 
+/* What a breaker file left on persistent storage by a previous boot looks
+ * like: valid, open, stamped with another boot id. */
+static int cmd_breaker_forge(const char *path, const char *state) {
+        BreakerRecord r = {
+                .magic = BREAKER_FILE_MAGIC,
+                .version = BREAKER_FILE_VERSION,
+                .size = sizeof(BreakerRecord),
+                .word = BREAKER_WORD(strcmp(state, "open") == 0 ? BREAKER_OPEN : BREAKER_CLOSED, 4,
+                                     now_usec(CLOCK_MONOTONIC)),
+        };
+        FILE *f = fopen(path, "we");
+
+        memset(r.boot_id, 0xab, sizeof(r.boot_id));
+        if (!f || fwrite(&r, sizeof(r), 1, f) != 1)
+                return 1;
+        return fclose(f) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+        if (argc == 4 && strcmp(argv[1], "breaker-forge") == 0)
+                return cmd_breaker_forge(argv[2], argv[3]);
         if (argc == 3 && strcmp(argv[1], "breaker") == 0)
                 return cmd_breaker(argv[2]);
         if (argc >= 3 && strcmp(argv[1], "write") == 0)
