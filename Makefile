@@ -4,6 +4,7 @@
 # User CFLAGS/LDFLAGS win; project flags are appended. SANITIZE=address,undefined
 # builds into build-san/ so a sanitized and a plain build can live side by side.
 
+VERSION := 0.2.0
 CC ?= gcc
 CFLAGS ?= -O2 -g
 LDFLAGS ?=
@@ -41,7 +42,8 @@ B := build$(if $(SANITIZE),-san)
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 	-Wwrite-strings -Wcast-qual -Wundef -Wno-unused-parameter
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
-override CFLAGS += -std=gnu17 -fPIC $(WARN) $(HARDEN) -D_GNU_SOURCE -Icommon -pthread
+override CFLAGS += -std=gnu17 -fPIC $(WARN) $(HARDEN) -D_GNU_SOURCE -Icommon -pthread \
+	-DLOGINGUARD_VERSION='"$(VERSION)"'
 override LDFLAGS += -Wl,-z,relro,-z,now -pthread
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror
@@ -99,13 +101,15 @@ $(GUARDD): $(call obj,$(GUARDD_SRC)) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) -lm
 
-# Unit tests link the module's objects too, for the pure parts (breaker, sockset).
+# Unit tests link the module's and guardd's objects, for their pure parts
+# (breaker, sockets, verdict, outputs, parsers).
 UNIT_OBJS := $(call obj,$(filter-out pam_module/pam_loginguard.c,$(MODULE_SRC)))
+GUARDD_UNIT_OBJS := $(call obj,$(filter-out guardd/main.c,$(GUARDD_SRC)))
 
-$(B)/tests/test-%: $(B)/obj/tests/unit/test-%.o $(UNIT_OBJS) $(LIBCOMMON)
+$(B)/tests/test-%: $(B)/obj/tests/unit/test-%.o $(UNIT_OBJS) $(GUARDD_UNIT_OBJS) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lpam -ldl
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(SYSTEMD_LIBS) -lpam -ldl -lm
 
 $(B)/tests/logind-double: $(B)/obj/tests/tools/logind-double.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -195,7 +199,6 @@ install: all
 	install -D -m 0755 $(PAMCHECK) $(DESTDIR)$(pkglibdir)/loginguard-pam-check
 	install -D -m 0644 conf/loginguard.conf $(DESTDIR)$(sysconfdir)/loginguard/loginguard.conf
 	install -D -m 0644 conf/guardd.service $(DESTDIR)$(unitdir)/guardd.service
-	install -D -m 0644 conf/guardd-drain.conf $(DESTDIR)$(pkgdatadir)/guardd-drain.conf
 	install -D -m 0644 conf/tmpfiles.conf $(DESTDIR)$(tmpfilesdir)/loginguard.conf
 	install -D -m 0644 conf/pam-configs/loginguard $(DESTDIR)$(pamconfigdir)/loginguard
 	install -D -m 0644 conf/prometheus/loginguard.rules.yml $(DESTDIR)$(pkgdatadir)/prometheus/loginguard.rules.yml

@@ -77,6 +77,8 @@ static const ConfigKey config_keys[] = {
         NUM("alert_cooldown_s", CFG_SEC, alert_cooldown_usec, 0, SEC(86400), CONFIG_SCOPE_DAEMON),
         NUM("login1_slow_ms", CFG_MSEC, login1_slow_usec, MS(1), SEC(600), CONFIG_SCOPE_DAEMON),
         NUM("queue_skip_bytes", CFG_U64, queue_skip_bytes, 1, UINT64_MAX, CONFIG_SCOPE_DAEMON),
+        NUM("queue_growth_warn_bytes", CFG_U64, queue_growth_warn_bytes, 1, UINT64_MAX,
+            CONFIG_SCOPE_DAEMON),
         NUM("sessions_warn", CFG_U64, sessions_warn, 1, UINT64_MAX, CONFIG_SCOPE_DAEMON),
         NUM("scopes_warn", CFG_U64, scopes_warn, 1, UINT64_MAX, CONFIG_SCOPE_DAEMON),
         NUM("cpu_warn_percent", CFG_U64, cpu_warn_percent, 1, 10000, CONFIG_SCOPE_DAEMON),
@@ -108,6 +110,7 @@ void config_init(Config *c) {
                 .alert_cooldown_usec = SEC(300),
                 .login1_slow_usec = MS(250),
                 .queue_skip_bytes = UINT64_C(16) * 1024 * 1024,
+                .queue_growth_warn_bytes = UINT64_C(4) * 1024 * 1024,
                 .sessions_warn = 5000,
                 .scopes_warn = 5000,
                 .cpu_warn_percent = 90,
@@ -119,7 +122,9 @@ void config_init(Config *c) {
         copy_str(c->sessions_dir, sizeof(c->sessions_dir), "/run/systemd/sessions");
         copy_str(c->units_dir, sizeof(c->units_dir), "/run/systemd/system");
         copy_str(c->spool_dir, sizeof(c->spool_dir), "/var/spool/loginguard");
-        copy_str(c->devlog_remedy, sizeof(c->devlog_remedy), "none");
+        /* Incident 5 must be survived with no configuration: a stopped
+         * reader is continued, a stuck one drained (docs/runbook.md). */
+        copy_str(c->devlog_remedy, sizeof(c->devlog_remedy), "resume,drain");
 }
 
 static const ConfigKey *find_key(const char *name) {
@@ -344,6 +349,26 @@ int config_load_default(Config *c, uid_t owner, const char **ret_path, ConfigErr
                 return r;
         }
         return 0;
+}
+
+/**
+ * config_load() - the one way both programs read their config: @path when
+ * given (a missing explicit file is an error), else the default lookup
+ * (config_load_default()).
+ * @c: config, initialized by the caller (keys before a bad line stay applied)
+ * @path: explicit file, or NULL
+ * @owner: uid allowed to own it besides root
+ * @ret_path: the file that was read, or NULL when neither default exists
+ * @reterr: details of a parse error
+ *
+ * Return: as config_load_file().
+ */
+int config_load(Config *c, const char *path, uid_t owner, const char **ret_path,
+                ConfigError *reterr) {
+        if (!path)
+                return config_load_default(c, owner, ret_path, reterr);
+        *ret_path = path;
+        return config_load_file(c, path, owner, reterr);
 }
 
 /**

@@ -55,6 +55,7 @@ typedef struct Config {
         uint64_t alert_cooldown_usec;
         uint64_t login1_slow_usec;
         uint64_t queue_skip_bytes;
+        uint64_t queue_growth_warn_bytes;
         uint64_t sessions_warn;
         uint64_t scopes_warn;
         uint64_t cpu_warn_percent;
@@ -72,6 +73,8 @@ int config_set(Config *c, const char *key, const char *value, unsigned scope);
 int config_parse_text(Config *c, const char *text, size_t len, ConfigError *reterr);
 int config_load_file(Config *c, const char *path, uid_t owner, ConfigError *reterr);
 int config_load_default(Config *c, uid_t owner, const char **ret_path, ConfigError *reterr);
+int config_load(Config *c, const char *path, uid_t owner, const char **ret_path,
+                ConfigError *reterr);
 const char *config_strerror(int error);
 size_t config_key_count(void);
 const char *config_key_name(size_t i);

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,12 @@ static inline void fclosep(FILE **f) {
                 (void) fclose(*f);
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                (void) closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Defines xxx_freep() for _cleanup_(xxx_freep) from a NULL-safe xxx_free(). */
 #define DEFINE_CLEANUP(type, func) \

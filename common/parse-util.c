@@ -40,6 +40,27 @@ int parse_u64(const char *s, uint64_t *ret) {
 }
 
 /**
+ * parse_i64() - a signed decimal: an optional '-', then as parse_u64().
+ * @s: input
+ * @ret: result
+ *
+ * Return: 0, -EINVAL or -ERANGE.
+ */
+int parse_i64(const char *s, int64_t *ret) {
+        bool neg = s && *s == '-';
+        uint64_t u;
+        int r;
+
+        r = parse_u64(neg ? s + 1 : s, &u);
+        if (r < 0)
+                return r;
+        if (u > (uint64_t) INT64_MAX + neg)
+                return -ERANGE;
+        *ret = neg ? (int64_t) (0 - u) : (int64_t) u;
+        return 0;
+}
+
+/**
  * parse_u64_range() - parse_u64() with inclusive bounds.
  * @s: input
  * @min: smallest accepted value

@@ -133,6 +133,79 @@ int status_set(Status *s, const char *key, const char *value) {
         return 0;
 }
 
+/* Length of the valid UTF-8 sequence at @s (1-4), or 0. Overlong forms,
+ * surrogates and code points past U+10FFFF are invalid. */
+static size_t utf8_valid_len(const unsigned char *s) {
+        unsigned char c = s[0];
+        size_t n;
+        uint32_t cp;
+
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xc2 && c <= 0xdf)
+                n = 2, cp = c & 0x1f;
+        else if (c >= 0xe0 && c <= 0xef)
+                n = 3, cp = c & 0x0f;
+        else if (c >= 0xf0 && c <= 0xf4)
+                n = 4, cp = c & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (s[i] & 0x3f);
+        }
+        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return n;
+}
+
+/**
+ * status_sanitize() - make text from outside (process names, socket paths,
+ * unit names) safe for the status file and every output: control bytes and
+ * invalid UTF-8 become '?', and it is cut (at a character boundary) to fit.
+ * @in: any bytes, NUL-terminated
+ * @out: result, NUL-terminated
+ * @size: its size
+ */
+void status_sanitize(const char *in, char *out, size_t size) {
+        const unsigned char *p = (const unsigned char *) in;
+        size_t o = 0;
+
+        while (*p && o + 1 < size) {
+                size_t n = utf8_valid_len(p);
+
+                if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+                        out[o++] = '?';
+                        p += n ? n : 1;
+                        continue;
+                }
+                if (o + n >= size)
+                        break;
+                memcpy(out + o, p, n);
+                o += n;
+                p += n;
+        }
+        out[o] = '\0';
+}
+
+/**
+ * status_set_text() - status_set() for a value that comes from outside:
+ * sanitized first (status_sanitize()), so it can never make a round fail.
+ * @s: status
+ * @key: key
+ * @value: any text
+ *
+ * Return: 0, -EINVAL for an illegal key, -ENOMEM.
+ */
+int status_set_text(Status *s, const char *key, const char *value) {
+        char clean[1024];
+
+        status_sanitize(value ? value : "", clean, sizeof(clean));
+        return status_set(s, key, clean);
+}
+
 /**
  * status_setf() - status_set() with a printf-style value.
  * @s: status

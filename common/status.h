@@ -47,6 +47,8 @@ DEFINE_CLEANUP(Status *, status_free);
 
 int status_set(Status *s, const char *key, const char *value);
 int status_setf(Status *s, const char *key, const char *fmt, ...) _printf_(3, 4);
+int status_set_text(Status *s, const char *key, const char *value);
+void status_sanitize(const char *in, char *out, size_t size);
 int status_set_u64(Status *s, const char *key, uint64_t value);
 const char *status_get(const Status *s, const char *key);
 int status_get_u64(const Status *s, const char *key, uint64_t *ret);

@@ -15,7 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -175,23 +179,76 @@ static bool read_small(const char *path, char *buf, size_t size) {
         return true;
 }
 
-/* The fd a task blocked in sendto()/sendmsg()/write() passes: the first
- * syscall argument in /proc/PID/task/TID/syscall ("44 0x3 ..."). */
-static int blocked_fd(const char *task_dir) {
-        char path[400], buf[256], *p, *end;
-        unsigned long fd;
+/* What a blocked task passes to its system call, from
+ * /proc/PID/task/TID/syscall: "NR 0xARG0 0xARG1 ... 0xARG5 SP PC". */
+typedef struct BlockedCall {
+        long nr;
+        unsigned long args[6];
+} BlockedCall;
+
+static bool blocked_call(const char *task_dir, BlockedCall *ret) {
+        char path[400], buf[256], *p = buf, *end;
 
         (void) snprintf(path, sizeof(path), "%s/syscall", task_dir);
         if (!read_small(path, buf, sizeof(buf)))
-                return -1;
-        p = strchr(buf, ' ');
-        if (!p)
-                return -1;
+                return false;
         errno = 0;
-        fd = strtoul(p + 1, &end, 16);
-        if (errno != 0 || end == p + 1 || fd > INT32_MAX)
-                return -1;
-        return (int) fd;
+        ret->nr = strtol(p, &end, 10);
+        if (errno != 0 || end == p)
+                return false;
+        for (int i = 0; i < 6; i++) {
+                p = end;
+                ret->args[i] = strtoul(p, &end, 16);
+                if (end == p)
+                        return false;
+        }
+        return ret->args[0] <= INT32_MAX;
+}
+
+/* The destination of an unconnected sendto()/sendmsg(), read from the
+ * writer's memory (process_vm_readv: CAP_SYS_PTRACE). */
+static bool unconnected_destination(pid_t pid, const BlockedCall *c, char *ret, size_t size) {
+        struct sockaddr_un sa = {};
+        unsigned long addr = 0, len = 0;
+        struct iovec local, remote;
+
+        if (c->nr == SYS_sendto) {
+                addr = c->args[4];
+                len = c->args[5];
+        } else if (c->nr == SYS_sendmsg) {
+                struct msghdr mh;
+
+                local = (struct iovec){ &mh, sizeof(mh) };
+                remote = (struct iovec){ (void *) c->args[1], sizeof(mh) };
+                if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) sizeof(mh))
+                        return false;
+                addr = (unsigned long) mh.msg_name;
+                len = mh.msg_namelen;
+        }
+        if (addr == 0 || len <= offsetof(struct sockaddr_un, sun_path) || len > sizeof(sa))
+                return false;
+        local = (struct iovec){ &sa, len };
+        remote = (struct iovec){ (void *) addr, len };
+        if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) len ||
+            sa.sun_family != AF_UNIX || sa.sun_path[0] == '\0')
+                return false;
+        (void) snprintf(ret, size, "%.*s", (int) (len - offsetof(struct sockaddr_un, sun_path)),
+                        sa.sun_path);
+        return true;
+}
+
+/* Does an unconnected writer write to the reader's socket? Its
+ * destination path names the same socket file. */
+static bool writes_to_reader(const DevlogReader *r, pid_t pid, const BlockedCall *c) {
+        char path[sizeof(((struct sockaddr_un *) 0)->sun_path) + 1];
+        char proc_path[256];
+        struct stat st;
+
+        if (!unconnected_destination(pid, c, path, sizeof(path)))
+                return false;
+        /* Resolve it as the writer does, in its own mount namespace. */
+        (void) snprintf(proc_path, sizeof(proc_path), "/proc/%d/root%s", (int) pid, path);
+        return stat(proc_path, &st) == 0 && st.st_dev == r->path_dev && st.st_ino == r->path_ino;
 }
 
 static void tally(CensusEntry *list, unsigned *n, const char *name, pid_t reader) {
@@ -221,25 +278,26 @@ static void count_task(const DevlogReader *r, const UnixSockTable *t, pid_t pid,
                        const char *task_dir, Census *c) {
         char path[400], buf[64];
         const UnixSock *s, *peer;
+        BlockedCall call;
         ProcStat ps;
         uint32_t ino;
-        int fd;
 
         (void) snprintf(path, sizeof(path), "%s/wchan", task_dir);
         if (!read_small(path, buf, sizeof(buf)) || strcmp(buf, "unix_wait_for_peer") != 0)
                 return;
-        fd = blocked_fd(task_dir);
-        if (fd < 0 || socket_ino_of_fd(pid, fd, &ino) < 0)
+        if (!blocked_call(task_dir, &call) || socket_ino_of_fd(pid, (int) call.args[0], &ino) < 0)
                 return;
         s = sockdiag_find_ino(t, ino);
-        if (!s || !s->peer)
+        if (!s)
                 return;
-        if (s->peer == r->sock_ino) {
+        if ((s->peer && s->peer == r->sock_ino) || (!s->peer && writes_to_reader(r, pid, &call))) {
                 c->blocked++;
                 if (proc_read_stat(pid, &ps) == 0)
                         tally(c->writers, &c->n_writers, ps.comm, 0);
                 return;
         }
+        if (!s->peer)
+                return; /* unconnected, to somewhere else */
         peer = sockdiag_find_ino(t, s->peer);
         tally(c->others, &c->n_others, peer && *peer->path ? peer->path : "(unnamed socket)", 0);
 }

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The remedy ladder. Spool records are a 4-byte length and the datagram;
- * "<spool>.progress" holds the offset replayed so far, rewritten in place
- * after every message. A guardd killed between a send and the progress
- * write repeats that one message when it comes back; every other message
- * arrives exactly once.
+ * The remedy ladder and the drain. A message is taken from the reader's
+ * queue in three steps: peek it (with its sender's credentials), append it
+ * to the spool, then consume it. Should the reader have taken it itself in
+ * between (a reader asleep, not stopped, can wake), what we consume is the
+ * next message: then our copy of the first is cut off the spool again and
+ * the second kept instead. A message that cannot be kept is sent back to
+ * the socket, and counted lost (DEVLOG_LOST) only if even that fails.
  */
 #include "devlog-remedy.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -29,19 +32,27 @@
 #include "io-util.h"
 #include "log.h"
 #include "macro.h"
-#include "parse-util.h"
+#include "status.h"
 
-#define DRAIN_BATCH_MAX 100000
-#define MSG_MAX 65536
+#define DRAIN_BATCH_MAX 10000U
+#define RESUME_RETRY_USEC (10 * USEC_PER_SEC)
+#define RESTART_DEADLINE_USEC (10 * USEC_PER_SEC)
+/* What guardd sends to see whether the reader reads (debug priority). */
+#define MARKER "<31>guardd: loginguard: does the /dev/log reader read again?"
 
 extern char **environ;
 
+typedef struct Message {
+        char data[SPOOL_MSG_MAX];
+        size_t len;
+        SpoolCred cred;
+} Message;
+
+static void update_watches(Remedy *r);
+
 void remedy_init(Remedy *r) {
-        *r = (Remedy){ .sock_fd = -EBADF,
-                       .spool_fd = -EBADF,
-                       .replay_fd = -EBADF,
-                       .progress_fd = -EBADF,
-                       .out_fd = -EBADF };
+        *r = (Remedy){ .sock_fd = -EBADF, .out_fd = -EBADF, .check_fd = -EBADF };
+        spool_init(&r->spool);
         (void) snprintf(r->last, sizeof(r->last), "none");
 }
 
@@ -51,18 +62,24 @@ static void close_fd(int *fd) {
         *fd = -EBADF;
 }
 
-static void close_watched(Remedy *r, int *fd) {
-        if (*fd >= 0 && r->fd_closing)
-                r->fd_closing(*fd, r->userdata);
-        close_fd(fd);
+/* The drained socket's file stays open in the reader: drop the event
+ * loop's watch before the descriptor, or the epoll registration outlives
+ * close(). */
+static void close_drain(Remedy *r) {
+        r->drain_source = sd_event_source_disable_unref(r->drain_source);
+        close_fd(&r->sock_fd);
+        close_fd(&r->check_fd);
+}
+
+static void close_replay(Remedy *r) {
+        r->replay_source = sd_event_source_disable_unref(r->replay_source);
+        close_fd(&r->out_fd);
 }
 
 void remedy_done(Remedy *r) {
-        close_watched(r, &r->out_fd);
-        close_watched(r, &r->sock_fd);
-        close_fd(&r->spool_fd);
-        close_fd(&r->replay_fd);
-        close_fd(&r->progress_fd);
+        close_replay(r);
+        close_drain(r);
+        spool_close(&r->spool);
 }
 
 static void set_result(Remedy *r, const char *what, const char *fmt, ...) _printf_(3, 4);
@@ -75,6 +92,37 @@ static void set_result(Remedy *r, const char *what, const char *fmt, ...) {
         va_end(ap);
         log_notice("/dev/log remedy %s: %s", what, r->result);
 }
+
+/**
+ * remedy_start() - the daemon's remedies: attach to the loop, and pick up a
+ * spool an earlier guardd left with records still to replay.
+ * @r: remedy
+ * @event: the loop
+ * @c: config
+ *
+ * Return: 0, or -errno when a spool exists but cannot be used (logged).
+ */
+int remedy_start(Remedy *r, sd_event *event, const Config *c) {
+        int e;
+
+        r->event = event;
+        (void) snprintf(r->devlog_path, sizeof(r->devlog_path), "%s", c->devlog_path);
+        e = spool_open(&r->spool, c->spool_dir, false);
+        if (e == -ENOENT)
+                return 0;
+        if (e < 0)
+                return log_error_errno(e, "Cannot use the spool in '%s': %m", c->spool_dir);
+        if (!spool_pending(&r->spool)) {
+                (void) spool_remove_if_done(&r->spool);
+                return 0;
+        }
+        r->replaying = true;
+        log_notice("Resuming the replay of %s at offset %" PRIu64 " of %" PRIu64 ".",
+                   r->spool.path, r->spool.replay_off, r->spool.size);
+        return 0;
+}
+
+/* ---- resume and restart ------------------------------------------------ */
 
 static bool remedy_listed(const Config *c, const char *name) {
         size_t n = strlen(name);
@@ -89,14 +137,17 @@ static bool remedy_listed(const Config *c, const char *name) {
 }
 
 static bool try_resume(Remedy *r, DevlogReader *reader, uint64_t now) {
-        if (reader->state != 'T' || now < r->last_resume_usec + 10 * USEC_PER_SEC)
+        char comm[48];
+
+        if (reader->state != 'T' || now < r->last_resume_usec + RESUME_RETRY_USEC)
                 return false;
         r->last_resume_usec = now;
+        status_sanitize(reader->comm, comm, sizeof(comm));
         if (kill(reader->pid, SIGCONT) < 0)
-                set_result(r, "resume", "SIGCONT to %s (pid %d) failed: %s", reader->comm,
-                           (int) reader->pid, strerror(errno));
+                set_result(r, "resume", "SIGCONT to %s (pid %d) failed: %s", comm, (int) reader->pid,
+                           strerror(errno));
         else
-                set_result(r, "resume", "sent SIGCONT to stopped reader %s (pid %d)", reader->comm,
+                set_result(r, "resume", "sent SIGCONT to stopped reader %s (pid %d)", comm,
                            (int) reader->pid);
         return true;
 }
@@ -104,16 +155,18 @@ static bool try_resume(Remedy *r, DevlogReader *reader, uint64_t now) {
 static bool try_restart(Remedy *r, DevlogReader *reader, uint64_t now) {
         static char systemctl[] = "systemctl", restart[] = "restart", no_block[] = "--no-block";
         char *argv[] = { systemctl, restart, no_block, reader->unit, NULL };
+        char unit[128], comm[48];
         pid_t pid;
         int e;
 
         if (now < r->last_restart_usec + REMEDY_COOLDOWN_USEC)
                 return false;
         r->last_restart_usec = now;
+        status_sanitize(reader->unit, unit, sizeof(unit));
+        status_sanitize(reader->comm, comm, sizeof(comm));
         if (!strstr(reader->unit, ".service")) {
-                set_result(r, "restart",
-                           "reader %s (pid %d) runs in no service unit ('%s'), cannot restart it",
-                           reader->comm, (int) reader->pid, reader->unit);
+                set_result(r, "restart", "reader %s (pid %d) runs in no service unit ('%s'), cannot restart it",
+                           comm, (int) reader->pid, unit);
                 return true;
         }
         /* --no-block: systemctl only queues the job; it cannot hang on it. */
@@ -124,12 +177,9 @@ static bool try_restart(Remedy *r, DevlogReader *reader, uint64_t now) {
         }
         r->restart_pid = pid;
         r->restart_started_usec = now;
-        set_result(r, "restart", "asked systemd to restart %s (reader pid %d)", reader->unit,
-                   (int) reader->pid);
+        set_result(r, "restart", "asked systemd to restart %s (reader pid %d)", unit, (int) reader->pid);
         return true;
 }
-
-#define RESTART_DEADLINE_USEC (10 * USEC_PER_SEC)
 
 /* systemctl --no-block returns at once; should it not, it is killed. */
 static void reap_restart(Remedy *r, uint64_t now) {
@@ -139,15 +189,10 @@ static void reap_restart(Remedy *r, uint64_t now) {
         if (r->restart_pid <= 0)
                 return;
         p = waitpid(r->restart_pid, &status, WNOHANG);
-        if (p == r->restart_pid) {
-                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        if (p == r->restart_pid || p < 0) {
+                if (p > 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
                         set_result(r, "restart", "systemctl restart failed (status %d)",
-                                   WIFEXITED(status) ? WEXITSTATUS(status)
-                                                     : 128 + WTERMSIG(status));
-                r->restart_pid = 0;
-                return;
-        }
-        if (p < 0) {
+                                   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
                 r->restart_pid = 0;
                 return;
         }
@@ -157,110 +202,118 @@ static void reap_restart(Remedy *r, uint64_t now) {
         }
 }
 
-static int open_spool(Remedy *r, const Config *c) {
-        struct timespec ts;
-        int fd;
-
-        if (mkdir(c->spool_dir, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        (void) snprintf(r->spool_path, sizeof(r->spool_path), "%s/devlog-%lld-%ld.spool",
-                        c->spool_dir, (long long) ts.tv_sec, (long) getpid());
-        fd = open(r->spool_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-                  0600);
-        if (fd < 0)
-                return -errno;
-        r->spool_fd = fd;
-        r->spooled = r->spool_bytes = r->dropped = 0;
-        return 0;
-}
+/* ---- drain -------------------------------------------------------------- */
 
 /* Our own descriptor for the reader's socket, through pidfd_getfd(2). */
 static int take_socket(const DevlogReader *reader) {
+        _cleanup_close_ int pidfd = -EBADF;
         struct stat st;
-        int pidfd, fd;
+        int fd, one = 1;
 
         pidfd = (int) syscall(SYS_pidfd_open, reader->pid, 0);
         if (pidfd < 0)
                 return -errno;
         fd = (int) syscall(SYS_pidfd_getfd, pidfd, reader->fd, 0);
-        if (fd < 0) {
-                int e = -errno;
-                (void) close(pidfd);
-                return e;
-        }
-        (void) close(pidfd);
+        if (fd < 0)
+                return -errno;
         if (fstat(fd, &st) < 0 || (uint32_t) st.st_ino != reader->sock_ino) {
                 (void) close(fd);
                 return -ESTALE;
         }
+        /* The writers' credentials come with each message only with
+         * SO_PASSCRED (journald has it already; it changes nothing for a
+         * reader that does not ask for ancillary data). */
+        (void) setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
         return fd;
 }
 
-static int start_drain(Remedy *r, const Config *c, const DevlogReader *reader) {
-        int e, fd;
+/* One datagram with its credentials; MSG_PEEK leaves it queued. */
+static ssize_t receive(int fd, Message *m, int flags) {
+        char control[CMSG_SPACE(sizeof(struct ucred))];
+        struct iovec iov = { .iov_base = m->data, .iov_len = sizeof(m->data) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                             .msg_controllen = sizeof(control) };
+        ssize_t n;
 
-        /* The spool first: never take messages we could not keep. */
-        e = open_spool(r, c);
-        if (e < 0) {
-                set_result(r, "drain", "spool dir '%s' unusable: %s; not draining", c->spool_dir,
-                           strerror(-e));
-                return e;
-        }
-        fd = take_socket(reader);
-        if (fd < 0) {
-                close_fd(&r->spool_fd);
-                (void) unlink(r->spool_path);
-                set_result(r, "drain",
-                           fd == -ENOSYS ? "kernel lacks pidfd_getfd (5.6+): drain skipped"
-                                         : "cannot take the reader's socket: %s",
-                           strerror(-fd));
-                return fd;
-        }
-        r->sock_fd = fd;
-        r->sock_ino = reader->sock_ino;
-        r->draining = true;
-        r->reading_rounds = 0;
-        return 0;
+        n = recvmsg(fd, &mh, flags | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n < 0)
+                return -errno;
+        m->len = (size_t) n;
+        m->cred = (SpoolCred){ .uid = UINT32_MAX, .gid = UINT32_MAX };
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS) {
+                        struct ucred u;
+                        memcpy(&u, CMSG_DATA(cm), sizeof(u));
+                        m->cred = (SpoolCred){ .pid = (uint32_t) u.pid, .uid = u.uid, .gid = u.gid };
+                }
+        return n;
 }
 
-static int append_record(Remedy *r, const char *buf, size_t n) {
-        uint32_t len = (uint32_t) n;
-        char rec[4 + MSG_MAX];
+static bool same_message(const Message *a, const Message *b) {
+        return a->len == b->len && a->cred.pid == b->cred.pid && a->cred.uid == b->cred.uid &&
+               memcmp(a->data, b->data, a->len) == 0;
+}
 
-        if (r->spool_bytes + sizeof(len) + n > SPOOL_MAX_BYTES) {
-                r->dropped++;
+static int send_with_cred(int fd, const Message *m, const SpoolCred *cred);
+
+/* A message taken but not kept goes back where it came from. */
+static void give_back(Remedy *r, const Message *m) {
+        if (send_with_cred(r->sock_fd, m, &m->cred) < 0) {
+                r->lost++;
+                set_result(r, "drain", "lost a message: the spool is full and the queue too (%" PRIu64 " lost)",
+                           r->lost);
+        }
+}
+
+static int drain_one(Remedy *r) {
+        static Message peeked, taken; /* 64 KiB each: not on the stack */
+        uint64_t before = r->spool.size;
+        int e;
+
+        if (receive(r->sock_fd, &peeked, MSG_PEEK) < 0)
+                return 0; /* empty */
+        if (peeked.cred.pid == (uint32_t) getpid() && peeked.len == sizeof(MARKER) - 1 &&
+            memcmp(peeked.data, MARKER, peeked.len) == 0) {
+                /* Our own "does it read?" marker: dropped, never kept. */
+                (void) recv(r->sock_fd, taken.data, sizeof(taken.data), MSG_DONTWAIT);
+                return 1;
+        }
+        e = spool_append(&r->spool, &peeked.cred, peeked.data, peeked.len);
+        if (e < 0)
+                return e; /* not taken: it stays queued */
+        if (receive(r->sock_fd, &taken, 0) < 0) {
+                (void) spool_truncate(&r->spool, before); /* the reader took it: not ours */
                 return 0;
         }
-        memcpy(rec, &len, sizeof(len));
-        memcpy(rec + sizeof(len), buf, n);
-        if (loop_write(r->spool_fd, rec, sizeof(len) + n) < 0)
-                return -errno;
-        r->spool_bytes += sizeof(len) + n;
-        r->spooled++;
-        return 0;
-}
-
-/* Read what is queued, never waiting: MSG_DONTWAIT (the descriptor is
- * shared with the reader, so its flags must not change). Called each
- * round and, through remedy_drain_event(), whenever a message arrives, so
- * that writers are woken as fast as they write, not a queue per round. */
-static void drain_now(Remedy *r) {
-        char buf[MSG_MAX];
-        unsigned n = 0;
-
-        for (; n < DRAIN_BATCH_MAX; n++) {
-                ssize_t got = recv(r->sock_fd, buf, sizeof(buf), MSG_DONTWAIT);
-                if (got < 0)
-                        break;
-                if (append_record(r, buf, (size_t) got) < 0) {
-                        set_result(r, "drain", "writing '%s' failed: %s", r->spool_path,
-                                   strerror(errno));
-                        break;
+        if (!same_message(&peeked, &taken)) {
+                /* The reader took the peeked one itself: keep the one we hold. */
+                (void) spool_truncate(&r->spool, before);
+                if (spool_append(&r->spool, &taken.cred, taken.data, taken.len) < 0) {
+                        give_back(r, &taken);
+                        return -ENOSPC;
                 }
         }
+        r->spooled++;
+        return 1;
+}
+
+/* Takes what is queued, never waiting. Called each round and whenever a
+ * message arrives, so writers wake as fast as they write. */
+static void drain_now(Remedy *r) {
+        unsigned n = 0;
+        int e = 0;
+
+        if (r->spool_full)
+                return;
+        for (; n < DRAIN_BATCH_MAX && (e = drain_one(r)) > 0; n++)
+                ;
         if (n > 0)
                 r->unsynced = true;
+        if (e < 0) {
+                r->spool_full = true;
+                set_result(r, "drain", "the spool %s refused a record (%s): taking nothing more; %" PRIu64 " kept, %" PRIu64 " lost",
+                           r->spool.path, strerror(-e), r->spooled, r->lost);
+        }
 }
 
 /* Once a round: sync the spool and say how far the drain got. */
@@ -268,150 +321,206 @@ static void drain_report(Remedy *r) {
         if (!r->unsynced)
                 return;
         r->unsynced = false;
-        (void) fsync(r->spool_fd);
-        set_result(r, "drain", "took %" PRIu64 " messages into %s%s", r->spooled, r->spool_path,
-                   r->dropped ? " (spool full, some dropped)" : "");
+        (void) spool_sync(&r->spool);
+        if (!r->spool_full)
+                set_result(r, "drain", "took %" PRIu64 " messages into %s (%" PRIu64 " lost)",
+                           r->spooled, r->spool.path, r->lost);
 }
 
-/**
- * remedy_drain_fd() - the reader's socket while draining, for the event loop.
- * @r: remedy state
- *
- * Return: the descriptor, or -1 when not draining.
- */
-int remedy_drain_fd(const Remedy *r) {
-        return r->draining ? r->sock_fd : -1;
-}
+static int on_drain(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Remedy *r = userdata;
 
-/**
- * remedy_drain_event() - a message arrived on the drained socket.
- * @r: remedy state
- */
-void remedy_drain_event(Remedy *r) {
-        if (r->draining)
-                drain_now(r);
-}
-
-static int open_progress(Remedy *r, const char *spool) {
-        char path[640], buf[32] = "";
-        ssize_t n;
-
-        (void) snprintf(path, sizeof(path), "%s.progress", spool);
-        r->progress_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (r->progress_fd < 0)
-                return -errno;
-        n = pread(r->progress_fd, buf, sizeof(buf) - 1, 0);
-        buf[n > 0 ? n : 0] = '\0';
-        buf[strcspn(buf, "\n")] = '\0';
-        /* Written right-aligned in a fixed width, so an in-place rewrite
-         * never leaves digits of a longer old value behind. */
-        if (!*buf || parse_u64(buf + strspn(buf, " "), &r->replay_off) < 0)
-                r->replay_off = 0;
+        drain_now(r);
+        if (r->spool_full)
+                update_watches(r);
         return 0;
 }
 
-static int start_replay(Remedy *r, const char *spool) {
-        struct stat st;
-        int e;
+static int start_drain(Remedy *r, const Config *c, const DevlogReader *reader) {
+        int e, fd;
 
-        r->replay_fd = open(spool, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (r->replay_fd < 0 || fstat(r->replay_fd, &st) < 0)
-                return -errno;
-        e = open_progress(r, spool);
-        if (e < 0)
-                return e;
-        if (spool != r->spool_path)
-                (void) snprintf(r->spool_path, sizeof(r->spool_path), "%s", spool);
-        r->replay_size = (uint64_t) st.st_size;
-        r->replaying = true;
-        r->replayed = 0;
-        return 0;
-}
-
-static void finish_replay(Remedy *r) {
-        char path[640];
-
-        close_watched(r, &r->out_fd);
-        close_fd(&r->replay_fd);
-        close_fd(&r->progress_fd);
-        (void) snprintf(path, sizeof(path), "%s.progress", r->spool_path);
-        (void) unlink(r->spool_path);
-        (void) unlink(path);
-        r->replaying = false;
-        set_result(r, "drain", "replayed %" PRIu64 " messages into /dev/log; spool removed",
-                   r->replayed);
-}
-
-/* Sends spooled messages while the queue has room and the round's budget
- * lasts; progress is written after every message. */
-static void replay_some(Remedy *r) {
-        char buf[MSG_MAX], off[32];
-
-        while (r->budget > 0 && r->replay_off + 4 <= r->replay_size) {
-                uint32_t len;
-
-                if (pread(r->replay_fd, &len, sizeof(len), (off_t) r->replay_off) != sizeof(len) ||
-                    len > MSG_MAX ||
-                    pread(r->replay_fd, buf, len, (off_t) (r->replay_off + 4)) != (ssize_t) len) {
-                        r->replay_off = r->replay_size; /* a torn tail: nothing more to send */
-                        break;
+        /* The spool first: never take messages we could not keep. */
+        if (r->spool.fd < 0) {
+                e = spool_open(&r->spool, c->spool_dir, true);
+                if (e < 0) {
+                        set_result(r, "drain", "spool in '%s' unusable: %s; not draining", c->spool_dir,
+                                   strerror(-e));
+                        return e;
                 }
-                if (send(r->out_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-                        return; /* EAGAIN: the event loop calls again when there is room */
-                r->replay_off += 4 + len;
-                r->replayed++;
-                r->budget--;
-                (void) snprintf(off, sizeof(off), "%20" PRIu64 "\n", r->replay_off);
-                if (pwrite(r->progress_fd, off, strlen(off), 0) < 0)
-                        break;
         }
-        if (r->replay_off + 4 > r->replay_size)
-                finish_replay(r);
-}
-
-/**
- * remedy_replay_fd() - the socket to wait on for room to replay, or -1 when
- * there is nothing to send now (not replaying, or this round's budget spent).
- * @r: remedy state
- *
- * Return: a descriptor to poll for EPOLLOUT, or -1.
- */
-int remedy_replay_fd(const Remedy *r) {
-        return r->replaying && r->budget > 0 && r->out_fd >= 0 ? r->out_fd : -1;
-}
-
-/**
- * remedy_replay_event() - the reader's queue has room: send on.
- * @r: remedy state
- */
-void remedy_replay_event(Remedy *r) {
-        if (r->replaying && r->out_fd >= 0)
-                replay_some(r);
-}
-
-/* The reader reads again: it is not stopped and its queue was writable
- * before this round's drain, two rounds in a row. */
-static bool reader_reading(Remedy *r, const DevlogProbe *p, const DevlogReader *reader) {
-        bool now_reading = reader->state != 'T' && reader->state != 'D' && reader->state != 0 &&
-                           p->state == DEVLOG_OK;
-
-        r->reading_rounds = now_reading ? r->reading_rounds + 1 : 0;
-        return r->reading_rounds >= 2;
+        fd = take_socket(reader);
+        if (fd < 0) {
+                (void) spool_remove_if_done(&r->spool);
+                set_result(r, "drain", fd == -ENOSYS ? "kernel lacks pidfd_getfd (5.6+): drain skipped"
+                                                     : "cannot take the reader's socket: %s",
+                           strerror(-fd));
+                return fd;
+        }
+        close_replay(r); /* a pending replay waits for the reader too */
+        r->sock_fd = fd;
+        r->sock_ino = reader->sock_ino;
+        r->draining = true;
+        r->checking = r->spool_full = false;
+        r->rounds_since_check = 0;
+        r->spooled = 0;
+        return 0;
 }
 
 static void end_drain(Remedy *r, const char *why) {
         drain_report(r);
-        close_watched(r, &r->sock_fd);
-        close_fd(&r->spool_fd);
-        r->draining = false;
+        close_drain(r);
+        r->draining = r->checking = false;
         log_notice("Stopped draining /dev/log: %s; %" PRIu64 " messages to replay.", why,
                    r->spooled);
-        if (r->spooled == 0) {
-                (void) unlink(r->spool_path);
+        r->replaying = spool_pending(&r->spool);
+        if (!r->replaying)
+                (void) spool_remove_if_done(&r->spool);
+}
+
+/* ---- replay ------------------------------------------------------------- */
+
+static int send_with_cred(int fd, const Message *m, const SpoolCred *cred) {
+        struct ucred u = { .pid = (pid_t) cred->pid, .uid = cred->uid, .gid = cred->gid };
+        char control[CMSG_SPACE(sizeof(u))] = {};
+        struct iovec iov = { .iov_base = (void *) (uintptr_t) m->data, .iov_len = m->len };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+        struct cmsghdr *cm;
+
+        if (cred->pid > 0 && cred->uid != UINT32_MAX) {
+                mh.msg_control = control;
+                mh.msg_controllen = sizeof(control);
+                cm = CMSG_FIRSTHDR(&mh);
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_CREDENTIALS;
+                cm->cmsg_len = CMSG_LEN(sizeof(u));
+                memcpy(CMSG_DATA(cm), &u, sizeof(u));
+        }
+        return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/* The writer's credentials; when its process is gone (or guardd may not
+ * name another pid), our pid with the writer's uid and gid. Never root's
+ * name for somebody else's line: then the message waits in the spool. */
+static int replay_send(Remedy *r, const Message *m) {
+        SpoolCred own = m->cred;
+        int e;
+
+        e = send_with_cred(r->out_fd, m, &m->cred);
+        if (e != -ESRCH && e != -EPERM)
+                return e;
+        own.pid = (uint32_t) getpid();
+        e = send_with_cred(r->out_fd, m, &own);
+        if (e == 0)
+                r->replayed_own_pid++;
+        if (e == -EPERM && !r->creds_refused) {
+                r->creds_refused = true;
+                set_result(r, "drain", "cannot replay with the writers' uid/gid (guardd needs CAP_SETUID, CAP_SETGID): "
+                           "%" PRIu64 " bytes wait in %s", r->spool.size - r->spool.replay_off, r->spool.path);
+        }
+        return e;
+}
+
+static void replay_some(Remedy *r) {
+        static Message m;
+
+        while (r->budget > 0 && spool_pending(&r->spool)) {
+                uint64_t next;
+                int e;
+
+                e = spool_read(&r->spool, r->spool.replay_off, &m.cred, m.data, sizeof(m.data), &m.len,
+                               &next);
+                if (e < 0) {
+                        set_result(r, "drain", "spool record at %" PRIu64 " unreadable: %s; stopping the replay",
+                                   r->spool.replay_off, strerror(-e));
+                        r->replaying = false;
+                        return;
+                }
+                if (replay_send(r, &m) < 0)
+                        return; /* EAGAIN: the loop calls again when there is room */
+                if (spool_advance(&r->spool, next) < 0 && r->replayed == 0)
+                        log_warning("Cannot write the replay's progress next to %s: a guardd "
+                                    "restarted now would send some messages twice.", r->spool.path);
+                r->replayed++;
+                r->budget--;
+        }
+        if (!spool_pending(&r->spool)) {
+                close_replay(r);
+                r->replaying = false;
+                (void) spool_remove_if_done(&r->spool);
+                set_result(r, "drain", "replayed %" PRIu64 " messages into /dev/log (%" PRIu64 " with guardd's pid, their writer gone; %" PRIu64 " lost); spool removed",
+                           r->replayed, r->replayed_own_pid, r->lost);
+        }
+}
+
+static int on_replay(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Remedy *r = userdata;
+
+        replay_some(r);
+        update_watches(r);
+        return 0;
+}
+
+/* Drain as messages arrive (not while pausing to check); replay while the
+ * queue has room and the round's budget lasts. */
+static void update_watches(Remedy *r) {
+        bool drain = r->event && r->draining && !r->checking && !r->spool_full && r->sock_fd >= 0;
+        bool replay = r->event && r->replaying && !r->creds_refused && r->budget > 0 && r->out_fd >= 0;
+
+        if (!drain)
+                r->drain_source = sd_event_source_disable_unref(r->drain_source);
+        else if (!r->drain_source &&
+                 sd_event_add_io(r->event, &r->drain_source, r->sock_fd, EPOLLIN, on_drain, r) < 0)
+                log_warning("Cannot watch the drained /dev/log socket; draining once a round.");
+        if (!replay)
+                r->replay_source = sd_event_source_disable_unref(r->replay_source);
+        else if (!r->replay_source &&
+                 sd_event_add_io(r->event, &r->replay_source, r->out_fd, EPOLLOUT, on_replay, r) < 0)
+                log_warning("Cannot watch the /dev/log socket; replaying once a round.");
+}
+
+/* ---- the round ---------------------------------------------------------- */
+
+/* The marker: one message of ours into the reader's queue, sent while the
+ * drain pauses. */
+static void send_marker(Remedy *r) {
+        r->marker_sent = false;
+        if (r->check_fd < 0)
+                r->check_fd = dgram_connect(r->devlog_path);
+        if (r->check_fd >= 0)
+                r->marker_sent = send(r->check_fd, MARKER, sizeof(MARKER) - 1,
+                                      MSG_DONTWAIT | MSG_NOSIGNAL) >= 0;
+}
+
+/* The reader took our marker itself: nothing of ours is queued any more. */
+static bool marker_taken(const Remedy *r) {
+        int queued = -1;
+
+        return r->marker_sent && r->check_fd >= 0 && ioctl(r->check_fd, SIOCOUTQ, &queued) == 0 &&
+               queued == 0;
+}
+
+/* While draining: every few rounds pause one round, send a marker, and
+ * see at the next round whether the reader took it. */
+static void drain_round(Remedy *r, const DevlogReader *reader) {
+        if (reader->pid <= 0 || reader->sock_ino != r->sock_ino) {
+                end_drain(r, "the reader changed");
                 return;
         }
-        if (start_replay(r, r->spool_path) < 0)
-                set_result(r, "drain", "cannot replay '%s': %s", r->spool_path, strerror(errno));
+        if (r->checking) {
+                r->checking = false;
+                if (marker_taken(r)) {
+                        end_drain(r, "the reader reads again");
+                        return;
+                }
+        } else if (reader->state != 'T' && ++r->rounds_since_check >= REMEDY_CHECK_EVERY) {
+                r->rounds_since_check = 0;
+                r->checking = true;
+                drain_report(r);
+                send_marker(r);
+                return;
+        }
+        drain_now(r);
+        drain_report(r);
 }
 
 static void ladder(Remedy *r, const Config *c, DevlogReader *reader, uint64_t now) {
@@ -419,75 +528,57 @@ static void ladder(Remedy *r, const Config *c, DevlogReader *reader, uint64_t no
                 return;
         if (remedy_listed(c, "restart") && try_restart(r, reader, now))
                 return;
-        if (remedy_listed(c, "drain") && !r->draining && !r->replaying && reader->pid > 0)
-                (void) start_drain(r, c, reader);
+        if (remedy_listed(c, "drain") && reader->pid > 0 && start_drain(r, c, reader) == 0)
+                drain_round(r, reader);
+}
+
+static void replay_round(Remedy *r, const Config *c, const DevlogProbe *p) {
+        if (p->state != DEVLOG_OK) {
+                close_replay(r); /* reconnect once the reader is back */
+                return;
+        }
+        /* The pace: devlog_replay_rate messages a second, granted per round. */
+        r->budget = MAX(c->devlog_replay_rate * c->interval_usec / USEC_PER_SEC, 1);
+        if (r->out_fd < 0)
+                r->out_fd = dgram_connect(c->devlog_path);
+        if (r->out_fd >= 0 && !r->creds_refused)
+                replay_some(r);
 }
 
 /**
  * remedy_round() - act on this round's /dev/log state.
- * @r: remedy state
+ * @r: remedy state (does nothing without remedy_start())
  * @c: config (devlog_remedy, spool_dir, replay rate)
- * @p: the probe (its state was judged this round, before any drain)
+ * @p: the probe (its state judged this round, before any drain)
  * @reader: the reader (state refreshed this round)
  * @now: CLOCK_MONOTONIC usec
  */
 void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader *reader,
                   uint64_t now) {
+        if (!r->event)
+                return;
         reap_restart(r, now);
-        if (r->draining) {
-                if (reader->pid <= 0 || reader->sock_ino != r->sock_ino)
-                        end_drain(r, "the reader changed");
-                else if (reader_reading(r, p, reader))
-                        end_drain(r, "the reader reads again");
-                else {
-                        drain_now(r);
-                        drain_report(r);
-                }
-                return;
-        }
-        if (p->state == DEVLOG_STUCK && reader->pid > 0 && strcmp(c->devlog_remedy, "none") != 0) {
+        if (r->draining)
+                drain_round(r, reader);
+        else if (p->state == DEVLOG_STUCK && reader->pid > 0 && strcmp(c->devlog_remedy, "none") != 0)
                 ladder(r, c, reader, now);
-                if (r->draining) {
-                        drain_now(r);
-                        drain_report(r);
-                }
-                return;
-        }
-        if (r->replaying && p->state == DEVLOG_OK) {
-                /* The pace: devlog_replay_rate messages a second, granted per round. */
-                r->budget = MAX(c->devlog_replay_rate * c->interval_usec / USEC_PER_SEC, 1);
-                if (r->out_fd < 0)
-                        r->out_fd = dgram_connect(c->devlog_path);
-                if (r->out_fd >= 0)
-                        replay_some(r);
-        } else if (r->replaying)
-                close_watched(r, &r->out_fd); /* reconnect once the reader is back */
+        else if (r->replaying)
+                replay_round(r, c, p);
+        update_watches(r);
 }
 
 /**
- * remedy_resume_spool() - at start, pick up a spool a previous guardd left.
+ * remedy_observe() - what the status says about the remedies.
  * @r: remedy state
- * @c: config
- *
- * Return: 1 when a replay was resumed, 0 when there was none, -errno.
+ * @ret: filled
  */
-int remedy_resume_spool(Remedy *r, const Config *c) {
-        char path[600] = "";
-        DIR *d = opendir(c->spool_dir);
-
-        if (!d)
-                return errno == ENOENT ? 0 : -errno;
-        for (struct dirent *de; (de = readdir(d));) {
-                size_t n = strlen(de->d_name);
-                if (strncmp(de->d_name, "devlog-", 7) == 0 && n > 6 &&
-                    strcmp(de->d_name + n - 6, ".spool") == 0)
-                        (void) snprintf(path, sizeof(path), "%s/%s", c->spool_dir, de->d_name);
-        }
-        closedir(d);
-        if (!*path)
-                return 0;
-        if (start_replay(r, path) < 0)
-                return -errno;
-        log_notice("Resuming the replay of %s at offset %" PRIu64 ".", path, r->replay_off);
-        return 1;
+void remedy_observe(const Remedy *r, RemedyObs *ret) {
+        *ret = (RemedyObs){
+                .spooled = r->spooled,
+                .replayed = r->replayed,
+                .pending_bytes = spool_pending(&r->spool) ? r->spool.size - r->spool.replay_off : 0,
+                .lost = r->lost,
+        };
+        (void) snprintf(ret->last, sizeof(ret->last), "%s", r->last);
+        (void) snprintf(ret->result, sizeof(ret->result), "%s", r->result);
 }

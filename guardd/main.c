@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * guardd: watches logind, the bus and /dev/log with a deadline on every
- * probe, and publishes /run/loginguard/status for pam_loginguard and
+ * guardd: watches logind, PID 1, the bus and /dev/log with a deadline on
+ * every probe, and publishes /run/loginguard/status for pam_loginguard and
  * `guardd status` for on-call.
  *
  *   guardd [--config PATH] [--foreground]
  *   guardd --once [--config PATH]
  *   guardd status [--status PATH] [--json | --nagios | --prometheus]
  *   guardd check-config [--config PATH]
+ *   guardd --version
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +26,26 @@
 #include "macro.h"
 #include "manager.h"
 #include "output.h"
+#include "parse-util.h"
+#include "probe-proc.h"
 
-typedef enum Command { CMD_RUN, CMD_ONCE, CMD_STATUS, CMD_CHECK_CONFIG } Command;
+#ifndef LOGINGUARD_VERSION
+#define LOGINGUARD_VERSION "unknown"
+#endif
+
+/* Usage errors: 2 for the daemon commands (LSB), 3 (UNKNOWN) for
+ * `guardd status`, as the monitoring-plugin guidelines want. */
+#define EXIT_USAGE 2
+
+typedef enum Command { CMD_RUN, CMD_ONCE, CMD_STATUS, CMD_CHECK_CONFIG, CMD_VERSION } Command;
 
 typedef struct Args {
         Command command;
         const char *config;
         const char *status;
         OutputMode mode;
+        bool help;
+        char error[160]; /* a usage error, said once by main() */
 } Args;
 
 static void help(void) {
@@ -39,7 +54,35 @@ static void help(void) {
                "  guardd --once [--config PATH]             one round, write the status, print it\n"
                "  guardd status [--status PATH] [--json | --nagios | --prometheus]\n"
                "  guardd check-config [--config PATH]\n"
+               "  guardd --version\n"
                "status exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (missing or stale)\n");
+}
+
+/* `status` may come anywhere among the options. */
+static bool wants_status(int argc, char **argv) {
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "status") == 0)
+                        return true;
+        return false;
+}
+
+static int parse_command(int argc, char **argv, Args *a) {
+        if (optind >= argc)
+                return 0;
+        if (strcmp(argv[optind], "status") == 0)
+                a->command = CMD_STATUS;
+        else if (strcmp(argv[optind], "check-config") == 0)
+                a->command = CMD_CHECK_CONFIG;
+        else {
+                (void) snprintf(a->error, sizeof(a->error), "unknown command '%s'", argv[optind]);
+                return -EINVAL;
+        }
+        if (optind + 1 < argc) {
+                (void) snprintf(a->error, sizeof(a->error), "unexpected argument '%s'",
+                                argv[optind + 1]);
+                return -EINVAL;
+        }
+        return 0;
 }
 
 static int parse_argv(int argc, char **argv, Args *a) {
@@ -52,10 +95,12 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 { "nagios", no_argument, NULL, 'n' },
                 { "prometheus", no_argument, NULL, 'p' },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
                 {},
         };
         int c;
 
+        opterr = 0; /* our own messages: one line, the plugin's way for `status` */
         while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) >= 0)
                 switch (c) {
                 case 'c': a->config = optarg; break;
@@ -65,21 +110,14 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 case 'j': a->mode = OUTPUT_JSON; break;
                 case 'n': a->mode = OUTPUT_NAGIOS; break;
                 case 'p': a->mode = OUTPUT_PROMETHEUS; break;
-                case 'h': help(); return 0;
-                default: return -EINVAL;
+                case 'h': a->help = true; break;
+                case 'V': a->command = CMD_VERSION; break;
+                default:
+                        (void) snprintf(a->error, sizeof(a->error), "unknown or incomplete option '%s'",
+                                        argv[optind - 1]);
+                        return -EINVAL;
                 }
-        if (optind < argc) {
-                if (strcmp(argv[optind], "status") == 0)
-                        a->command = CMD_STATUS;
-                else if (strcmp(argv[optind], "check-config") == 0)
-                        a->command = CMD_CHECK_CONFIG;
-                else
-                        return log_error("Unknown command '%s'; see guardd --help.", argv[optind]),
-                               -EINVAL;
-                if (optind + 1 < argc)
-                        return log_error("Unexpected argument '%s'.", argv[optind + 1]), -EINVAL;
-        }
-        return 1;
+        return parse_command(argc, argv, a);
 }
 
 /* A monitor reading a truncated answer must not take it for a state. */
@@ -92,15 +130,41 @@ static int render_checked(const OutputContext *c, OutputMode mode) {
 }
 
 static int check_config(const Args *a) {
-        _cleanup_(manager_freep) Manager *m = NULL;
-        int r;
+        Config c;
 
-        r = manager_new(a->config, &m);
-        if (r < 0)
+        if (manager_load_config(a->config, &c) < 0)
                 return 1;
-        printf("%s: ok\n",
-               a->config ? a->config : "configuration (defaults and " CONFIG_DEFAULT_PATH ")");
+        printf("%s: ok\n", a->config ? a->config : "configuration (defaults and " CONFIG_DEFAULT_PATH ")");
         return 0;
+}
+
+static void read_wchan(pid_t pid, char *buf, size_t size) {
+        _cleanup_close_ int fd = -EBADF;
+        char path[64];
+        ssize_t n;
+
+        buf[0] = '\0';
+        (void) snprintf(path, sizeof(path), "/proc/%d/wchan", (int) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        n = read_full(fd, buf, size - 1);
+        buf[n > 0 ? n : 0] = '\0';
+}
+
+/* A stale status: is the guardd that wrote it gone, or alive but stuck? */
+static void check_liveness(const Status *s, OutputContext *c) {
+        uint64_t pid;
+        ProcStat ps;
+
+        c->liveness = GUARDD_GONE;
+        if (status_get_u64(s, "GUARDD_PID", &pid) < 0 || pid == 0 || pid > INT32_MAX)
+                return;
+        if (proc_read_stat((pid_t) pid, &ps) < 0 || strcmp(ps.comm, "guardd") != 0)
+                return; /* gone, or the pid is somebody else's now */
+        c->liveness = GUARDD_ALIVE;
+        c->guardd_state = ps.state;
+        read_wchan((pid_t) pid, c->guardd_wchan, sizeof(c->guardd_wchan));
 }
 
 /* `guardd status` reads only the file: it answers even when the bus,
@@ -108,21 +172,16 @@ static int check_config(const Args *a) {
 static int show_status(const Args *a) {
         _cleanup_(status_freep) Status *s = NULL;
         OutputContext c = {};
+        ConfigError e = {};
+        const char *used;
         Config cfg;
         unsigned line = 0;
         uint64_t interval = 0, max_age;
         int r;
 
         config_init(&cfg);
-        if (!a->status) {
-                ConfigError e = {};
-                if (a->config)
-                        (void) config_load_file(&cfg, a->config, geteuid(), &e);
-                else {
-                        const char *used;
-                        (void) config_load_default(&cfg, geteuid(), &used, &e);
-                }
-        }
+        if (!a->status)
+                (void) config_load(&cfg, a->config, geteuid(), &used, &e);
         c.path = a->status ? a->status : cfg.status_path;
         r = status_read(c.path, geteuid(), &s, &line);
         if (r != 0) {
@@ -135,20 +194,17 @@ static int show_status(const Args *a) {
         max_age = MAX(3 * interval, cfg.max_age_usec);
         r = status_check_fresh(s, now_usec(CLOCK_MONOTONIC), max_age, &c.age_usec);
         c.stale = r != 0;
+        if (c.stale)
+                check_liveness(s, &c);
         return render_checked(&c, a->mode);
 }
 
 static int run_once(const Args *a) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(status_freep) Status *s = NULL;
-        OutputContext c = {};
-        int r;
+        OutputContext c;
 
-        r = manager_new(a->config, &m);
-        if (r < 0)
-                return STATE_UNKNOWN;
-        r = manager_once(m, &s);
-        if (r < 0)
+        if (manager_new(a->config, &m) < 0 || manager_once(m, &s) < 0)
                 return STATE_UNKNOWN;
         c = (OutputContext){ .status = s, .path = m->config.status_path };
         return render_checked(&c, a->mode);
@@ -156,24 +212,31 @@ static int run_once(const Args *a) {
 
 static int run_daemon(const Args *a) {
         _cleanup_(manager_freep) Manager *m = NULL;
-        int r;
 
-        r = manager_new(a->config, &m);
-        if (r < 0)
+        if (manager_new(a->config, &m) < 0 || manager_start(m) < 0)
                 return 1;
-        r = manager_run(m);
-        return r < 0 ? 1 : 0;
+        return manager_run(m) < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv) {
         Args a = { .command = CMD_RUN, .mode = OUTPUT_HUMAN };
-        int r;
+        bool status = wants_status(argc, argv);
 
         log_setup();
-        r = parse_argv(argc, argv, &a);
-        if (r <= 0)
-                return r < 0 ? 2 : 0;
+        if (parse_argv(argc, argv, &a) < 0) {
+                if (!status) {
+                        log_error("%s; see guardd --help.", a.error);
+                        return EXIT_USAGE;
+                }
+                output_nagios_usage(stdout, a.error);
+                return STATE_UNKNOWN;
+        }
+        if (a.help) {
+                help();
+                return 0;
+        }
         switch (a.command) {
+        case CMD_VERSION: printf("guardd (loginguard) %s\n", LOGINGUARD_VERSION); return 0;
         case CMD_STATUS: return show_status(&a);
         case CMD_CHECK_CONFIG: return check_config(&a);
         case CMD_ONCE: return run_once(&a);

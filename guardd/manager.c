@@ -1,22 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The daemon loop on sd-event. Signals: SIGHUP reloads the config, SIGTERM
- * and SIGINT end the loop. sd_notify: READY after the first status,
- * WATCHDOG every round, STATUS with the summary.
+ * The daemon loop on sd-event and the wiring of the probes into one
+ * Observation per round. Signals: SIGHUP reloads the config, SIGTERM and
+ * SIGINT end the loop. Notifications (READY, WATCHDOG, STATUS) go through
+ * notify.c, which never blocks on PID 1.
  */
 #include "manager.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,9 +27,14 @@
 #include "parse-util.h"
 
 #define PROC_RESCAN_USEC (30 * USEC_PER_SEC)
-#define ALERT_DEADLINE_USEC (10 * USEC_PER_SEC)
-
-extern char **environ;
+#define READER_RETRY_USEC (5 * USEC_PER_SEC)
+#define USERDB_SOCKET "/run/systemd/userdb/io.systemd.DynamicUser"
+/* Asks PID 1 for a user that cannot exist: any answer proves it reads. */
+#define USERDB_REQUEST \
+        "{\"method\":\"io.systemd.UserDatabase.GetUserRecord\",\"parameters\":{\"userName\":" \
+        "\"loginguard-probe-no-such-user\",\"service\":\"io.systemd.DynamicUser\"}}"
+#define ONCE_MIN_WAIT_USEC (100 * USEC_PER_MSEC)
+#define ONCE_STEP_USEC (50 * USEC_PER_MSEC)
 
 static const char *const logind_comms[] = { "systemd-logind", "elogind", NULL };
 static const char *const bus_comms[] = { "dbus-daemon", "dbus-broker", NULL };
@@ -38,87 +42,70 @@ static const char *const ck_comms[] = { "console-kit-dae", NULL };
 static const char *const init_comms[] = { NULL };
 
 static void request_early_verdict(void *userdata);
-static void remedy_fd_closing(int fd, void *userdata);
 
-static const char *default_bus_address(void) {
+static const char *bus_address_of(const Config *c) {
         const char *e = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
 
+        if (*c->bus_address)
+                return c->bus_address;
         return e && *e ? e : "unix:path=/run/dbus/system_bus_socket";
 }
 
-static void manager_init_probes(Manager *m) {
-        m->procs[PROC_LOGIN1] = (ProcWatch){ .key = "LOGIN1", .comms = logind_comms };
-        m->procs[PROC_BUS] = (ProcWatch){ .key = "BUS", .comms = bus_comms };
-        m->procs[PROC_CONSOLEKIT] = (ProcWatch){ .key = "CONSOLEKIT", .comms = ck_comms };
-        m->procs[PROC_PID1] =
-                (ProcWatch){ .key = "PID1", .comms = init_comms, .pid = 1, .last_pid = 1 };
-        m->sessions = (DirCount){ .path = m->config.sessions_dir };
-        m->scopes =
-                (DirCount){ .path = m->config.units_dir, .prefix = "session-", .infix = ".scope" };
-        devlog_probe_init(&m->devlog, m->config.devlog_path);
-        bus_probe_init(&m->bus, m->event,
-                       *m->config.bus_address ? m->config.bus_address : default_bus_address(),
-                       m->config.probe_timeout_usec);
-        m->bus.on_timeout = request_early_verdict;
-        m->bus.userdata = m;
-}
-
 /**
- * manager_load_config() - read the config (explicit path or default lookup).
- * @m: manager; its config is replaced only when the file is good
+ * manager_load_config() - read guardd's config, reporting with file:line.
+ * @path: explicit file, or NULL for the default lookup
+ * @ret: the config; untouched unless the file is good
  *
- * Return: 0, or a negative/positive error already logged with file:line.
+ * Return: 0, or a negative/positive error already logged.
  */
-int manager_load_config(Manager *m) {
-        const char *path = m->config_path;
+int manager_load_config(const char *path, Config *ret) {
         ConfigError e = {};
         Config c;
         int r;
 
         config_init(&c);
-        if (path)
-                r = config_load_file(&c, path, geteuid(), &e);
-        else
-                r = config_load_default(&c, geteuid(), &path, &e);
+        r = config_load(&c, path, geteuid(), &path, &e);
         if (r > 0)
                 return log_error("%s: %s, refusing it.", path, trust_strerror(r)), -EPERM;
         if (r < 0 && e.line > 0)
                 return log_error("%s:%u: %s '%s'.", path, e.line, config_strerror(r), e.key), r;
         if (r < 0)
                 return log_error_errno(r, "Failed to read '%s': %m", path);
-        m->config = c;
+        *ret = c;
         log_set_debug(c.debug);
         return 0;
 }
 
-/* A guardd killed while writing leaves "<status>.tmp.<pid>" behind:
- * remove those whose writer is gone. */
-static void sweep_temp_files(const char *path) {
-        const char *base = strrchr(path, '/');
-        char prefix[256], dir[CONFIG_PATH_MAX];
-        DIR *d;
-
-        if (!base)
-                return;
-        (void) snprintf(dir, sizeof(dir), "%.*s", (int) (base - path), path);
-        (void) snprintf(prefix, sizeof(prefix), "%s.tmp.", base + 1);
-        d = opendir(*dir ? dir : "/");
-        if (!d)
-                return;
-        for (struct dirent *de; (de = readdir(d));) {
-                uint64_t pid;
-
-                if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
-                    parse_u64(de->d_name + strlen(prefix), &pid) < 0 || pid == 0 || pid > INT32_MAX)
-                        continue;
-                if (kill((pid_t) pid, 0) < 0 && errno == ESRCH)
-                        (void) unlinkat(dirfd(d), de->d_name, 0);
-        }
-        closedir(d);
+static void init_probes(Manager *m) {
+        m->procs[PROC_LOGIN1] = (ProcWatch){ .key = "LOGIN1", .comms = logind_comms };
+        m->procs[PROC_BUS] = (ProcWatch){ .key = "BUS", .comms = bus_comms };
+        m->procs[PROC_CONSOLEKIT] = (ProcWatch){ .key = "CONSOLEKIT", .comms = ck_comms };
+        m->procs[PROC_PID1] = (ProcWatch){ .key = "PID1", .comms = init_comms, .pid = 1, .last_pid = 1 };
+        m->sessions = (DirCount){ .path = m->config.sessions_dir };
+        m->scopes = (DirCount){ .path = m->config.units_dir, .prefix = "session-", .infix = ".scope" };
+        devlog_probe_init(&m->devlog, m->config.devlog_path);
+        bus_probe_init(&m->bus, m->event, bus_address_of(&m->config), m->config.probe_timeout_usec);
+        m->bus.on_timeout = request_early_verdict;
+        m->bus.userdata = m;
+        varlink_ping_init(&m->userdb, m->event, USERDB_SOCKET, USERDB_REQUEST,
+                          m->config.probe_timeout_usec);
+        (void) host_stats_init(&m->host);
+        remedy_init(&m->remedy);
+        alerter_init(&m->alerter, m->event);
+        notifier_init(&m->notifier);
 }
 
+/**
+ * manager_new() - allocate guardd and read its config. Changes nothing on
+ * disk: `guardd check-config` and `guardd --once` stop here (or at
+ * manager_once()).
+ * @config_path: explicit config, or NULL
+ * @ret: the manager
+ *
+ * Return: 0 or -errno (config errors are logged).
+ */
 int manager_new(const char *config_path, Manager **ret) {
-        Manager *m;
+        _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
         m = calloc(1, sizeof(*m));
@@ -126,25 +113,15 @@ int manager_new(const char *config_path, Manager **ret) {
                 return -ENOMEM;
         m->config_path = config_path;
         m->host.mountinfo_fd = -EBADF;
-        r = manager_load_config(m);
-        if (r >= 0)
-                r = sd_event_new(&m->event);
-        if (r < 0) {
-                manager_free(m);
+        r = manager_load_config(config_path, &m->config);
+        if (r < 0)
                 return r;
-        }
-        manager_init_probes(m);
-        sweep_temp_files(m->config.status_path);
-        remedy_init(&m->remedy);
-        m->remedy.fd_closing = remedy_fd_closing;
-        m->remedy.userdata = m;
-        if (remedy_resume_spool(&m->remedy, &m->config) < 0)
-                log_warning("Cannot resume the replay of a spool in %s.", m->config.spool_dir);
-        if (*m->config.metrics_path)
-                sweep_temp_files(m->config.metrics_path);
-        (void) host_stats_init(&m->host);
+        r = sd_event_new(&m->event);
+        if (r < 0)
+                return r;
+        init_probes(m);
         (void) snprintf(m->overall, sizeof(m->overall), "ok");
-        *ret = m;
+        *ret = TAKE_PTR(m);
         return 0;
 }
 
@@ -152,30 +129,28 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         bus_probe_done(&m->bus);
+        varlink_ping_done(&m->userdb);
         devlog_probe_done(&m->devlog);
-        m->drain_source = sd_event_source_disable_unref(m->drain_source);
-        m->replay_source = sd_event_source_disable_unref(m->replay_source);
         remedy_done(&m->remedy);
+        alerter_done(&m->alerter);
+        notifier_done(&m->notifier);
         host_stats_done(&m->host);
         sd_event_source_disable_unref(m->round_timer);
         sd_event_source_disable_unref(m->mount_source);
-        sd_event_source_disable_unref(m->alert_child);
-        sd_event_source_disable_unref(m->alert_timer);
         sd_event_source_disable_unref(m->early_source);
-        sd_event_source_disable_unref(m->drain_source);
-        sd_event_source_disable_unref(m->replay_source);
         sd_event_unref(m->event);
         free(m);
         return NULL;
 }
 
+/* ---- probing ------------------------------------------------------------ */
+
 static void update_pids(Manager *m, uint64_t now) {
-        const BusProbe *b = &m->bus;
         static const struct {
                 int proc;
                 int service;
-        } map[] = { { PROC_LOGIN1, BUS_SERVICE_LOGIN1 },
-                    { PROC_CONSOLEKIT, BUS_SERVICE_CONSOLEKIT } };
+        } map[] = { { PROC_LOGIN1, BUS_SERVICE_LOGIN1 }, { PROC_CONSOLEKIT, BUS_SERVICE_CONSOLEKIT } };
+        const BusProbe *b = &m->bus;
 
         for (size_t i = 0; i < ELEMENTSOF(map); i++) {
                 const ServiceProbe *s = &b->services[map[i].service];
@@ -184,34 +159,15 @@ static void update_pids(Manager *m, uint64_t now) {
         }
         if (b->daemon_pid.answered && b->daemon_pid.error == 0)
                 proc_watch_set_pid(&m->procs[PROC_BUS], (pid_t) b->bus_pid, now);
-        /* Without the bus, find them by name now and then (a /proc walk). */
-        if (now < m->last_proc_scan_usec + PROC_RESCAN_USEC && m->last_proc_scan_usec > 0)
+        /* Without the bus, find them by name now and then (a /proc walk;
+         * processes running as root only). */
+        if (m->last_proc_scan_usec > 0 && now < m->last_proc_scan_usec + PROC_RESCAN_USEC)
                 return;
         m->last_proc_scan_usec = now;
         for (int i = 0; i < PROC_PID1; i++)
                 if (m->procs[i].pid <= 0)
                         proc_watch_set_pid(&m->procs[i], proc_find_by_comm(m->procs[i].comms), now);
 }
-
-static uint64_t sum_fallbacks(const char *state_dir) {
-        uint64_t sum = 0;
-        DIR *d = opendir(state_dir);
-
-        if (!d)
-                return 0;
-        for (struct dirent *de; (de = readdir(d));) {
-                BreakerRecord r;
-
-                if (strncmp(de->d_name, BREAKER_FILE_PREFIX, strlen(BREAKER_FILE_PREFIX)) != 0)
-                        continue;
-                if (breaker_file_read(dirfd(d), de->d_name, geteuid(), &r) == 0)
-                        sum += r.fallbacks;
-        }
-        closedir(d);
-        return sum;
-}
-
-#define READER_RETRY_USEC (5 * USEC_PER_SEC)
 
 /* Keep the reader known: re-resolve when it died, the path now names
  * another socket, or (rate-limited) when it was never found. */
@@ -234,67 +190,15 @@ static void track_reader(Manager *m, uint64_t now) {
         *r = (DevlogReader){};
         if (devlog_reader_find(m->config.devlog_path, r) < 0)
                 *r = (DevlogReader){};
-        else if (r->pid > 0)
-                log_info("/dev/log reader: %s (pid %d, unit %s).", r->comm, (int) r->pid,
-                         *r->unit ? r->unit : "-");
-}
-
-static int on_drain(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Manager *m = userdata;
-
-        remedy_drain_event(&m->remedy);
-        return 0;
-}
-
-/* While draining, read the reader's socket as messages arrive. */
-static void watch_drain(Manager *m) {
-        int fd = remedy_drain_fd(&m->remedy);
-
-        if (fd < 0 || (m->drain_source && sd_event_source_get_io_fd(m->drain_source) != fd))
-                m->drain_source = sd_event_source_disable_unref(m->drain_source);
-        if (fd >= 0 && !m->drain_source &&
-            sd_event_add_io(m->event, &m->drain_source, fd, EPOLLIN, on_drain, m) < 0)
-                log_warning("Cannot watch the drained /dev/log socket; draining once a round.");
-}
-
-static void watch_replay(Manager *m);
-
-static void drop_watch(sd_event_source **s, int fd) {
-        if (*s && sd_event_source_get_io_fd(*s) == fd)
-                *s = sd_event_source_disable_unref(*s);
-}
-
-static void remedy_fd_closing(int fd, void *userdata) {
-        Manager *m = userdata;
-
-        drop_watch(&m->drain_source, fd);
-        drop_watch(&m->replay_source, fd);
-}
-
-static int on_replay(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Manager *m = userdata;
-
-        remedy_replay_event(&m->remedy);
-        watch_replay(m); /* budget spent or done: stop polling a writable socket */
-        return 0;
-}
-
-/* While replaying with budget left, send whenever the queue has room. */
-static void watch_replay(Manager *m) {
-        int fd = remedy_replay_fd(&m->remedy);
-
-        if (fd < 0 || (m->replay_source && sd_event_source_get_io_fd(m->replay_source) != fd))
-                m->replay_source = sd_event_source_disable_unref(m->replay_source);
-        if (fd >= 0 && !m->replay_source &&
-            sd_event_add_io(m->event, &m->replay_source, fd, EPOLLOUT, on_replay, m) < 0)
-                log_warning("Cannot watch the /dev/log socket; replaying once a round.");
 }
 
 static void sample_devlog(Manager *m, uint64_t now) {
         (void) devlog_probe_run(&m->devlog, now, m->config.devlog_stuck_usec);
         track_reader(m, now);
-        /* A stopped reader is stuck at once, full queue or not. */
-        if (m->reader.state == 'T' && m->devlog.state != DEVLOG_ABSENT) {
+        /* A stopped reader is stuck at once, full queue or not; and one the
+         * drain covers for is stuck until the drain says it reads again
+         * (the room the drain makes is not the reader's doing). */
+        if ((m->reader.state == 'T' || m->remedy.draining) && m->devlog.state != DEVLOG_ABSENT) {
                 if (m->devlog.full_since_usec == 0)
                         m->devlog.full_since_usec = now;
                 m->devlog.state = DEVLOG_STUCK;
@@ -303,8 +207,42 @@ static void sample_devlog(Manager *m, uint64_t now) {
         if (m->devlog.state != DEVLOG_OK && m->devlog.state != DEVLOG_ABSENT && m->reader.pid > 0)
                 (void) devlog_census(&m->reader, &m->census);
         remedy_round(&m->remedy, &m->config, &m->devlog, &m->reader, now);
-        watch_drain(m);
-        watch_replay(m);
+}
+
+/* The target a breaker file guards, as the module names its status entry. */
+static int breaker_service(const char *name) {
+        const char *target = name + strlen(BREAKER_FILE_PREFIX);
+
+        if (strcmp(target, "pam_systemd") == 0 || strcmp(target, "pam_elogind") == 0)
+                return OBS_LOGIN1;
+        return strcmp(target, "pam_ck_connector") == 0 ? OBS_CONSOLEKIT : -1;
+}
+
+/* The module's breaker files: the fallbacks they count, and their states. */
+static uint64_t read_breakers(const Config *c, BreakerObs ret[_OBS_SERVICE_MAX]) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        uint64_t sum = 0;
+
+        for (unsigned i = 0; i < _OBS_SERVICE_MAX; i++)
+                ret[i] = (BreakerObs){};
+        d = opendir(c->state_dir);
+        if (!d)
+                return 0;
+        for (struct dirent *de; (de = readdir(d));) {
+                BreakerRecord r;
+                int svc;
+
+                if (strncmp(de->d_name, BREAKER_FILE_PREFIX, strlen(BREAKER_FILE_PREFIX)) != 0 ||
+                    breaker_file_read(dirfd(d), de->d_name, geteuid(), &r) < 0)
+                        continue;
+                sum += r.fallbacks;
+                svc = breaker_service(de->d_name);
+                if (svc >= 0 && BREAKER_WORD_STATE(r.word) >= ret[svc].state) {
+                        ret[svc].known = true;
+                        ret[svc].state = BREAKER_WORD_STATE(r.word);
+                }
+        }
+        return sum;
 }
 
 static void sample(Manager *m, uint64_t now) {
@@ -315,109 +253,112 @@ static void sample(Manager *m, uint64_t now) {
                 proc_watch_sample(&m->procs[i], now);
         (void) dir_count_update(&m->sessions);
         (void) dir_count_update(&m->scopes);
-        m->sessions_fs_known = fs_used_percent(m->config.sessions_dir, &m->sessions_fs_used) >= 0;
-        host_stats_sample(&m->host, now);
+        host_stats_sample(&m->host, now, m->bus.jobs);
+        varlink_ping_finish(&m->userdb, now);
         sample_devlog(m, now);
-        f = sum_fallbacks(m->config.state_dir);
+        f = read_breakers(&m->config, m->obs.breakers);
         if (!m->fallbacks_base_set || f < m->fallbacks_base) {
                 m->fallbacks_base = f;
                 m->fallbacks_base_set = true;
         }
-        m->fallbacks = f - m->fallbacks_base;
+        m->obs.fallbacks = f - m->fallbacks_base;
 }
 
-static int on_alert_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
-        Manager *m = userdata;
+/* ---- the observation ------------------------------------------------------ */
 
-        if (m->alert_pid > 0) {
-                log_warning("alert_command still running after %llu s, killing it.",
-                            (unsigned long long) (ALERT_DEADLINE_USEC / USEC_PER_SEC));
-                (void) kill(m->alert_pid, SIGKILL);
-        }
-        return 0;
+static void observe_service(const ServiceProbe *s, uint64_t now, ServiceObs *o) {
+        *o = (ServiceObs){
+                .state = s->state,
+                .ping_valid = s->ping_valid,
+                .ping_usec = s->last_ping_usec,
+                .unanswered_usec = s->unanswered_since_usec ? now - s->unanswered_since_usec : 0,
+                .queued_known = s->queued_known,
+                .queued_bytes = s->queued_bytes,
+                .queue_trend_per_s = s->queue_trend_per_s,
+                .queue_growth = s->queue_growth,
+        };
 }
 
-static int on_alert_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
-        Manager *m = userdata;
-
-        if (si->si_code != CLD_EXITED || si->si_status != 0)
-                log_warning("alert_command failed (status %d).", si->si_status);
-        m->alert_pid = 0;
-        m->alert_child = sd_event_source_disable_unref(m->alert_child);
-        m->alert_timer = sd_event_source_disable_unref(m->alert_timer);
-        return 0;
+static void observe_proc(const ProcWatch *w, uint64_t now, ProcObs *o) {
+        *o = (ProcObs){
+                .pid = w->pid,
+                .cpu_percent = w->cpu_percent,
+                .rss_bytes = w->rss_bytes,
+                .state = w->state,
+                .restarts = w->restarts,
+                .since_restart_usec = w->last_restart_usec ? now - w->last_restart_usec : 0,
+        };
+        memcpy(o->comm, w->comm, sizeof(o->comm));
 }
 
-static int spawn_alert(Manager *m, const char *overall, const char *summary) {
-        static char sh[] = "/bin/sh", dash_c[] = "-c";
-        char *argv[] = { sh, dash_c, m->config.alert_command, NULL };
-        _cleanup_free_ char *e1 = NULL, *e2 = NULL;
-        char **env;
-        size_t n = 0;
-        pid_t pid;
-        int r;
+static void observe_pid1(const Manager *m, uint64_t now, Pid1Obs *o) {
+        const ServiceProbe *s = &m->bus.services[BUS_SERVICE_SYSTEMD1];
 
-        while (environ[n])
-                n++;
-        env = calloc(n + 3, sizeof(char *));
-        if (!env || asprintf(&e1, "LOGINGUARD_OVERALL=%s", overall) < 0 ||
-            asprintf(&e2, "LOGINGUARD_SUMMARY=%s", summary) < 0) {
-                free(env);
-                return -ENOMEM;
-        }
-        memcpy(env, environ, n * sizeof(char *));
-        env[n] = e1;
-        env[n + 1] = e2;
-        r = -posix_spawn(&pid, argv[0], NULL, NULL, argv, env);
-        free(env);
-        if (r < 0)
-                return r;
-        m->alert_pid = pid;
-        (void) sd_event_add_child(m->event, &m->alert_child, pid, WEXITED, on_alert_exit, m);
-        (void) sd_event_add_time_relative(m->event, &m->alert_timer, CLOCK_MONOTONIC,
-                                          ALERT_DEADLINE_USEC, 0, on_alert_timeout, m);
-        return 0;
+        *o = (Pid1Obs){
+                .bus = s->state,
+                .bus_ping_usec = s->last_ping_usec,
+                .bus_unanswered_usec = s->unanswered_since_usec ? now - s->unanswered_since_usec : 0,
+                .userdb = m->userdb.state,
+                .userdb_usec = m->userdb.rtt_usec,
+                .userdb_unanswered_usec =
+                        m->userdb.unanswered_since_usec ? now - m->userdb.unanswered_since_usec : 0,
+                .jobs_per_s = m->host.jobs_per_s,
+                .jobs_window = m->host.jobs,
+        };
 }
 
-/* Run alert_command when OVERALL changed, at most once per cooldown; a
- * change that falls into the cooldown is sent when it ends. */
-static void maybe_alert(Manager *m, const Status *s, uint64_t now) {
-        const char *overall = status_get(s, "OVERALL"), *summary = status_get(s, "SUMMARY");
-        int r;
-
-        if (!*m->config.alert_command || !overall || m->alert_pid > 0)
-                return;
-        if (!*m->alerted_overall)
-                (void) snprintf(m->alerted_overall, sizeof(m->alerted_overall), "ok");
-        if (strcmp(overall, m->alerted_overall) == 0)
-                return;
-        if (m->last_alert_usec > 0 && now < m->last_alert_usec + m->config.alert_cooldown_usec)
-                return;
-        r = spawn_alert(m, overall, summary ? summary : "");
-        if (r < 0) {
-                log_error_errno(r, "Failed to run alert_command: %m");
-                return;
-        }
-        m->last_alert_usec = now;
-        (void) snprintf(m->alerted_overall, sizeof(m->alerted_overall), "%s", overall);
+static void observe_host(const Manager *m, HostObs *o) {
+        *o = (HostObs){
+                .forks_per_s = m->host.forks_per_s,
+                .mounts = m->host.mounts,
+                .mount_changes_per_s = m->host.mount_changes_per_s,
+                .mount_changes_window = m->host.mount_changes,
+                .mounts_delta_window = m->host.mounts_delta,
+                .sessions_valid = m->sessions.valid,
+                .sessions = m->sessions.count,
+                .scopes_valid = m->scopes.valid,
+                .scopes = m->scopes.count,
+        };
+        o->fs_known = fs_used_percent(m->config.sessions_dir, &o->fs_used_percent) >= 0;
 }
 
-static void publish(Manager *m, const Status *s) {
-        const char *summary = status_get(s, "SUMMARY");
-        int r;
-
-        r = status_write(s, m->config.status_path);
-        if (r < 0)
-                log_error_errno(r, "Failed to write '%s': %m", m->config.status_path);
-        if (*m->config.metrics_path) {
-                r = output_write_metrics(s, m->config.metrics_path);
-                if (r < 0)
-                        log_error_errno(r, "Failed to write '%s': %m", m->config.metrics_path);
-        }
-        (void) sd_notifyf(false, "%sWATCHDOG=1\nSTATUS=%s", m->ready_sent ? "" : "READY=1\n",
-                          summary ? summary : "");
-        m->ready_sent = true;
+static void observe_devlog(const Manager *m, uint64_t now, DevlogObs *o) {
+        *o = (DevlogObs){
+                .state = m->devlog.state,
+                .full_usec = m->devlog.full_since_usec ? now - m->devlog.full_since_usec : 0,
+                .reader_pid = m->reader.pid,
+                .reader_state = m->reader.state,
+                .census = m->census,
+        };
+        (void) snprintf(o->path, sizeof(o->path), "%s", m->devlog.path);
+        memcpy(o->reader_comm, m->reader.comm, sizeof(o->reader_comm));
+        memcpy(o->reader_unit, m->reader.unit, sizeof(o->reader_unit));
+        remedy_observe(&m->remedy, &o->remedy);
 }
+
+/* Everything this round saw, as plain data for the verdict. */
+static void observe(Manager *m, uint64_t now, Observation *o) {
+        o->now = now;
+        o->realtime_usec = now_usec(CLOCK_REALTIME);
+        o->bus = m->bus.state;
+        o->bus_bad_usec = m->bus.bad_since_usec ? now - m->bus.bad_since_usec : 0;
+        (void) snprintf(o->bus_address, sizeof(o->bus_address), "%s", m->bus.address);
+        observe_service(&m->bus.services[BUS_SERVICE_LOGIN1], now, &o->services[OBS_LOGIN1]);
+        observe_service(&m->bus.services[BUS_SERVICE_CONSOLEKIT], now, &o->services[OBS_CONSOLEKIT]);
+        for (int i = 0; i < _PROC_MAX; i++)
+                observe_proc(&m->procs[i], now, &o->procs[i]);
+        observe_pid1(m, now, &o->pid1);
+        observe_host(m, &o->host);
+        observe_devlog(m, now, &o->devlog);
+        o->guardd_pid = getpid();
+        o->interval_usec = m->config.interval_usec;
+        o->rounds = m->rounds;
+        o->round_usec = m->round_cost_usec;
+        o->log_dropped = log_dropped();
+        o->notify_dropped = m->notifier.dropped;
+}
+
+/* ---- publishing ----------------------------------------------------------- */
 
 static void log_transition(Manager *m, const Status *s) {
         const char *overall = status_get(s, "OVERALL"), *summary = status_get(s, "SUMMARY");
@@ -431,41 +372,66 @@ static void log_transition(Manager *m, const Status *s) {
         (void) snprintf(m->overall, sizeof(m->overall), "%s", overall);
 }
 
-/* One round; returns the status it wrote. */
-static int round_run(Manager *m, Status **ret) {
+static void notify(Manager *m, const Status *s) {
+        const char *summary = status_get(s, "SUMMARY");
+        char msg[640];
+
+        (void) snprintf(msg, sizeof(msg), "%sWATCHDOG=1\nSTATUS=%s", m->ready_sent ? "" : "READY=1\n",
+                        summary ? summary : "");
+        (void) notifier_send(&m->notifier, msg);
+        m->ready_sent = true;
+}
+
+/* The one publish step of both round paths: judge, write, tell. */
+static int publish(Manager *m, uint64_t now, bool daemon, Status **ret) {
         _cleanup_(status_freep) Status *s = NULL;
-        uint64_t now = now_usec(CLOCK_MONOTONIC);
         int r;
 
-        bus_probe_finish_round(&m->bus, now, m->config.login1_slow_usec);
-        sample(m, now);
-        r = verdict_compose(m, now, &s);
+        observe(m, now, &m->obs);
+        r = verdict_compose(&m->obs, &m->config, &m->verdict, &s);
         if (r < 0)
                 return log_error_errno(r, "Failed to compose the status: %m");
-        publish(m, s);
-        log_transition(m, s);
-        maybe_alert(m, s, now);
-        m->rounds++;
-        bus_probe_start_round(&m->bus, now);
-        m->round_cost_usec = now_usec(CLOCK_MONOTONIC) - now;
+        r = status_write(s, m->config.status_path);
+        if (r < 0)
+                log_error_errno(r, "Failed to write '%s': %m", m->config.status_path);
+        if (daemon && *m->config.metrics_path) {
+                r = output_write_metrics(s, m->config.metrics_path);
+                if (r < 0)
+                        log_error_errno(r, "Failed to write '%s': %m", m->config.metrics_path);
+        }
+        if (daemon) {
+                notify(m, s);
+                log_transition(m, s);
+                alerter_consider(&m->alerter, &m->config, s, now);
+        }
         if (ret)
                 *ret = TAKE_PTR(s);
         return 0;
 }
 
+/* One round; returns the status it wrote. */
+static int round_run(Manager *m, bool daemon, Status **ret) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        bus_probe_finish_round(&m->bus, now, m->config.login1_slow_usec);
+        sample(m, now);
+        r = publish(m, now, daemon, ret);
+        m->rounds++;
+        bus_probe_start_round(&m->bus, now);
+        varlink_ping_start(&m->userdb, now);
+        m->round_cost_usec = now_usec(CLOCK_MONOTONIC) - now;
+        return r;
+}
+
 /* A call ran out of time: judge and publish now, send nothing new. */
 static int on_early_verdict(sd_event_source *source, void *userdata) {
         Manager *m = userdata;
-        _cleanup_(status_freep) Status *s = NULL;
         uint64_t now = now_usec(CLOCK_MONOTONIC);
 
         m->early_source = sd_event_source_disable_unref(m->early_source);
         bus_probe_finish_round(&m->bus, now, m->config.login1_slow_usec);
-        if (verdict_compose(m, now, &s) < 0)
-                return 0;
-        publish(m, s);
-        log_transition(m, s);
-        maybe_alert(m, s, now);
+        (void) publish(m, now, true, NULL);
         return 0;
 }
 
@@ -479,7 +445,7 @@ static void request_early_verdict(void *userdata) {
 static int on_round(sd_event_source *source, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
-        (void) round_run(m, NULL);
+        (void) round_run(m, true, NULL);
         (void) sd_event_source_set_time(source, usec + m->config.interval_usec);
         (void) sd_event_source_set_enabled(source, SD_EVENT_ON);
         return 0;
@@ -491,35 +457,58 @@ static int on_mounts(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return host_mounts_event(&m->host);
 }
 
-static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        Manager *m = userdata;
-        char address[sizeof(m->config.bus_address)];
-        int r;
-
-        memcpy(address, m->config.bus_address, sizeof(address));
-        r = manager_load_config(m);
-        if (r != 0) {
-                log_error("Keeping the previous configuration.");
-                return 0;
-        }
-        log_notice("Reloaded the configuration.");
+static void reconfigure(Manager *m, const Config *old) {
         devlog_probe_done(&m->devlog);
         devlog_probe_init(&m->devlog, m->config.devlog_path);
-        m->sessions.path = m->config.sessions_dir;
-        m->sessions.valid = false;
-        m->scopes.path = m->config.units_dir;
-        m->scopes.valid = false;
+        m->sessions = (DirCount){ .path = m->config.sessions_dir };
+        m->scopes = (DirCount){ .path = m->config.units_dir, .prefix = "session-", .infix = ".scope" };
         m->bus.timeout_usec = m->config.probe_timeout_usec;
-        if (strcmp(address, m->config.bus_address) != 0) {
+        m->userdb.timeout_usec = m->config.probe_timeout_usec;
+        if (strcmp(bus_address_of(old), bus_address_of(&m->config)) != 0) {
                 bus_probe_done(&m->bus);
-                bus_probe_init(&m->bus, m->event,
-                               *m->config.bus_address ? m->config.bus_address
-                                                      : default_bus_address(),
+                bus_probe_init(&m->bus, m->event, bus_address_of(&m->config),
                                m->config.probe_timeout_usec);
                 m->bus.on_timeout = request_early_verdict;
                 m->bus.userdata = m;
         }
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        Config old = m->config;
+
+        if (manager_load_config(m->config_path, &m->config) != 0) {
+                log_error("Keeping the previous configuration.");
+                return 0;
+        }
+        log_notice("Reloaded the configuration.");
+        reconfigure(m, &old);
         return 0;
+}
+
+/* A guardd killed while writing leaves "<file>.tmp.<pid>" behind: remove
+ * those whose writer is gone. */
+static void sweep_temp_files(const char *path) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        const char *base = strrchr(path, '/');
+        char prefix[256], dir[CONFIG_PATH_MAX];
+
+        if (!base)
+                return;
+        (void) snprintf(dir, sizeof(dir), "%.*s", (int) (base - path), path);
+        (void) snprintf(prefix, sizeof(prefix), "%s.tmp.", base + 1);
+        d = opendir(*dir ? dir : "/");
+        if (!d)
+                return;
+        for (struct dirent *de; (de = readdir(d));) {
+                uint64_t pid;
+
+                if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+                    parse_u64(de->d_name + strlen(prefix), &pid) < 0 || pid == 0 || pid > INT32_MAX)
+                        continue;
+                if (kill((pid_t) pid, 0) < 0 && errno == ESRCH)
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        }
 }
 
 static int setup_sources(Manager *m) {
@@ -544,40 +533,59 @@ static int setup_sources(Manager *m) {
 }
 
 /**
- * manager_run() - the daemon: a round every interval until SIGTERM.
- * @m: manager
+ * manager_start() - everything the daemon does before its first round:
+ * sweep stale temporary files, resume a pending replay, arm the signals,
+ * the mount watch and the round timer.
+ * @m: manager from manager_new()
  *
- * Return: 0 on a clean exit, -errno on setup failure.
+ * Return: 0 or -errno (logged).
  */
-int manager_run(Manager *m) {
+int manager_start(Manager *m) {
         uint64_t now = now_usec(CLOCK_MONOTONIC);
         int r;
 
+        assert(m && m->event);
+        sweep_temp_files(m->config.status_path);
+        if (*m->config.metrics_path)
+                sweep_temp_files(m->config.metrics_path);
+        (void) remedy_start(&m->remedy, m->event, &m->config);
         r = setup_sources(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the event loop: %m");
-        /* First calls now, first judgement and status one interval later. */
+        /* First calls now, first judgement and status one probe deadline later. */
         bus_probe_start_round(&m->bus, now);
-        r = sd_event_add_time(
-                m->event, &m->round_timer, CLOCK_MONOTONIC,
-                now + MIN(m->config.interval_usec, m->config.probe_timeout_usec + 10000),
-                USEC_PER_MSEC, on_round, m);
+        varlink_ping_start(&m->userdb, now);
+        r = sd_event_add_time(m->event, &m->round_timer, CLOCK_MONOTONIC,
+                              now + MIN(m->config.interval_usec, m->config.probe_timeout_usec + 10000),
+                              USEC_PER_MSEC, on_round, m);
         if (r >= 0)
                 r = sd_event_source_set_enabled(m->round_timer, SD_EVENT_ON);
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the round timer: %m");
         log_info("Watching %s every %llu ms; status in %s.", m->bus.address,
-                 (unsigned long long) (m->config.interval_usec / USEC_PER_MSEC),
-                 m->config.status_path);
+                 (unsigned long long) (m->config.interval_usec / USEC_PER_MSEC), m->config.status_path);
+        return 0;
+}
+
+/**
+ * manager_run() - the daemon: a round every interval until SIGTERM.
+ * @m: manager after manager_start()
+ *
+ * Return: 0 on a clean exit, -errno when the loop failed.
+ */
+int manager_run(Manager *m) {
+        int r;
+
         r = sd_event_loop(m->event);
-        (void) sd_notify(false, "STOPPING=1");
+        (void) notifier_send(&m->notifier, "STOPPING=1");
         return r < 0 ? log_error_errno(r, "Event loop failed: %m") : 0;
 }
 
 /**
- * manager_once() - one round: send the calls, wait for answers or their
- * deadline, judge, write the status.
- * @m: manager
+ * manager_once() - one round without the daemon: send the calls, wait for
+ * their answers or their deadline, judge, write the status. No remedy
+ * acts, no spool is touched, nothing else on disk changes.
+ * @m: manager from manager_new()
  * @ret: the status written
  *
  * Return: 0 or -errno.
@@ -587,18 +595,19 @@ int manager_once(Manager *m, Status **ret) {
 
         /* Ping, PID and statistics go out when GetNameOwner answers, each
          * with its own timeout: wait for two timeouts at most. */
-        deadline = start + 2 * m->config.probe_timeout_usec + 50 * USEC_PER_MSEC;
-        host_stats_sample(&m->host, start); /* baselines for the rates */
+        deadline = start + 2 * m->config.probe_timeout_usec + ONCE_STEP_USEC;
+        host_stats_sample(&m->host, start, 0); /* baselines for the rates */
         for (int i = 0; i < _PROC_MAX; i++)
                 proc_watch_sample(&m->procs[i], start);
         bus_probe_start_round(&m->bus, start);
+        varlink_ping_start(&m->userdb, start);
         for (;;) {
                 uint64_t now = now_usec(CLOCK_MONOTONIC);
 
-                if (now >= deadline ||
-                    (bus_probe_idle(&m->bus) && now > start + 100 * USEC_PER_MSEC))
+                if (now >= deadline || (bus_probe_idle(&m->bus) && varlink_ping_idle(&m->userdb, now) &&
+                                        now > start + ONCE_MIN_WAIT_USEC))
                         break;
-                (void) sd_event_run(m->event, MIN(deadline - now, 50 * USEC_PER_MSEC));
+                (void) sd_event_run(m->event, MIN(deadline - now, ONCE_STEP_USEC));
         }
-        return round_run(m, ret);
+        return round_run(m, false, ret);
 }

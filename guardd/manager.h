@@ -1,33 +1,35 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * guardd's state and event loop. One round per interval: judge the
- * answers of the previous round's bus calls (or their missing answers),
- * sample /proc, the session directories and /dev/log, write the status,
- * then send the next round's calls. The status is written every round
- * whatever the probes are doing.
+ * guardd's event loop and its wiring, nothing else. Each round: judge the
+ * answers of the previous round's calls (or their missing answers), sample
+ * /proc, the session directories and /dev/log, gather everything into an
+ * Observation, let the verdict compose the status, publish it, then send
+ * the next round's calls. The status is written every round whatever the
+ * probes are doing.
+ *
+ * manager_new() allocates and reads the config, and changes nothing;
+ * manager_start() acts (temporary files swept, a pending spool resumed,
+ * signals and timers armed), and only the daemon calls it.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
 #include <systemd/sd-event.h>
 
+#include "alert.h"
 #include "config.h"
 #include "devlog-reader.h"
 #include "devlog-remedy.h"
+#include "notify.h"
+#include "observation.h"
 #include "probe-bus.h"
 #include "probe-devlog.h"
 #include "probe-fs.h"
 #include "probe-proc.h"
+#include "probe-varlink.h"
 #include "status.h"
-
-enum { PROC_LOGIN1, PROC_BUS, PROC_CONSOLEKIT, PROC_PID1, _PROC_MAX };
-
-typedef struct Action {
-        bool skip;
-        unsigned healthy_rounds;
-} Action;
+#include "verdict.h"
 
 typedef struct Manager {
         Config config;
@@ -36,41 +38,37 @@ typedef struct Manager {
         sd_event_source *round_timer;
         sd_event_source *mount_source;
         sd_event_source *early_source;
-        sd_event_source *drain_source;
-        sd_event_source *replay_source;
+        /* probes */
         BusProbe bus;
+        VarlinkPing userdb;
         ProcWatch procs[_PROC_MAX];
         DirCount sessions;
         DirCount scopes;
-        unsigned sessions_fs_used;
-        bool sessions_fs_known;
         HostStats host;
         DevlogProbe devlog;
         DevlogReader reader;
         uint64_t reader_lookup_usec;
         Census census;
+        uint64_t last_proc_scan_usec;
+        /* actions */
         Remedy remedy;
-        Action actions[2]; /* per bus service */
+        Alerter alerter;
+        Notifier notifier;
+        VerdictState verdict;
+        /* bookkeeping */
         bool fallbacks_base_set;
         uint64_t fallbacks_base;
-        uint64_t fallbacks;
+        Observation obs;
         uint64_t rounds;
         uint64_t round_cost_usec;
-        uint64_t last_proc_scan_usec;
         char overall[16];
         bool ready_sent;
-        /* alert_command */
-        pid_t alert_pid;
-        sd_event_source *alert_child;
-        sd_event_source *alert_timer;
-        uint64_t last_alert_usec;
-        char alerted_overall[16];
 } Manager;
 
 int manager_new(const char *config_path, Manager **ret);
 Manager *manager_free(Manager *m);
 DEFINE_CLEANUP(Manager *, manager_free);
-int manager_load_config(Manager *m);
+int manager_load_config(const char *path, Config *ret);
+int manager_start(Manager *m);
 int manager_run(Manager *m);
 int manager_once(Manager *m, Status **ret);
-int verdict_compose(Manager *m, uint64_t now, Status **ret);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Round of bus probes: GetNameOwner for each tracker (answered by the bus
- * daemon itself, so it tells bus health), then, for a name with an owner,
- * Peer.Ping to it (the tracker's round trip), its PID, and the bus's
- * statistics for its connection (bytes queued for it, incident 3).
+ * Round of bus probes: GetNameOwner for each tracker and for PID 1
+ * (answered by the bus daemon itself, so it tells bus health), then, for a
+ * name with an owner, Peer.Ping to it (its round trip), its PID, and the
+ * bus's statistics for its connection (bytes queued for it, incident 3).
+ * Pings never auto-start a service: a probe must not start logind or
+ * ConsoleKit on a host that does not run them. PID 1's JobNew signals are
+ * counted, to tell a respawn loop (jobs) from mount churn (no jobs).
  */
 #include "probe-bus.h"
 
@@ -19,25 +22,6 @@
 /* A bus stuck this many rounds is dropped and re-made, so that requests
  * queued towards a frozen daemon cannot pile up without bound. */
 #define STUCK_ROUNDS_RECONNECT 10
-
-static const char *const bus_state_names[_BUS_STATE_MAX] = {
-        [BUS_OK] = "ok",
-        [BUS_STUCK] = "stuck",
-        [BUS_DOWN] = "down",
-};
-
-static const char *const svc_state_names[_SVC_STATE_MAX] = {
-        [SVC_OK] = "ok",         [SVC_SLOW] = "slow",       [SVC_STUCK] = "stuck",
-        [SVC_ABSENT] = "absent", [SVC_UNKNOWN] = "unknown",
-};
-
-const char *bus_state_to_string(BusState s) {
-        return s >= 0 && s < _BUS_STATE_MAX ? bus_state_names[s] : NULL;
-}
-
-const char *svc_state_to_string(SvcState s) {
-        return s >= 0 && s < _SVC_STATE_MAX ? svc_state_names[s] : NULL;
-}
 
 static void call_reset(Call *c) {
         c->slot = sd_bus_slot_unref(c->slot);
@@ -65,6 +49,8 @@ void bus_probe_init(BusProbe *b, sd_event *event, const char *address, uint64_t 
                                                  .state = SVC_UNKNOWN },
                         [BUS_SERVICE_CONSOLEKIT] = { .bus_name = "org.freedesktop.ConsoleKit",
                                                      .key = "CONSOLEKIT", .state = SVC_UNKNOWN },
+                        [BUS_SERVICE_SYSTEMD1] = { .bus_name = "org.freedesktop.systemd1",
+                                                   .key = "PID1", .state = SVC_UNKNOWN },
                 },
         };
         for (size_t i = 0; i < ELEMENTSOF(b->services); i++)
@@ -76,6 +62,7 @@ static void bus_drop(BusProbe *b) {
         for (size_t i = 0; i < ELEMENTSOF(b->services); i++)
                 service_reset_calls(&b->services[i]);
         call_reset(&b->daemon_pid);
+        b->job_match = sd_bus_slot_unref(b->job_match);
         if (b->bus) {
                 (void) sd_bus_detach_event(b->bus);
                 b->bus = sd_bus_close_unref(b->bus);
@@ -84,6 +71,26 @@ static void bus_drop(BusProbe *b) {
 
 void bus_probe_done(BusProbe *b) {
         bus_drop(b);
+}
+
+static int on_job_new(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        BusProbe *b = userdata;
+
+        b->jobs++;
+        return 0;
+}
+
+/* PID 1 sends its signals once somebody subscribed (logind always has);
+ * the match makes the bus deliver us JobNew only. */
+static void watch_jobs(BusProbe *b) {
+        (void) sd_bus_match_signal_async(b->bus, &b->job_match, "org.freedesktop.systemd1",
+                                         "/org/freedesktop/systemd1",
+                                         "org.freedesktop.systemd1.Manager", "JobNew", on_job_new,
+                                         NULL, b);
+        (void) sd_bus_call_method_async(b->bus, NULL, "org.freedesktop.systemd1",
+                                        "/org/freedesktop/systemd1",
+                                        "org.freedesktop.systemd1.Manager", "Subscribe", NULL,
+                                        NULL, NULL);
 }
 
 /* Asynchronous connect: sd_bus_start() only fails at once when nobody
@@ -108,6 +115,7 @@ static int bus_connect(BusProbe *b) {
                 return r;
         }
         b->bus = bus;
+        watch_jobs(b);
         return 0;
 }
 
@@ -138,12 +146,13 @@ typedef struct CallSpec {
         const char *dest, *path, *iface, *member;
         sd_bus_message_handler_t cb;
         const char *arg; /* one string argument, or NULL */
+        bool no_auto_start;
 } CallSpec;
 
 /* Methods of the bus daemon itself. */
 #define DBUS_CALL(member_, cb_, arg_) \
-        ((CallSpec){ "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", \
-                     member_, cb_, arg_ })
+        ((CallSpec){ .dest = "org.freedesktop.DBus", .path = "/org/freedesktop/DBus", \
+                     .iface = "org.freedesktop.DBus", .member = member_, .cb = cb_, .arg = arg_ })
 
 static int start_call(BusProbe *b, Call *c, const CallSpec *spec, void *userdata) {
         sd_bus_message *m = NULL;
@@ -154,6 +163,8 @@ static int start_call(BusProbe *b, Call *c, const CallSpec *spec, void *userdata
                                            spec->member);
         if (r >= 0 && spec->arg)
                 r = sd_bus_message_append(m, "s", spec->arg);
+        if (r >= 0 && spec->no_auto_start)
+                r = sd_bus_message_set_auto_start(m, 0);
         if (r >= 0)
                 r = sd_bus_call_async(b->bus, &c->slot, m, spec->cb, userdata, b->timeout_usec);
         sd_bus_message_unref(m);
@@ -311,8 +322,10 @@ void bus_probe_start_round(BusProbe *b, uint64_t now) {
                 /* The ping goes to the well-known name at the same time, so its
                  * deadline runs from the start of the round. */
                 (void) start_call(b, &s->ping,
-                                  &(CallSpec){ s->bus_name, "/", "org.freedesktop.DBus.Peer",
-                                               "Ping", on_ping, NULL },
+                                  &(CallSpec){ .dest = s->bus_name, .path = "/",
+                                               .iface = "org.freedesktop.DBus.Peer",
+                                               .member = "Ping", .cb = on_ping,
+                                               .no_auto_start = true },
                                   s);
         }
 }
@@ -351,9 +364,43 @@ static BusState judge_bus(BusProbe *b, uint64_t now) {
         return b->state; /* still within the deadline: no new verdict */
 }
 
+/**
+ * queue_growth_over() - how much a queue grew over the last @window of a
+ * ring of samples (newest at @next - 1). Pure.
+ * @usec: sample times
+ * @bytes: sample sizes
+ * @n: samples in the ring
+ * @next: the ring's next slot
+ * @now: CLOCK_MONOTONIC usec
+ * @window: how far back
+ *
+ * Return: newest minus the oldest sample within the window (signed).
+ */
+int64_t queue_growth_over(const uint64_t *usec, const uint64_t *bytes, unsigned n, unsigned next,
+                          uint64_t now, uint64_t window) {
+        unsigned newest = (next + QUEUE_HISTORY - 1) % QUEUE_HISTORY, base = newest;
+
+        if (n == 0)
+                return 0;
+        for (unsigned i = 0; i < n; i++) {
+                unsigned k = (next + QUEUE_HISTORY - 1 - i) % QUEUE_HISTORY;
+
+                base = k;
+                if (usec[k] + window <= now)
+                        break;
+        }
+        return (int64_t) bytes[newest] - (int64_t) bytes[base];
+}
+
 static void judge_queue(ServiceProbe *s, uint64_t now) {
         if (!s->queued_known)
                 return;
+        s->queue_hist_usec[s->queue_hist_next] = now;
+        s->queue_hist_bytes[s->queue_hist_next] = s->queued_bytes;
+        s->queue_hist_next = (s->queue_hist_next + 1) % QUEUE_HISTORY;
+        s->queue_hist_n = MIN(s->queue_hist_n + 1, QUEUE_HISTORY);
+        s->queue_growth = queue_growth_over(s->queue_hist_usec, s->queue_hist_bytes, s->queue_hist_n,
+                                            s->queue_hist_next, now, QUEUE_WINDOW_USEC);
         if (s->prev_queued_usec > 0 && now > s->prev_queued_usec)
                 s->queue_trend_per_s =
                         ((int64_t) s->queued_bytes - (int64_t) s->prev_queued_bytes) *
@@ -362,25 +409,47 @@ static void judge_queue(ServiceProbe *s, uint64_t now) {
         s->prev_queued_usec = now;
 }
 
-static SvcState judge_service(const BusProbe *b, ServiceProbe *s, uint64_t now,
-                              uint64_t slow_usec) {
-        if (b->state != BUS_OK)
+/**
+ * service_judge() - the state machine of one tracker, from this round's
+ * answers. A pure function of its inputs (tested in test-bus-judge.c).
+ * @bus: the bus's state this round
+ * @s: the tracker's calls
+ * @now: CLOCK_MONOTONIC usec
+ * @timeout_usec: probe deadline
+ * @slow_usec: a ping at least this long is slow
+ * @ret_ping_usec: the round trip when the ping answered (untouched otherwise)
+ *
+ * Return: the new state; s->state when this round said nothing new.
+ */
+SvcState service_judge(BusState bus, const ServiceProbe *s, uint64_t now, uint64_t timeout_usec,
+                       uint64_t slow_usec, uint64_t *ret_ping_usec) {
+        if (bus != BUS_OK)
                 return SVC_UNKNOWN;
         if (s->owner.answered && s->owner.error == -ENXIO)
                 return SVC_ABSENT;
         if (s->ping.answered && s->ping.error == 0) {
-                s->ping_valid = true;
-                s->last_ping_usec = s->ping_usec;
+                *ret_ping_usec = s->ping_usec;
                 return s->ping_usec >= slow_usec ? SVC_SLOW : SVC_OK;
         }
         if ((s->ping.answered && s->ping.error == -ETIMEDOUT) ||
-            call_expired(&s->ping, now, b->timeout_usec)) {
-                s->ping_valid = false;
+            call_expired(&s->ping, now, timeout_usec))
                 return SVC_STUCK;
-        }
         if (s->ping.answered && s->ping.error == -ENXIO)
                 return SVC_ABSENT; /* the owner went away between the calls */
         return s->state;
+}
+
+static SvcState judge_service(const BusProbe *b, ServiceProbe *s, uint64_t now,
+                              uint64_t slow_usec) {
+        uint64_t ping = 0;
+        SvcState st = service_judge(b->state, s, now, b->timeout_usec, slow_usec, &ping);
+
+        if (st == SVC_OK || st == SVC_SLOW) {
+                s->ping_valid = true;
+                s->last_ping_usec = ping;
+        } else if (st == SVC_STUCK)
+                s->ping_valid = false;
+        return st;
 }
 
 /**

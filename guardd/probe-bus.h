@@ -13,27 +13,11 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-typedef enum BusState {
-        BUS_OK,
-        BUS_STUCK,
-        BUS_DOWN,
-        _BUS_STATE_MAX,
-        _BUS_STATE_INVALID = -EINVAL,
-} BusState;
+#include "states.h"
 
-typedef enum SvcState {
-        SVC_OK,
-        SVC_SLOW,
-        SVC_STUCK,
-        SVC_ABSENT,
-        SVC_UNKNOWN,
-        _SVC_STATE_MAX,
-        _SVC_STATE_INVALID = -EINVAL,
-} SvcState;
 
-/* dbus-daemon's built-in max_outgoing_bytes (bus/config-parser.c), which
- * the stock system.conf does not change. */
-#define BUS_QUEUE_LIMIT_DEFAULT (UINT64_C(127) * 1024 * 1024)
+#define QUEUE_HISTORY 64U
+#define QUEUE_WINDOW_USEC (30 * UINT64_C(1000000))
 
 typedef struct Call {
         sd_bus_slot *slot;
@@ -63,6 +47,12 @@ typedef struct ServiceProbe {
         uint64_t prev_queued_bytes;
         uint64_t prev_queued_usec;
         int64_t queue_trend_per_s;
+        /* the queue over the recent window: 0 -> 12 MB in 30 s is news */
+        uint64_t queue_hist_usec[QUEUE_HISTORY];
+        uint64_t queue_hist_bytes[QUEUE_HISTORY];
+        unsigned queue_hist_n;
+        unsigned queue_hist_next;
+        int64_t queue_growth;
 } ServiceProbe;
 
 struct BusProbe {
@@ -77,7 +67,9 @@ struct BusProbe {
         Call daemon_pid;
         uint32_t bus_pid;
         uint64_t timeout_usec;
-        ServiceProbe services[2];
+        ServiceProbe services[3];
+        sd_bus_slot *job_match; /* PID 1's JobNew signals, counted */
+        uint64_t jobs; /* JobNew signals seen since start */
         /* Called when a call runs out of time, so that the verdict is
          * published at once rather than at the next round. */
         void (*on_timeout)(void *userdata);
@@ -86,11 +78,14 @@ struct BusProbe {
 
 #define BUS_SERVICE_LOGIN1 0
 #define BUS_SERVICE_CONSOLEKIT 1
+#define BUS_SERVICE_SYSTEMD1 2 /* PID 1 on the bus */
 
 void bus_probe_init(BusProbe *b, sd_event *event, const char *address, uint64_t timeout_usec);
 void bus_probe_done(BusProbe *b);
 void bus_probe_start_round(BusProbe *b, uint64_t now);
 void bus_probe_finish_round(BusProbe *b, uint64_t now, uint64_t slow_usec);
 bool bus_probe_idle(const BusProbe *b);
-const char *bus_state_to_string(BusState s);
-const char *svc_state_to_string(SvcState s);
+int64_t queue_growth_over(const uint64_t *usec, const uint64_t *bytes, unsigned n, unsigned next,
+                          uint64_t now, uint64_t window);
+SvcState service_judge(BusState bus, const ServiceProbe *s, uint64_t now, uint64_t timeout_usec,
+                       uint64_t slow_usec, uint64_t *ret_ping_usec);

@@ -18,17 +18,6 @@
 #include "io-util.h"
 #include "macro.h"
 
-static const char *const state_names[_DEVLOG_STATE_MAX] = {
-        [DEVLOG_OK] = "ok",
-        [DEVLOG_FULL] = "full",
-        [DEVLOG_STUCK] = "stuck",
-        [DEVLOG_ABSENT] = "absent",
-};
-
-const char *devlog_state_to_string(DevlogState s) {
-        return s >= 0 && s < _DEVLOG_STATE_MAX ? state_names[s] : NULL;
-}
-
 void devlog_probe_init(DevlogProbe *p, const char *path) {
         *p = (DevlogProbe){ .fd = -EBADF, .state = DEVLOG_ABSENT };
         (void) snprintf(p->path, sizeof(p->path), "%s", path);

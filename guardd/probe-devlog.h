@@ -11,14 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-typedef enum DevlogState {
-        DEVLOG_OK,
-        DEVLOG_FULL,
-        DEVLOG_STUCK,
-        DEVLOG_ABSENT,
-        _DEVLOG_STATE_MAX,
-        _DEVLOG_STATE_INVALID = -EINVAL,
-} DevlogState;
+#include "states.h"
 
 typedef struct DevlogProbe {
         char path[512];
@@ -32,4 +25,3 @@ typedef struct DevlogProbe {
 void devlog_probe_init(DevlogProbe *p, const char *path);
 void devlog_probe_done(DevlogProbe *p);
 DevlogState devlog_probe_run(DevlogProbe *p, uint64_t now, uint64_t stuck_usec);
-const char *devlog_state_to_string(DevlogState s);

@@ -94,11 +94,12 @@ int fs_used_percent(const char *path, unsigned *ret) {
         return 0;
 }
 
-static int read_forks(uint64_t *ret) {
+static int read_forks(const char *path, uint64_t *ret) {
+        _cleanup_fclose_ FILE *f = NULL;
         char line[256];
-        FILE *f = fopen("/proc/stat", "re");
         int r = -ENOENT;
 
+        f = fopen(path, "re");
         if (!f)
                 return -errno;
         while (fgets(line, sizeof(line), f))
@@ -107,21 +108,20 @@ static int read_forks(uint64_t *ret) {
                         r = parse_u64(line + 10, ret);
                         break;
                 }
-        fclose(f);
         return r;
 }
 
-static uint64_t count_mounts(void) {
+static uint64_t count_mounts(const char *path) {
+        _cleanup_fclose_ FILE *f = NULL;
         char line[4096];
         uint64_t n = 0;
-        FILE *f = fopen("/proc/self/mountinfo", "re");
 
+        f = fopen(path, "re");
         if (!f)
                 return 0;
         while (fgets(line, sizeof(line), f))
                 if (strchr(line, '\n'))
                         n++;
-        fclose(f);
         return n;
 }
 
@@ -133,8 +133,9 @@ static uint64_t count_mounts(void) {
  * Return: 0 or -errno.
  */
 int host_stats_init(HostStats *h) {
-        *h = (HostStats){ .mounts_changed = true };
-        h->mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+        *h = (HostStats){ .mounts_changed = true, .stat_path = "/proc/stat",
+                          .mountinfo_path = "/proc/self/mountinfo" };
+        h->mountinfo_fd = open(h->mountinfo_path, O_RDONLY | O_CLOEXEC);
         return h->mountinfo_fd < 0 ? -errno : 0;
 }
 
@@ -156,27 +157,66 @@ int host_mounts_event(HostStats *h) {
         return 0;
 }
 
+static uint64_t rate(uint64_t now_count, uint64_t then_count, uint64_t dt) {
+        return dt > 0 && now_count >= then_count ? (now_count - then_count) * USEC_PER_SEC / dt : 0;
+}
+
 /**
- * host_stats_sample() - fork rate and mount churn since the last sample.
+ * host_stats_window() - the changes over the last HOST_WINDOW_USEC of
+ * history (bulk unmounts show as a large negative mounts_delta, mount churn
+ * as many changes, a respawn loop as many jobs). Pure over @h's history.
  * @h: host stats
  * @now: CLOCK_MONOTONIC usec
  */
-void host_stats_sample(HostStats *h, uint64_t now) {
-        uint64_t forks = 0;
-        uint64_t dt = now > h->last_usec ? now - h->last_usec : 0;
+void host_stats_window(HostStats *h, uint64_t now) {
+        const HostSample *newest, *base = NULL;
 
-        if (read_forks(&forks) == 0) {
-                if (h->last_usec > 0 && dt > 0 && forks >= h->last_forks)
-                        h->forks_per_s = (forks - h->last_forks) * USEC_PER_SEC / dt;
+        h->mounts_delta = 0;
+        h->mount_changes = h->jobs = 0;
+        if (h->hist_n == 0)
+                return;
+        newest = &h->hist[(h->hist_next + HOST_HISTORY - 1) % HOST_HISTORY];
+        for (unsigned i = 0; i < h->hist_n; i++) {
+                const HostSample *s = &h->hist[(h->hist_next + HOST_HISTORY - 1 - i) % HOST_HISTORY];
+
+                base = s;
+                if (s->usec + HOST_WINDOW_USEC <= now)
+                        break;
+        }
+        h->mounts_delta = (int64_t) newest->mounts - (int64_t) base->mounts;
+        h->mount_changes = newest->mount_events - base->mount_events;
+        h->jobs = newest->jobs >= base->jobs ? newest->jobs - base->jobs : 0;
+}
+
+/**
+ * host_stats_sample() - fork rate, mount churn and PID 1's job rate since
+ * the last sample, and the window over the recent ones.
+ * @h: host stats
+ * @now: CLOCK_MONOTONIC usec
+ * @jobs_total: PID 1's jobs seen so far (a counter)
+ */
+void host_stats_sample(HostStats *h, uint64_t now, uint64_t jobs_total) {
+        uint64_t forks = 0, dt = now > h->last_usec ? now - h->last_usec : 0;
+
+        if (read_forks(h->stat_path, &forks) == 0) {
+                if (h->last_usec > 0)
+                        h->forks_per_s = rate(forks, h->last_forks, dt);
                 h->last_forks = forks;
         }
-        if (h->last_usec > 0 && dt > 0)
-                h->mount_changes_per_s =
-                        (h->mount_events - h->last_mount_events) * USEC_PER_SEC / dt;
+        if (h->last_usec > 0) {
+                h->mount_changes_per_s = rate(h->mount_events, h->last_mount_events, dt);
+                h->jobs_per_s = rate(jobs_total, h->last_jobs, dt);
+        }
         h->last_mount_events = h->mount_events;
+        h->last_jobs = jobs_total;
         if (h->mounts_changed) {
-                h->mounts = count_mounts();
+                h->mounts = count_mounts(h->mountinfo_path);
                 h->mounts_changed = false;
         }
         h->last_usec = now;
+        h->hist[h->hist_next] = (HostSample){ .usec = now, .mounts = h->mounts,
+                                              .mount_events = h->mount_events, .jobs = jobs_total };
+        h->hist_next = (h->hist_next + 1) % HOST_HISTORY;
+        h->hist_n = MIN(h->hist_n + 1, HOST_HISTORY);
+        host_stats_window(h, now);
 }

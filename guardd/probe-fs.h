@@ -22,7 +22,19 @@ typedef struct DirCount {
         uint64_t count;
 } DirCount;
 
+#define HOST_HISTORY 64U /* samples, one a round */
+#define HOST_WINDOW_USEC (30 * UINT64_C(1000000)) /* what "recent" means */
+
+typedef struct HostSample {
+        uint64_t usec;
+        uint64_t mounts;
+        uint64_t mount_events;
+        uint64_t jobs;
+} HostSample;
+
 typedef struct HostStats {
+        const char *stat_path; /* /proc/stat */
+        const char *mountinfo_path; /* /proc/self/mountinfo */
         uint64_t last_forks;
         uint64_t last_usec;
         uint64_t forks_per_s;
@@ -32,11 +44,21 @@ typedef struct HostStats {
         uint64_t last_mount_events;
         uint64_t mounts;
         uint64_t mount_changes_per_s;
+        uint64_t last_jobs;
+        uint64_t jobs_per_s; /* PID 1's new jobs (its JobNew signals) */
+        HostSample hist[HOST_HISTORY];
+        unsigned hist_n;
+        unsigned hist_next;
+        /* over the last HOST_WINDOW_USEC (or what history there is) */
+        int64_t mounts_delta; /* mounts now minus mounts then */
+        uint64_t mount_changes; /* mount table change events */
+        uint64_t jobs; /* PID 1 jobs */
 } HostStats;
 
 int dir_count_update(DirCount *d);
 int fs_used_percent(const char *path, unsigned *ret);
 int host_stats_init(HostStats *h);
 void host_stats_done(HostStats *h);
-void host_stats_sample(HostStats *h, uint64_t now);
+void host_stats_sample(HostStats *h, uint64_t now, uint64_t jobs_total);
+void host_stats_window(HostStats *h, uint64_t now);
 int host_mounts_event(HostStats *h);

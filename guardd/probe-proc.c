@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io-util.h"
@@ -51,18 +52,19 @@ int proc_parse_stat(const char *text, ProcStat *ret) {
 }
 
 /**
- * proc_read_stat() - read and parse /proc/@pid/stat.
+ * proc_read_stat_at() - read and parse @proc_root/@pid/stat.
+ * @proc_root: "/proc", or a directory of fixtures in the tests
  * @pid: process
  * @ret: parsed figures
  *
  * Return: 0, -ESRCH when the process is gone, other -errno.
  */
-int proc_read_stat(pid_t pid, ProcStat *ret) {
-        char path[64], buf[1024];
+int proc_read_stat_at(const char *proc_root, pid_t pid, ProcStat *ret) {
+        char path[512], buf[1024];
         _cleanup_close_ int fd = -EBADF;
         ssize_t n;
 
-        (void) snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        (void) snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int) pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? -ESRCH : -errno;
@@ -71,6 +73,10 @@ int proc_read_stat(pid_t pid, ProcStat *ret) {
                 return n < 0 ? (int) n : -ESRCH;
         buf[n] = '\0';
         return proc_parse_stat(buf, ret);
+}
+
+int proc_read_stat(pid_t pid, ProcStat *ret) {
+        return proc_read_stat_at(PROC_ROOT, pid, ret);
 }
 
 /**
@@ -123,31 +129,49 @@ void proc_watch_sample(ProcWatch *w, uint64_t now) {
         memcpy(w->comm, s.comm, sizeof(w->comm));
 }
 
+/* A process runs as root when its /proc directory is root's. */
+static bool runs_as_root(const char *proc_root, uint64_t pid) {
+        char path[512];
+        struct stat st;
+
+        (void) snprintf(path, sizeof(path), "%s/%llu", proc_root, (unsigned long long) pid);
+        return stat(path, &st) == 0 && st.st_uid == 0;
+}
+
 /**
- * proc_find_by_comm() - the lowest PID whose comm is one of @comms.
+ * proc_find_by_comm_at() - the lowest PID whose comm is one of @comms,
+ * among processes that run as root only: anybody can name a process
+ * "systemd-logind" or "console-kit-dae", and its name and numbers would
+ * then stand in the status as the culprit's.
+ * @proc_root: "/proc", or fixtures
  * @comms: NULL-terminated names
  *
- * Walks /proc, so callers do it rarely (when no PID is known).
+ * Walks the directory, so callers do it rarely (when no PID is known).
  *
  * Return: the PID, or 0 when none runs.
  */
-pid_t proc_find_by_comm(const char *const *comms) {
+pid_t proc_find_by_comm_at(const char *proc_root, const char *const *comms) {
+        _cleanup_(closedirp) DIR *d = NULL;
         pid_t found = 0;
-        DIR *d;
 
-        d = opendir("/proc");
+        d = opendir(proc_root);
         if (!d)
                 return 0;
         for (struct dirent *de; (de = readdir(d));) {
                 uint64_t pid;
                 ProcStat s;
 
-                if (parse_u64(de->d_name, &pid) < 0 || proc_read_stat((pid_t) pid, &s) < 0)
+                if (parse_u64(de->d_name, &pid) < 0 || pid > INT32_MAX ||
+                    proc_read_stat_at(proc_root, (pid_t) pid, &s) < 0)
                         continue;
                 for (const char *const *c = comms; *c; c++)
-                        if (strcmp(s.comm, *c) == 0 && (found == 0 || (pid_t) pid < found))
+                        if (strcmp(s.comm, *c) == 0 && (found == 0 || (pid_t) pid < found) &&
+                            runs_as_root(proc_root, pid))
                                 found = (pid_t) pid;
         }
-        closedir(d);
         return found;
+}
+
+pid_t proc_find_by_comm(const char *const *comms) {
+        return proc_find_by_comm_at(PROC_ROOT, comms);
 }

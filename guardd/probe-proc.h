@@ -32,8 +32,12 @@ typedef struct ProcStat {
         uint64_t rss_pages;
 } ProcStat;
 
-int proc_read_stat(pid_t pid, ProcStat *ret);
+#define PROC_ROOT "/proc"
+
 int proc_parse_stat(const char *text, ProcStat *ret);
+int proc_read_stat_at(const char *proc_root, pid_t pid, ProcStat *ret);
+int proc_read_stat(pid_t pid, ProcStat *ret);
 void proc_watch_set_pid(ProcWatch *w, pid_t pid, uint64_t now);
 void proc_watch_sample(ProcWatch *w, uint64_t now);
+pid_t proc_find_by_comm_at(const char *proc_root, const char *const *comms);
 pid_t proc_find_by_comm(const char *const *comms);

@@ -80,8 +80,16 @@ static int send_request(int fd) {
         return send(fd, &req, sizeof(req), 0) < 0 ? -errno : 0;
 }
 
-/* Returns 1 at NLMSG_DONE, 0 to read on, -errno on failure. */
-static int parse_batch(const char *buf, size_t n, UnixSockTable *t) {
+/**
+ * sockdiag_parse_batch() - add the sockets of one netlink reply to @t. Pure
+ * over @buf (tested with hand-made replies in test-sockdiag.c).
+ * @buf: what recv() got
+ * @n: its length
+ * @t: table
+ *
+ * Return: 1 at NLMSG_DONE, 0 to read on, -EIO on an error reply, -ENOMEM.
+ */
+int sockdiag_parse_batch(const char *buf, size_t n, UnixSockTable *t) {
         for (const struct nlmsghdr *h = (const struct nlmsghdr *) buf; NLMSG_OK(h, n);
              h = NLMSG_NEXT(h, n)) {
                 const struct unix_diag_msg *m = NLMSG_DATA(h);
@@ -116,7 +124,7 @@ static int read_dump(int fd, UnixSockTable *t) {
                 n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
                 if (n < 0)
                         return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-                r = parse_batch(buf, (size_t) n, t);
+                r = sockdiag_parse_batch(buf, (size_t) n, t);
                 if (r != 0)
                         return r < 0 ? r : 0;
         }

@@ -27,6 +27,7 @@ typedef struct UnixSockTable {
 } UnixSockTable;
 
 int sockdiag_dump_unix(UnixSockTable *ret);
+int sockdiag_parse_batch(const char *buf, size_t n, UnixSockTable *t);
 void sockdiag_table_done(UnixSockTable *t);
 const UnixSock *sockdiag_find_ino(const UnixSockTable *t, uint32_t ino);
 const UnixSock *sockdiag_find_vfs(const UnixSockTable *t, dev_t dev, ino_t ino);

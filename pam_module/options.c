@@ -31,10 +31,7 @@ static void load_config(const PamLog *log, Options *o, const char *conf) {
         const char *used = conf;
         int r;
 
-        if (conf)
-                r = config_load_file(&o->config, conf, 0, &e);
-        else
-                r = config_load_default(&o->config, 0, &used, &e);
+        r = config_load(&o->config, conf, 0, &used, &e);
         if (r == 0)
                 return;
         if (r > 0)

@@ -2,13 +2,18 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Incident 5 with the /dev/log double: a stopped reader is full then
-# stuck; guardd names it and counts the blocked writers; `resume` wakes
-# it; `drain` wakes the writers within 5 s and, once the reader reads
-# again, replays every message exactly once, also across a guardd killed
-# mid-replay; an unusable spool dir is reported and nothing is drained;
-# a path replaced by a new socket is followed; a frozen reader never
-# delays the status writes.
+# stuck; guardd names it and counts the blocked writers, connected or not;
+# `resume` wakes it; `drain` wakes the writers within 5 s and, once the
+# reader reads again, replays every message exactly once, also across a
+# guardd killed mid-replay; a reader asleep (state S) is drained for as
+# long as it does not read, and "reads again" is judged without the
+# drain's own effect; replayed messages keep their writer's uid (a user
+# cannot forge root's lines through the drain); a spool on a full
+# filesystem stops the drain without losing anything; an unusable spool
+# dir is reported; guardd --once acts on nothing; a path replaced by a new
+# socket is followed; a frozen reader never delays the status writes.
 . "$(dirname "$0")/../lib/harness.sh"
+lg_enter_namespace "$@"
 lg_setup
 command -v logger >/dev/null || lg_skip "logger(1) missing (package bsdutils)"
 lg_start_bus
@@ -83,7 +88,7 @@ writers 60 drain
 lg_check "drain: blocked writers wake within 5 s" writers_done 5
 # What the writers sent after the last drain stays queued for the reader.
 lg_check "drain: most of the 60 messages taken into the spool" lg_wait_status_ge DEVLOG_SPOOLED 40 5
-spool=$(ls "$LG_TMP"/spool/devlog-*.spool 2>/dev/null | head -1)
+spool=$LG_TMP/spool/devlog.spool
 lg_check "drain: spool file exists" test -f "$spool"
 lg_assert_eq "$(stat -c %a "$spool")" 600 "drain: spool file mode 0600"
 lg_assert_eq "$(delivered drain)" 0 "drain: nothing delivered while the reader is stopped"
@@ -117,7 +122,7 @@ lg_start_guardd
 lg_freeze "$DEVLOG_PID"
 lg_check "bad spool: stuck" lg_wait_status DEVLOG stuck 5
 sleep 0.5
-lg_assert_match "$(lg_status_key DEVLOG_REMEDY_RESULT)" "spool dir '.*not-a-dir/spool' unusable: Not a directory; not draining" \
+lg_assert_match "$(lg_status_key DEVLOG_REMEDY_RESULT)" "spool in '.*not-a-dir/spool' unusable: Not a directory; not draining" \
         "bad spool: clear error in the status"
 lg_assert_eq "$(lg_status_key DEVLOG_SPOOLED)" 0 "bad spool: nothing drained"
 lg_thaw "$DEVLOG_PID"
@@ -169,6 +174,35 @@ lg_thaw "$OTHER_PID"
 lg_check "long freeze: writers finish" writers_done 10
 kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
 
+# --- guardd --once: it reports, it never acts
+lg_guardd_conf devlog_stuck_ms=100 devlog_remedy=resume,drain
+lg_freeze "$DEVLOG_PID"
+writers 20 once
+sleep 0.5
+out=$(timeout 20 "$B/guardd" --once --config "$LG_TMP/guardd.conf")
+lg_assert_match "$out" "reader devlog-double \\(pid $DEVLOG_PID, state T\\) stuck" "guardd --once: names the stopped reader"
+lg_assert_eq "$(awk '{print $3}' "/proc/$DEVLOG_PID/stat")" T "guardd --once: did not resume it"
+lg_check "guardd --once: did not drain (no spool)" test ! -e "$LG_TMP/spool/devlog.spool"
+lg_thaw "$DEVLOG_PID"
+lg_check "once: writers finish" writers_done 10
+
+# --- unconnected writers (sendto to the path) are counted too
+lg_guardd_conf devlog_stuck_ms=600 devlog_remedy=none
+lg_start_guardd
+lg_freeze "$DEVLOG_PID"
+for i in 1 2 3 4 5 6 7 8; do
+        python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for i in range(50): s.sendto(b"<13>lgtest: unconnected-%d" % i, sys.argv[1])' "$sock" &
+        WRITERS="$WRITERS $!"
+done
+lg_check "unconnected: stuck" lg_wait_status DEVLOG stuck 5
+sleep 1
+lg_assert_match "$(lg_status_key DEVLOG_TOP_WRITERS)" '(^|,)python3:[0-9]+' "writers blocked in sendto() on an unconnected socket are counted"
+lg_thaw "$DEVLOG_PID"
+lg_check "unconnected: writers finish" writers_done 15
+kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
+
 # --- the path replaced by a new socket (reader restarted) is followed
 lg_guardd_conf devlog_remedy=none
 lg_start_guardd
@@ -179,4 +213,66 @@ lg_start_devlog "$sock"
 lg_check "new socket at the path: new reader followed" lg_wait_status DEVLOG_READER_PID "$DEVLOG_PID" 10
 lg_assert_ne "$DEVLOG_PID" "$old" "it is another process"
 lg_check "and DEVLOG=ok" lg_wait_status DEVLOG ok 5
+kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
+kill "$DEVLOG_PID"; wait "$DEVLOG_PID" 2>/dev/null
+
+# --- a reader asleep (state S), not stopped, and recording credentials
+stall=$LG_TMP/stall
+rm -f "$LG_TMP/devlog.ready"
+"$B/tests/devlog-double" --path "$sock" --record "$LG_TMP/creds.rec" --ready "$LG_TMP/devlog.ready" \
+        --stall-file "$stall" --credentials &
+DEVLOG_PID=$!
+lg_track "$DEVLOG_PID"
+lg_wait_for "$LG_TMP/devlog.ready"
+chmod 0666 "$sock" # the user's writer below may connect
+lg_guardd_conf devlog_stuck_ms=600 devlog_remedy=resume,drain devlog_replay_rate=200
+lg_start_guardd
+lg_check "asleep: healthy first" lg_wait_status DEVLOG ok 5
+touch "$stall"
+# A user forges root's sshd line; the drain must not lend it guardd's uid.
+setpriv --reuid=65534 --regid=65534 --clear-groups logger -u "$sock" -d -t sshd -i \
+        "Accepted publickey for root from 10.0.0.1 (forged)" &
+WRITERS="$WRITERS $!"
+writers 40 asleep
+lg_check "asleep: stuck although not stopped" lg_wait_status DEVLOG stuck 5
+lg_assert_eq "$(lg_status_key DEVLOG_READER_STATE)" S "asleep: reader in state S"
+lg_check "asleep: the drain wakes the writers" writers_done 10
+# It keeps draining while the reader sleeps: more writers, rounds later.
+sleep 2
+writers 40 later
+lg_check "asleep: still draining rounds later (writers woken)" writers_done 10
+lg_assert_eq "$(lg_status_key DEVLOG)" stuck "asleep: still stuck, still draining (the drain's own room is not taken for reading)"
+rm -f "$stall"
+for _ in $(seq 1 150); do [ "$(grep -c 'lgtest.*\(asleep\|later\)-' "$LG_TMP/creds.rec")" -ge 80 ] && break; sleep 0.1; done
+lg_assert_eq "$(grep -c 'lgtest.*asleep-' "$LG_TMP/creds.rec")" 40 "asleep: every message delivered after the reader woke"
+lg_assert_eq "$(grep -c 'lgtest.*later-' "$LG_TMP/creds.rec")" 40 "asleep: and the later ones"
+lg_assert_eq "$(grep -o 'lgtest[^ ]* [a-z]*-[0-9]*' "$LG_TMP/creds.rec" | sort | uniq -d | wc -l)" 0 "asleep: none twice"
+lg_assert_match "$(grep 'Accepted publickey for root' "$LG_TMP/creds.rec")" '^uid=65534 ' \
+        "the forged line keeps its writer's uid through the drain and replay"
+lg_assert_nomatch "$(grep 'lgtest.*asleep-' "$LG_TMP/creds.rec")" '^uid=-1 ' "replayed messages carry credentials"
+kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null
+
+# --- the spool on a small filesystem that fills up: nothing is lost
+mkdir -p "$LG_TMP/small"
+mount -t tmpfs -o size=24k tmpfs "$LG_TMP/small" || lg_skip "cannot mount a tmpfs"
+lg_guardd_conf devlog_stuck_ms=600 devlog_remedy=drain devlog_replay_rate=500 spool_dir="$LG_TMP/small/spool"
+lg_start_guardd
+lg_check "full spool: healthy first" lg_wait_status DEVLOG ok 5
+kill -STOP "$DEVLOG_PID"
+pad=$(printf '%0700d' 0)
+for ((i = 1; i <= 160; i++)); do
+        logger -u "$sock" -d -t lgtest "full-$i $pad" 2>/dev/null &
+        WRITERS="$WRITERS $!"
+done
+lg_check "full spool: stuck" lg_wait_status DEVLOG stuck 5
+sleep 2
+lg_assert_match "$(lg_status_key DEVLOG_REMEDY_RESULT)" "refused a record .*taking nothing more" "full spool: the drain stops taking and says so"
+lg_assert_eq "$(lg_status_key DEVLOG_LOST)" 0 "full spool: nothing counted lost"
+kill -CONT "$DEVLOG_PID"
+umount -l "$LG_TMP/small"
+lg_check "full spool: writers finish once the reader reads" writers_done 20
+for _ in $(seq 1 150); do [ "$(grep -c 'lgtest.*full-' "$LG_TMP/creds.rec")" -ge 160 ] && break; sleep 0.1; done
+lg_assert_eq "$(grep -c 'lgtest.*full-' "$LG_TMP/creds.rec")" 160 "full spool: all 160 accepted messages arrived"
+lg_assert_eq "$(grep -o 'lgtest[^ ]* full-[0-9]*' "$LG_TMP/creds.rec" | sort | uniq -d | wc -l)" 0 "full spool: none twice"
+lg_check "full spool: removed once replayed" lg_wait_status DEVLOG_SPOOL_PENDING_BYTES 0 10
 lg_done

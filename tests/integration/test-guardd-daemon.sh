@@ -31,8 +31,8 @@ lg_assert_match "$rec" 'STATUS=ok: logind answers' "sd_notify STATUS carries the
 lg_assert_eq "$(grep -c READY=1 "$LG_TMP/notify.rec")" 1 "READY=1 sent once"
 
 prom=$(cat "$LG_TMP/run/loginguard.prom")
-lg_assert_match "$prom" '^guardd_up 1$' "metrics textfile: guardd_up 1"
-lg_assert_match "$prom" '^guardd_last_update_timestamp_seconds [0-9]+\.[0-9]+$' "metrics textfile: last update timestamp"
+lg_assert_match "$prom" '^loginguard_guardd_up 1$' "metrics textfile: loginguard_guardd_up 1"
+lg_assert_match "$prom" '^loginguard_guardd_last_update_timestamp_seconds [0-9]+\.[0-9]+$' "metrics textfile: last update timestamp"
 lg_assert_match "$prom" '^loginguard_login1_state\{state="ok"\} 1$' "metrics textfile: login1 state"
 lg_assert_match "$prom" '^# TYPE loginguard_fallbacks_total counter$' "metrics textfile: TYPE lines"
 if command -v promtool >/dev/null; then

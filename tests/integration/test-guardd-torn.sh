@@ -39,8 +39,15 @@ lg_log "$left temporary files left by killed writers"
 # A dead writer's leftover (pid 4194304 is above the kernel's pid_max) and
 # a live writer's file.
 touch "$LG_TMP/run/status.tmp.4194304" "$LG_TMP/run/status.tmp.$$"
+# guardd --once and check-config change nothing but the status itself.
 timeout 10 "$B/guardd" --once --config "$LG_TMP/guardd.conf" >/dev/null
-lg_assert_eq "$(ls "$LG_TMP/run" | grep '\.tmp\.' | grep -v "\.tmp\.$GUARDD_PID\$" | grep -vc "\.tmp\.$$\$")" 0 \
+"$B/guardd" check-config --config "$LG_TMP/guardd.conf" >/dev/null
+lg_check "guardd --once and check-config leave other files alone" test -e "$LG_TMP/run/status.tmp.4194304"
+"$B/guardd" --config "$LG_TMP/guardd.conf" --foreground >>"$LG_TMP/guardd2.log" 2>&1 &
+g=$!
+lg_track "$g"
+lg_wait_status_ge GUARDD_ROUNDS 1 10
+lg_assert_eq "$(ls "$LG_TMP/run" | grep '\.tmp\.' | grep -v "\.tmp\.$g\$" | grep -vc "\.tmp\.$$\$")" 0 \
         "a starting guardd removes the temporary files of dead writers"
 lg_check "a live writer's temporary file is left alone" test -e "$LG_TMP/run/status.tmp.$$"
 lg_done

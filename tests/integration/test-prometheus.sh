@@ -36,7 +36,7 @@ scrape() {
 }
 body=""
 for _ in $(seq 1 50); do body=$(scrape 2>/dev/null) && [ -n "$body" ] && break; sleep 0.1; done
-lg_assert_match "$body" '^guardd_up 1' "node-exporter scrape: guardd_up"
+lg_assert_match "$body" '^loginguard_guardd_up 1' "node-exporter scrape: loginguard_guardd_up"
 lg_assert_match "$body" '^loginguard_login1_state\{state="ok"\} 1' "node-exporter scrape: login1 state"
 lg_assert_match "$body" '^loginguard_fallbacks_total 0' "node-exporter scrape: fallbacks counter"
 lg_assert_match "$body" '^node_textfile_scrape_error 0' "node-exporter: no textfile scrape error"

@@ -20,6 +20,11 @@ out=$(rs_exec systemctl enable --now guardd.service 2>&1)
 lg_assert_eq "$(rs_exec systemctl is-active guardd.service)" active "guardd.service active (READY=1 received)"
 lg_check "status written by guardd.service" rs_wait_status LOGIN1_ACTION allow 10
 lg_assert_eq "$(rs_status_key OVERALL)" ok "healthy stack: OVERALL=ok"
+lg_assert_eq "$(rs_status_key PID1)" ok "PID 1 ok"
+lg_assert_match "$(rs_status_key PID1_USERDB_USEC)" '^[0-9]+$' "PID 1 answers on its userdb socket, inside the hardened unit"
+lg_assert_match "$(rs_status_key PID1_PING_USEC)" '^[0-9]+$' "PID 1 answers Peer.Ping on the bus"
+lg_assert_eq "$(rs_status_key DEVLOG)" ok "/dev/log seen through the unit's private /dev"
+lg_assert_eq "$(rs_status_key DEVLOG_READER_COMM)" systemd-journal "journald found as the /dev/log reader"
 lg_assert_eq "$(rs_status_key LOGIN1_PID)" "$(rs_exec systemctl show -P MainPID systemd-logind)" "guardd found logind's PID"
 perm=$(stat -c '%U %a' "$(rs_path /run/loginguard/status)")
 lg_assert_eq "$perm" "root 644" "status file owned by root, mode 0644"

@@ -3,10 +3,13 @@
  * A /dev/log reader for tests: binds a datagram socket at --path and
  * appends every message it reads, one per line, to --record. Tests stop
  * it with SIGSTOP to make its queue fill, exactly like the stuck syslog
- * reader of incident 5.
+ * reader of incident 5, or make it stall asleep (state S) while
+ * --stall-file exists. With --credentials it records each message's
+ * sender as journald does (SO_PASSCRED): "uid=U pid=P message".
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,19 +23,24 @@ int main(int argc, char **argv) {
                 { "path", required_argument, NULL, 'p' },
                 { "record", required_argument, NULL, 'r' },
                 { "ready", required_argument, NULL, 'R' },
+                { "stall-file", required_argument, NULL, 's' },
+                { "credentials", no_argument, NULL, 'c' },
                 {},
         };
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        const char *path = NULL, *record = "/dev/null", *ready = NULL;
+        const char *path = NULL, *record = "/dev/null", *ready = NULL, *stall = NULL;
         _cleanup_fclose_ FILE *out = NULL;
+        bool creds = false;
         char buf[8192];
-        int c, fd;
+        int c, fd, one = 1;
 
         while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
                 switch (c) {
                 case 'p': path = optarg; break;
                 case 'r': record = optarg; break;
                 case 'R': ready = optarg; break;
+                case 's': stall = optarg; break;
+                case 'c': creds = true; break;
                 default: return 2;
                 }
         if (!path || strlen(path) >= sizeof(sa.sun_path)) {
@@ -43,6 +51,8 @@ int main(int argc, char **argv) {
         memcpy(sa.sun_path, path, strlen(path) + 1);
         (void) unlink(path);
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && creds)
+                (void) setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
         if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
                 fprintf(stderr, "devlog-double: bind %s: %m\n", path);
                 return 1;
@@ -58,13 +68,28 @@ int main(int argc, char **argv) {
                 }
         }
         for (;;) {
-                ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+                char control[CMSG_SPACE(sizeof(struct ucred))];
+                struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                                     .msg_controllen = sizeof(control) };
+                struct ucred u = { .pid = 0, .uid = (uid_t) -1 };
+                ssize_t n;
+
+                /* Stalled, asleep but not stopped: a reader blocked elsewhere. */
+                while (stall && access(stall, F_OK) == 0)
+                        (void) usleep(20000);
+                n = recvmsg(fd, &mh, 0);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         return 1;
                 }
                 buf[n] = '\0';
+                for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+                        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+                                memcpy(&u, CMSG_DATA(cm), sizeof(u));
+                if (creds)
+                        fprintf(out, "uid=%d pid=%d ", (int) u.uid, (int) u.pid);
                 /* One message a line: embedded newlines would split it. */
                 for (ssize_t i = 0; i < n; i++)
                         if (buf[i] == '\n')

@@ -32,7 +32,7 @@ static void test_defaults(void **state) {
         assert_string_equal(c.status_path, "/run/loginguard/status");
         assert_string_equal(c.state_dir, "/run/loginguard");
         assert_string_equal(c.devlog_path, "/dev/log");
-        assert_string_equal(c.devlog_remedy, "none");
+        assert_string_equal(c.devlog_remedy, "resume,drain");
         assert_string_equal(c.spool_dir, "/var/spool/loginguard");
         assert_int_equal(c.interval_usec, 1000000);
         assert_int_equal(c.probe_timeout_usec, 1000000);

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * guardd's parsers and state machines fed by hand: /proc/PID/stat from
+ * fixture files (comm with spaces, parentheses and a newline), adoption by
+ * name only of root's processes, the host's rates and recent window from
+ * fixture /proc files, the bus trackers' state machine, the queue's growth
+ * over its window, and the netlink sock_diag parser with a made-up reply.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../guardd/probe-bus.h"
+#include "../../guardd/probe-fs.h"
+#include "../../guardd/probe-proc.h"
+#include "../../guardd/sockdiag.h"
+
+#define FIX "tests/fixtures/proc"
+#define S UINT64_C(1000000)
+
+static void test_proc_stat(void **state) {
+        ProcStat s;
+
+        assert_int_equal(proc_read_stat_at(FIX, 100, &s), 0);
+        assert_string_equal(s.comm, "systemd-logind");
+        assert_int_equal(s.state, 'S');
+        assert_int_equal(s.ticks, 380);
+        assert_int_equal(s.rss_pages, 2048);
+        assert_int_equal(proc_read_stat_at(FIX, 101, &s), 0);
+        assert_string_equal(s.comm, "a) b (c");
+        assert_int_equal(s.state, 'R');
+        assert_int_equal(s.ticks, 10);
+        assert_int_equal(proc_read_stat_at(FIX, 102, &s), 0);
+        assert_string_equal(s.comm, "evil\nname"); /* raw here; sanitized when written */
+        assert_int_equal(s.state, 'T');
+        assert_int_equal(proc_read_stat_at(FIX, 103, &s), -ESRCH);
+        assert_int_equal(proc_parse_stat("1 (x S 1 2", &s), -EINVAL);
+        assert_int_equal(proc_parse_stat("1 (x) S", &s), -EINVAL);
+}
+
+static void write_stat(const char *dir, int pid, const char *comm, uid_t uid) {
+        char path[512];
+        FILE *f;
+
+        (void) snprintf(path, sizeof(path), "%s/%d", dir, pid);
+        assert_int_equal(mkdir(path, 0755), 0);
+        assert_int_equal(chown(path, uid, uid), 0);
+        (void) snprintf(path, sizeof(path), "%s/%d/stat", dir, pid);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        fprintf(f, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 1 1 1 0\n", pid, comm);
+        fclose(f);
+}
+
+/* Anybody can call a process "systemd-logind": only root's are adopted. */
+static void test_find_by_comm_root_only(void **state) {
+        static const char *const comms[] = { "systemd-logind", NULL };
+        char dir[] = "/tmp/test-probes.XXXXXX", cmd[64];
+
+        if (geteuid() != 0)
+                skip();
+        assert_non_null(mkdtemp(dir));
+        write_stat(dir, 200, "systemd-logind", 65534); /* a user's impostor, lower pid */
+        write_stat(dir, 300, "systemd-logind", 0);
+        assert_int_equal(proc_find_by_comm_at(dir, comms), 300);
+        (void) snprintf(cmd, sizeof(cmd), "rm -rf %s/300", dir);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(proc_find_by_comm_at(dir, comms), 0);
+        (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
+static void test_host_rates_and_window(void **state) {
+        HostStats h = { .stat_path = FIX "/stat-a", .mountinfo_path = FIX "/mountinfo",
+                        .mountinfo_fd = -1, .mounts_changed = true };
+
+        host_stats_sample(&h, 10 * S, 0);
+        assert_int_equal(h.mounts, 3);
+        h.stat_path = FIX "/stat-b";
+        h.mount_events = 40;
+        host_stats_sample(&h, 11 * S, 690);
+        assert_int_equal(h.forks_per_s, 500);
+        assert_int_equal(h.mount_changes_per_s, 40);
+        assert_int_equal(h.jobs_per_s, 690);
+        /* A bulk unmount seen in the window: 8,003 mounts down to 3. */
+        h.hist[0].mounts = 8003;
+        host_stats_window(&h, 11 * S);
+        assert_int_equal(h.mounts_delta, -8000);
+        assert_int_equal(h.mount_changes, 40);
+        assert_int_equal(h.jobs, 690);
+        /* Outside the 30 s window, history no longer counts. */
+        host_stats_sample(&h, 60 * S, 690);
+        assert_int_equal(h.mounts_delta, 0);
+        assert_int_equal(h.jobs, 0);
+}
+
+static void test_service_state_machine(void **state) {
+        ServiceProbe s = { .state = SVC_UNKNOWN };
+        uint64_t ping = 0;
+
+        assert_int_equal(service_judge(BUS_DOWN, &s, 10 * S, S, 250000, &ping), SVC_UNKNOWN);
+        s.owner = (Call){ .answered = true, .error = -ENXIO };
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, S, 250000, &ping), SVC_ABSENT);
+        s.owner = (Call){ .answered = true };
+        s.ping = (Call){ .answered = true };
+        s.ping_usec = 900;
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, S, 250000, &ping), SVC_OK);
+        assert_int_equal(ping, 900);
+        s.ping_usec = 300000;
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, S, 250000, &ping), SVC_SLOW);
+        s.ping = (Call){ .answered = true, .error = -ETIMEDOUT };
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, S, 250000, &ping), SVC_STUCK);
+        /* Unanswered and past the deadline: stuck without waiting for the bus's timeout. */
+        s.ping = (Call){ .slot = (sd_bus_slot *) 1, .started_usec = 8 * S };
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, S, 250000, &ping), SVC_STUCK);
+        /* Unanswered within the deadline: no new verdict. */
+        s.state = SVC_OK;
+        s.ping.started_usec = 9800000;
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, S, 250000, &ping), SVC_OK);
+        s.ping.slot = NULL;
+}
+
+static void test_queue_growth(void **state) {
+        uint64_t usec[QUEUE_HISTORY] = {}, bytes[QUEUE_HISTORY] = {};
+        unsigned n = 0, next = 0;
+
+        /* 0 -> 12 MB over 40 rounds a second apart. */
+        for (unsigned i = 0; i < 40; i++) {
+                usec[next] = (100 + i) * S;
+                bytes[next] = (uint64_t) i * 300000;
+                next = (next + 1) % QUEUE_HISTORY;
+                n++;
+        }
+        assert_int_equal(queue_growth_over(usec, bytes, n, next, 139 * S, 30 * S), 30 * 300000);
+        assert_int_equal(queue_growth_over(usec, bytes, 0, 0, 139 * S, 30 * S), 0);
+}
+
+static size_t put_attr(char *p, unsigned short type, const void *data, size_t len) {
+        struct rtattr *a = (struct rtattr *) p;
+
+        a->rta_type = type;
+        a->rta_len = (unsigned short) RTA_LENGTH(len);
+        memcpy(RTA_DATA(a), data, len);
+        return RTA_ALIGN(a->rta_len);
+}
+
+static void test_sockdiag_parse(void **state) {
+        char buf[1024] __attribute__((aligned(NLMSG_ALIGNTO))) = {};
+        struct nlmsghdr *h = (struct nlmsghdr *) buf;
+        struct unix_diag_msg *m = NLMSG_DATA(h);
+        struct unix_diag_vfs vfs = { .udiag_vfs_ino = 777, .udiag_vfs_dev = 0x800001 };
+        uint32_t peer = 4242;
+        UnixSockTable t = {};
+        size_t off, n;
+        char *p;
+
+        m->udiag_family = AF_UNIX;
+        m->udiag_type = SOCK_DGRAM;
+        m->udiag_ino = 1234;
+        p = (char *) (m + 1);
+        off = put_attr(p, UNIX_DIAG_NAME, "/dev/log", 8);
+        off += put_attr(p + off, UNIX_DIAG_VFS, &vfs, sizeof(vfs));
+        off += put_attr(p + off, UNIX_DIAG_PEER, &peer, sizeof(peer));
+        h->nlmsg_len = (uint32_t) NLMSG_LENGTH(sizeof(*m) + off);
+        h->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+        n = NLMSG_ALIGN(h->nlmsg_len);
+        ((struct nlmsghdr *) (buf + n))->nlmsg_len = NLMSG_LENGTH(sizeof(int));
+        ((struct nlmsghdr *) (buf + n))->nlmsg_type = NLMSG_DONE;
+        n += NLMSG_ALIGN(NLMSG_LENGTH(sizeof(int)));
+
+        assert_int_equal(sockdiag_parse_batch(buf, n, &t), 1);
+        assert_int_equal(t.n, 1);
+        assert_int_equal(t.socks[0].ino, 1234);
+        assert_int_equal(t.socks[0].peer, 4242);
+        assert_int_equal(t.socks[0].vfs_ino, 777);
+        assert_string_equal(t.socks[0].path, "/dev/log");
+        assert_ptr_equal(sockdiag_find_ino(&t, 1234), &t.socks[0]);
+        assert_null(sockdiag_find_ino(&t, 1));
+        /* An error reply is an error, a short message is skipped. */
+        h->nlmsg_type = NLMSG_ERROR;
+        assert_int_equal(sockdiag_parse_batch(buf, n, &t), -EIO);
+        sockdiag_table_done(&t);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_proc_stat),
+                cmocka_unit_test(test_find_by_comm_root_only),
+                cmocka_unit_test(test_host_rates_and_window),
+                cmocka_unit_test(test_service_state_machine),
+                cmocka_unit_test(test_queue_growth),
+                cmocka_unit_test(test_sockdiag_parse),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
