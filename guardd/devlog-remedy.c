@@ -227,9 +227,13 @@ static int take_socket(const DevlogReader *reader) {
         return fd;
 }
 
-/* One datagram with its credentials; MSG_PEEK leaves it queued. */
+/* One datagram with its credentials; MSG_PEEK leaves it queued. The
+ * reader's socket may ask for more than credentials (journald's has
+ * SO_TIMESTAMP and SO_PASSSEC too): room for all of it, or the kernel cuts
+ * the credentials off. */
 static ssize_t receive(int fd, Message *m, int flags) {
-        char control[CMSG_SPACE(sizeof(struct ucred))];
+        char control[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(struct timeval)) +
+                     CMSG_SPACE(256)];
         struct iovec iov = { .iov_base = m->data, .iov_len = sizeof(m->data) };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
                              .msg_controllen = sizeof(control) };

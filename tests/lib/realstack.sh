@@ -29,7 +29,10 @@
 # host bus, so nspawn must not register with machined (--register=no
 # --keep-unit); --private-network keeps the container's sshd off the
 # host's port 22; the unified cgroup hierarchy is forced because systemd
-# 258+ refuses cgroup v1 and Debian 12 itself boots unified by default.
+# 258+ refuses cgroup v1 and Debian 12 itself boots unified by default;
+# nspawn 252's seccomp filter lacks pidfd_getfd (guardd's drain) and the
+# process_vm_* calls (its census of unconnected writers), which a host
+# outside a container has.
 
 RS_CACHE=${LG_REALSTACK_DIR:-/var/cache/loginguard/realstack}
 RS_PKGS="systemd,systemd-sysv,dbus,libpam-systemd,libpam-runtime,openssh-server,openssh-client,procps"
@@ -125,6 +128,7 @@ rs_boot() {
         RS_NAME=lg$$
         SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn -q -D "$RS_ROOT" -b -M "$RS_NAME" \
                 --register=no --keep-unit --private-network --console=read-only \
+                --system-call-filter="pidfd_getfd process_vm_readv process_vm_writev" \
                 >"$LG_TMP/rs-$suite.console" 2>&1 &
         RS_NSPAWN=$!
         for ((i = 0; i < 200; i++)); do
@@ -151,6 +155,16 @@ rs_path() { printf '/proc/%s/root%s\n' "$RS_PID1" "$1"; }
 
 # guardd's status inside the container.
 rs_status_key() { sed -n "s/^$1=//p" "$(rs_path /run/loginguard/status)" 2>/dev/null | head -n 1; }
+
+rs_wait_status_ge() { # KEY N TIMEOUT_S
+        local i v n=$(($3 * 20))
+        for ((i = 0; i < n; i++)); do
+                v=$(rs_status_key "$1")
+                [ -n "$v" ] && [ "$v" -ge "$2" ] 2>/dev/null && return 0
+                sleep 0.05
+        done
+        return 1
+}
 
 rs_wait_status() { # KEY VALUE TIMEOUT_S
         local i n=$(($3 * 20))

@@ -51,8 +51,12 @@ int main(int argc, char **argv) {
         memcpy(sa.sun_path, path, strlen(path) + 1);
         (void) unlink(path);
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd >= 0 && creds)
+        /* Like journald's socket: timestamps too, which come before the
+         * credentials in the ancillary data. */
+        if (fd >= 0 && creds) {
                 (void) setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+                (void) setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one));
+        }
         if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
                 fprintf(stderr, "devlog-double: bind %s: %m\n", path);
                 return 1;
@@ -68,7 +72,7 @@ int main(int argc, char **argv) {
                 }
         }
         for (;;) {
-                char control[CMSG_SPACE(sizeof(struct ucred))];
+                char control[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(64)];
                 struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
                 struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
                                      .msg_controllen = sizeof(control) };
