@@ -35,10 +35,12 @@ lg_assert_eq "$(tr '\n' ' ' <"$LG_TMP/syms")" "pam_sm_acct_mgmt pam_sm_authentic
         "the module exports exactly the six pam_sm_* entry points"
 
 if command -v systemd-analyze >/dev/null; then
-        # The unit's dependencies and kill(1) as the host has them.
+        # The unit's dependencies and the commands it runs (kill(1) for
+        # ExecReload=, systemd-tmpfiles for ExecStartPre=) as the host has
+        # them: verify looks them up under --root.
         mkdir -p "$D/usr/bin"
         cp -n /lib/systemd/system/*.target /lib/systemd/system/*.slice "$D/lib/systemd/system/" 2>/dev/null
-        cp "$(type -P kill)" "$D/usr/bin/kill"
+        cp "$(type -P kill)" "$(type -P systemd-tmpfiles)" "$D/usr/bin/"
         out=$(systemd-analyze verify --root="$D" --man=no guardd.service 2>&1)
         lg_assert_eq "$out" "" "systemd-analyze verify: guardd.service clean"
         exposure=$(systemd-analyze security --offline=true --root="$D" guardd.service 2>&1 | sed -n 's/.*Overall exposure level for guardd.service: \([0-9.]*\).*/\1/p')
@@ -48,7 +50,7 @@ if command -v systemd-analyze >/dev/null; then
         lg_check "exposure <= 2.2 (got $exposure)" awk -v e="$exposure" 'BEGIN {exit !(e != "" && e <= 2.2)}'
 fi
 
-rm -f "$D/usr/bin/kill" "$D"/lib/systemd/system/*.target "$D"/lib/systemd/system/*.slice
+rm -f "$D/usr/bin/kill" "$D/usr/bin/systemd-tmpfiles" "$D"/lib/systemd/system/*.target "$D"/lib/systemd/system/*.slice
 make -s -C "$LG_ROOT" BUILD="$BUILD" uninstall DESTDIR="$D" prefix=/usr securedir=/usr/lib/security >>"$LG_TMP/install.log" 2>&1
 lg_assert_eq "$(cd "$D" && find . -type f | sort | tr '\n' ' ')" "./etc/loginguard/loginguard.conf " "uninstall leaves only the config"
 lg_done
