@@ -126,15 +126,17 @@ static uint64_t count_mounts(const char *path) {
 }
 
 /**
- * host_stats_init() - open /proc/self/mountinfo for change notification
- * (POLLPRI on every mount table change).
+ * host_stats_init() - open PID 1's mountinfo for change notification
+ * (POLLPRI on every mount table change). PID 1's, not ours: guardd runs in
+ * a mount namespace of its own (PrivateDevices=), and the table PID 1 works
+ * through is the one that matters.
  * @h: host stats
  *
  * Return: 0 or -errno.
  */
 int host_stats_init(HostStats *h) {
         *h = (HostStats){ .mounts_changed = true, .stat_path = "/proc/stat",
-                          .mountinfo_path = "/proc/self/mountinfo" };
+                          .mountinfo_path = "/proc/1/mountinfo" };
         h->mountinfo_fd = open(h->mountinfo_path, O_RDONLY | O_CLOEXEC);
         return h->mountinfo_fd < 0 ? -errno : 0;
 }

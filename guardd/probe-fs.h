@@ -34,7 +34,7 @@ typedef struct HostSample {
 
 typedef struct HostStats {
         const char *stat_path; /* /proc/stat */
-        const char *mountinfo_path; /* /proc/self/mountinfo */
+        const char *mountinfo_path; /* /proc/1/mountinfo */
         uint64_t last_forks;
         uint64_t last_usec;
         uint64_t forks_per_s;
