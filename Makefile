@@ -27,8 +27,9 @@ sysconfdir ?= /etc
 datadir ?= $(prefix)/share
 mandir ?= $(datadir)/man
 docdir ?= $(datadir)/doc/loginguard
-unitdir ?= /lib/systemd/system
-tmpfilesdir ?= /usr/lib/tmpfiles.d
+# Where this system's systemd looks for units and tmpfiles.d (systemd.pc).
+unitdir ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+tmpfilesdir ?= $(or $(shell $(PKG_CONFIG) --variable=tmpfilesdir systemd 2>/dev/null),/usr/lib/tmpfiles.d)
 DESTDIR ?=
 
 ifeq ($(V),1)
@@ -73,18 +74,40 @@ GUARDD := $(B)/guardd
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 .PHONY: all check check-valgrind install uninstall clean demo analyze format-check fuzz bench deb compat \
-	deps test-bins help
+	deps test-bins help build-deps
 .DEFAULT_GOAL := all
 .SECONDARY:
 
 PAMCHECK := $(B)/loginguard-pam-check
+PAMTOOL := $(B)/loginguard-pam
 
-all: $(MODULE) $(if $(GUARDD_SRC),$(GUARDD)) $(PAMCHECK)
+all: build-deps $(MODULE) $(if $(GUARDD_SRC),$(GUARDD)) $(PAMCHECK) $(PAMTOOL)
+
+# A missing -dev package is named here, not in a compiler error.
+BUILD_DEPS := security/pam_modules.h:libpam0g-dev systemd/sd-bus.h:libsystemd-dev
+build-deps:
+	@missing=""; \
+	for d in $(BUILD_DEPS); do \
+		echo "#include <$${d%%:*}>" | $(CC) -E -x c - >/dev/null 2>&1 || missing="$$missing $${d#*:}"; \
+	done; \
+	command -v $(PKG_CONFIG) >/dev/null || missing="$$missing pkg-config"; \
+	if [ -n "$$missing" ]; then \
+		echo "loginguard: missing build dependencies:$$missing"; \
+		echo "  install them with: sudo scripts/deps.sh   (or apt-get install$$missing)"; \
+		exit 1; \
+	fi
+
+$(PAMTOOL): loginguard-pam/loginguard-pam Makefile
+	@mkdir -p $(dir $@)
+	$(Q)sed 's/@VERSION@/$(VERSION)/' $< >$@ && chmod 0755 $@
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SYSTEMD_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Tests and benchmarks reach into the module's and guardd's headers.
+$(B)/obj/tests/%.o $(B)/obj/bench/%.o: override CPPFLAGS += -Ipam_module -Iguardd
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@$(if $(Q),echo "  AR      $@")
@@ -123,7 +146,7 @@ $(B)/tests/devlog-double: $(B)/obj/tests/tools/devlog-double.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
-$(PAMCHECK): $(B)/obj/tools/loginguard-pam-check.o
+$(PAMCHECK): $(B)/obj/loginguard-pam/loginguard-pam-check.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam
 
@@ -195,7 +218,7 @@ pamconfigdir ?= $(datadir)/pam-configs
 install: all
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(securedir)/pam_loginguard.so
 	install -D -m 0755 $(GUARDD) $(DESTDIR)$(sbindir)/guardd
-	install -D -m 0755 scripts/loginguard-pam $(DESTDIR)$(sbindir)/loginguard-pam
+	install -D -m 0755 $(PAMTOOL) $(DESTDIR)$(sbindir)/loginguard-pam
 	install -D -m 0755 $(PAMCHECK) $(DESTDIR)$(pkglibdir)/loginguard-pam-check
 	install -D -m 0644 conf/loginguard.conf $(DESTDIR)$(sysconfdir)/loginguard/loginguard.conf
 	install -D -m 0644 conf/guardd.service $(DESTDIR)$(unitdir)/guardd.service
@@ -219,10 +242,10 @@ uninstall:
 # Debian packages into build-deb/ (dpkg-buildpackage works on a copy of
 # the tree, so nothing is written outside it).
 deb:
-	rm -rf build-deb && mkdir -p build-deb/src
-	git ls-files -z | xargs -0 cp --parents -t build-deb/src
-	cd build-deb/src && dpkg-buildpackage -us -uc -b
-	@ls -1 build-deb/*.deb
+	rm -rf build-deb && mkdir -p build-deb/loginguard-$(VERSION)
+	git ls-files -z | xargs -0 cp --parents -t build-deb/loginguard-$(VERSION)
+	cd build-deb/loginguard-$(VERSION) && dpkg-buildpackage -us -uc
+	@ls -1 build-deb/*.deb build-deb/*.dsc
 
 clean:
 	rm -rf build build-san build-fuzz build-deb

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../pam_module/breaker.h"
-#include "../pam_module/evidence.h"
+#include "breaker.h"
+#include "evidence.h"
 #include "config.h"
 #include "io-util.h"
 #include "parse-util.h"

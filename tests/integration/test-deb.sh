@@ -3,7 +3,8 @@
 #
 # make deb builds libpam-loginguard and loginguard-guardd with
 # dpkg-buildpackage; their contents are what they should be, the unit is
-# enabled by the maintainer scripts, and lintian reports no error.
+# enabled by the maintainer scripts, removal gives pam_systemd back, the
+# source package rebuilds with dpkg-source, and lintian --pedantic is clean.
 . "$(dirname "$0")/../lib/harness.sh"
 lg_setup
 command -v dpkg-buildpackage >/dev/null || lg_skip "dpkg-buildpackage missing (package dpkg-dev)"
@@ -32,8 +33,17 @@ lg_assert_match "$(dpkg-deb -I "$gd" conffiles 2>/dev/null)" '^/etc/loginguard/l
 mkdir -p "$LG_TMP/ctl"
 dpkg-deb -e "$gd" "$LG_TMP/ctl"
 lg_assert_match "$(cat "$LG_TMP/ctl/postinst")" 'deb-systemd-helper .*guardd\.service' "postinst enables guardd.service"
-if command -v lintian >/dev/null; then
-        errors=$(lintian "$W"/build-deb/*.changes 2>&1 | grep -E '^E:')
-        lg_assert_eq "$errors" "" "lintian: no errors"
-fi
+lg_check "source package built (native, no revision)" test -f "$W/build-deb/loginguard_$(sed -n 's/^VERSION := //p' "$LG_ROOT/Makefile").dsc"
+mkdir -p "$LG_TMP/x"
+(cd "$LG_TMP/x" && dpkg-source -x "$W"/build-deb/loginguard_*.dsc src >/dev/null 2>&1 && dpkg-source -b src >"$LG_TMP/srcb.log" 2>&1)
+lg_assert_eq "$?" 0 "dpkg-source -x then -b rebuilds the source package"
+mkdir -p "$LG_TMP/pctl"
+dpkg-deb -e "$pam" "$LG_TMP/pctl"
+lg_assert_match "$(cat "$LG_TMP/pctl/prerm")" 'pam-auth-update --package --remove loginguard --enable systemd' \
+        "prerm re-enables pam_systemd while the module is still there"
+lg_check "no postrm edits PAM after the module is gone" sh -c "! grep -qs pam-auth-update '$LG_TMP/pctl/postrm'"
+command -v lintian >/dev/null || lg_skip "lintian missing (scripts/deps.sh installs it)"
+# Errors, warnings and pedantic tags, on the source and both binaries.
+tags=$(lintian --pedantic "$W"/build-deb/*.changes 2>&1 | grep -E '^[EWP]:')
+lg_assert_eq "$tags" "" "lintian --pedantic: no error, warning or pedantic tag"
 lg_done

@@ -7,7 +7,7 @@
 # refusals for authselect-managed files and unknown layouts.
 . "$(dirname "$0")/../lib/harness.sh"
 lg_setup
-LP=$LG_ROOT/scripts/loginguard-pam
+LP=$B/loginguard-pam
 export LOGINGUARD_PAM_CHECK=$B/loginguard-pam-check
 tree() { rm -rf "$LG_TMP/t"; cp -a "$LG_ROOT/tests/fixtures/pam-trees/$1" "$LG_TMP/t"; }
 P=$LG_TMP/t/etc/pam.d

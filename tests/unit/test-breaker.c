@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../pam_module/breaker.h"
+#include "breaker.h"
 
 #define S UINT64_C(1000000)
 

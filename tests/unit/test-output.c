@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../guardd/output.h"
+#include "output.h"
 #include "io-util.h"
 
 #define FIX "tests/fixtures"

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../guardd/devlog-spool.h"
+#include "devlog-spool.h"
 
 static char dir[] = "/tmp/test-spool.XXXXXX";
 

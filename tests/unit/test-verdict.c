@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../guardd/verdict.h"
+#include "verdict.h"
 
 #define S UINT64_C(1000000)
 #define MS UINT64_C(1000)
