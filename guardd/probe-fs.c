@@ -167,25 +167,35 @@ static uint64_t rate(uint64_t now_count, uint64_t then_count, uint64_t dt) {
  * host_stats_window() - the changes over the last HOST_WINDOW_USEC of
  * history (bulk unmounts show as a large negative mounts_delta, mount churn
  * as many changes, a respawn loop as many jobs). Pure over @h's history.
+ * mounts_delta is measured from the window's peak (or trough), not its
+ * start: 8,000 mounts made and detached within 30 s are 8,000 unmounts for
+ * PID 1 to work through, not a net change of zero.
  * @h: host stats
  * @now: CLOCK_MONOTONIC usec
  */
 void host_stats_window(HostStats *h, uint64_t now) {
         const HostSample *newest, *base = NULL;
+        uint64_t lo, hi;
 
         h->mounts_delta = 0;
         h->mount_changes = h->jobs = 0;
         if (h->hist_n == 0)
                 return;
         newest = &h->hist[(h->hist_next + HOST_HISTORY - 1) % HOST_HISTORY];
+        lo = hi = newest->mounts;
         for (unsigned i = 0; i < h->hist_n; i++) {
                 const HostSample *s = &h->hist[(h->hist_next + HOST_HISTORY - 1 - i) % HOST_HISTORY];
 
                 base = s;
+                lo = MIN(lo, s->mounts);
+                hi = MAX(hi, s->mounts);
                 if (s->usec + HOST_WINDOW_USEC <= now)
                         break;
         }
-        h->mounts_delta = (int64_t) newest->mounts - (int64_t) base->mounts;
+        if (hi - newest->mounts >= newest->mounts - lo)
+                h->mounts_delta = -(int64_t) (hi - newest->mounts);
+        else
+                h->mounts_delta = (int64_t) (newest->mounts - lo);
         h->mount_changes = newest->mount_events - base->mount_events;
         h->jobs = newest->jobs >= base->jobs ? newest->jobs - base->jobs : 0;
 }

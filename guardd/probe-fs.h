@@ -50,7 +50,7 @@ typedef struct HostStats {
         unsigned hist_n;
         unsigned hist_next;
         /* over the last HOST_WINDOW_USEC (or what history there is) */
-        int64_t mounts_delta; /* mounts now minus mounts then */
+        int64_t mounts_delta; /* now minus the window's peak (if a fall) or trough */
         uint64_t mount_changes; /* mount table change events */
         uint64_t jobs; /* PID 1 jobs */
 } HostStats;

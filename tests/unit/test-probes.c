@@ -23,10 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../guardd/probe-bus.h"
-#include "../../guardd/probe-fs.h"
-#include "../../guardd/probe-proc.h"
-#include "../../guardd/sockdiag.h"
+#include "macro.h"
+#include "probe-bus.h"
+#include "probe-fs.h"
+#include "probe-proc.h"
+#include "sockdiag.h"
 
 #define FIX "tests/fixtures/proc"
 #define S UINT64_C(1000000)
@@ -105,6 +106,23 @@ static void test_host_rates_and_window(void **state) {
         host_stats_sample(&h, 60 * S, 690);
         assert_int_equal(h.mounts_delta, 0);
         assert_int_equal(h.jobs, 0);
+}
+
+/* Mounted and detached within one window: the net change is zero, but PID 1
+ * has 8,000 unmounts to work through (incident 3 on the real stack). */
+static void test_host_window_peak(void **state) {
+        HostStats h = { 0 };
+        const uint64_t counts[] = { 3, 4000, 8003, 3 };
+
+        for (unsigned i = 0; i < ELEMENTSOF(counts); i++)
+                h.hist[i] = (HostSample){ .usec = (10 + i) * S, .mounts = counts[i] };
+        h.hist_n = h.hist_next = ELEMENTSOF(counts);
+        host_stats_window(&h, 13 * S);
+        assert_int_equal(h.mounts_delta, -8000);
+        /* Still rising: the trough counts. */
+        h.hist_n = h.hist_next = 3;
+        host_stats_window(&h, 12 * S);
+        assert_int_equal(h.mounts_delta, 8000);
 }
 
 static void test_service_state_machine(void **state) {
@@ -200,6 +218,7 @@ int main(void) {
                 cmocka_unit_test(test_proc_stat),
                 cmocka_unit_test(test_find_by_comm_root_only),
                 cmocka_unit_test(test_host_rates_and_window),
+                cmocka_unit_test(test_host_window_peak),
                 cmocka_unit_test(test_service_state_machine),
                 cmocka_unit_test(test_queue_growth),
                 cmocka_unit_test(test_sockdiag_parse),
