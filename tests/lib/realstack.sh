@@ -299,6 +299,9 @@ rs_freeze_unit() { # UNIT -> RS_FROZEN (host pid), SIGSTOPped from the host
 
 rs_thaw() { kill -CONT "${1:-$RS_FROZEN}"; }
 
+# rs_row SCENARIO TIME NOTE: a row for make demo's table, naming the stack.
+rs_row() { lg_log "row|systemd ${RS_SYSTEMD_VERSION%%.*} (real)|$1|$2|$3"; }
+
 # rs_settle: give the stack time to finish what a thaw released (stale
 # requests, scope jobs) before looking for leftovers.
 rs_settle() { sleep "${1:-3}"; rs_exec systemctl is-system-running --wait >/dev/null 2>&1; }

@@ -49,8 +49,10 @@ frozen() { # UNIT WHAT
         rs_freeze_unit "$unit" || return
         rs_driver stock "$CAP" --ops open
         lg_assert_eq "$(lg_kv "$OUT" open_rc)" "" "$what: stock pam_systemd still blocked at the ${CAP} s cap"
+        rs_row "$what: stock pam_systemd" "> ${CAP} s" "still blocked at the cap (waits 90-120 s)"
         rs_driver wrapped 60 --ops open,close
         ms=$(($(lg_kv "$OUT" open_usec) / 1000))
+        rs_row "$what: pam_loginguard, 1st login" "$ms ms" "cut at deadline=$DEADLINE ms"
         lg_assert_eq "$(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)" deadline "$what: 1st wrapped login cut (LOGINGUARD_FALLBACK=deadline)"
         lg_assert_le "$ms" $((DEADLINE + 250)) "$what: 1st wrapped open_session within deadline + 250 ms"
         lg_assert_eq "$(lg_kv "$OUT" open_rc)" PAM_SUCCESS "$what: the login goes on (PAM_SUCCESS)"
@@ -60,6 +62,7 @@ frozen() { # UNIT WHAT
         ms=$(($(lg_kv "$OUT" open_usec) / 1000))
         lg_assert_eq "$(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)" breaker "$what: then the breaker skips pam_systemd"
         lg_assert_le "$ms" 50 "$what: a breaker skip takes milliseconds"
+        rs_row "$what: pam_loginguard, 3rd login" "$ms ms" "breaker open: skipped"
         rs_ssh lguser "$SHOW"
         lg_assert_match "$OUT" '^ID= FB=breaker' "$what: a real ssh login goes on, skipped by the breaker"
         rs_thaw
