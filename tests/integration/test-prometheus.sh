@@ -40,4 +40,10 @@ lg_assert_match "$body" '^loginguard_guardd_up 1' "node-exporter scrape: logingu
 lg_assert_match "$body" '^loginguard_login1_state\{state="ok"\} 1' "node-exporter scrape: login1 state"
 lg_assert_match "$body" '^loginguard_fallbacks_total 0' "node-exporter scrape: fallbacks counter"
 lg_assert_match "$body" '^node_textfile_scrape_error 0' "node-exporter: no textfile scrape error"
+# Every runbook_url points at a heading of docs/runbook.md (GitHub's anchors:
+# lower case, punctuation dropped, spaces to hyphens).
+anchors=$(sed -n 's/^## //p' "$LG_ROOT/docs/runbook.md" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9 _-]//g; s/ /-/g')
+for a in $(grep -o 'runbook\.md#[a-z0-9_-]*' "$LG_ROOT/conf/prometheus/loginguard.rules.yml" | sort -u | cut -d'#' -f2); do
+        lg_check "runbook has the rules' anchor #$a" grep -qx -- "$a" <<<"$anchors"
+done
 lg_done
