@@ -8,9 +8,9 @@
 set -eu
 
 PKGS="build-essential pkg-config libpam0g-dev libsystemd-dev libcmocka-dev
-libpam-systemd dbus-daemon dbus-bin libpam-wrapper libpamtest0-dev
+libpam-systemd dbus-daemon dbus-bin
 valgrind clang clang-tidy clang-format cppcheck openssh-server openssh-client
-util-linux procps psmisc python3 man-db bsdutils
+util-linux procps python3 man-db bsdutils
 prometheus prometheus-node-exporter debhelper fakeroot lintian dpkg-dev debootstrap
 systemd-container"
 
@@ -37,7 +37,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 echo "deps: apt-get install$missing"
-apt-get update -qq
+apt-get update -qq >/dev/null
 # policy-rc.d keeps maintainer scripts from starting services (sshd) on
 # the host: tests start their own, in private namespaces.
 prc=/usr/sbin/policy-rc.d
@@ -48,7 +48,16 @@ if [ ! -e "$prc" ]; then
         made_prc=1
 fi
 rc=0
+# One line per package, not dpkg's progress: the full log is kept.
+log=$(mktemp /tmp/loginguard-deps.XXXXXX)
+for p in $missing; do echo "deps: installing $p"; done
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing || rc=$?
+apt-get install -y -q --no-install-recommends $missing >"$log" 2>&1 || rc=$?
+if [ "$rc" != 0 ]; then
+        tail -n 30 "$log"
+        echo "deps: apt-get failed (exit $rc); full log: $log"
+else
+        echo "deps: installed $(echo $missing | wc -w) packages (log: $log)"
+fi
 [ "$made_prc" = 1 ] && rm -f "$prc"
 exit $rc
