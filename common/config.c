@@ -90,7 +90,7 @@ static void copy_str(char *dst, size_t size, const char *src) {
 }
 
 /**
- * config_init() - fill @c with the built-in defaults (spec/INTERFACE.md).
+ * config_init() - fill @c with the built-in defaults (docs/INTERFACE.md).
  * @c: config
  */
 void config_init(Config *c) {

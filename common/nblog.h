@@ -4,7 +4,7 @@
  * MSG_DONTWAIT to the /dev/log socket; when the reader's queue is full the
  * message is dropped and counted. syslog(3) would instead sleep in
  * unix_wait_for_peer and take the login down with a stuck reader
- * (INCIDENTS.md, incident 5).
+ * (docs/INCIDENTS.md, incident 5).
  */
 #pragma once
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The status file (spec/INTERFACE.md §4): KEY=VALUE lines, FORMAT=1 first,
+ * The status file (docs/INTERFACE.md §4): KEY=VALUE lines, FORMAT=1 first,
  * at most 16 KiB, replaced atomically. This is the only code that knows the
  * format; guardd writes it, the module and `guardd status` read it, and the
  * module's breaker files reuse the same line format.
