@@ -349,7 +349,7 @@ bool bus_probe_idle(const BusProbe *b) {
         return true;
 }
 
-static BusState judge_bus(BusProbe *b, uint64_t now) {
+static BusState bus_state_of(BusProbe *b, uint64_t now) {
         const ServiceProbe *l = &b->services[BUS_SERVICE_LOGIN1];
 
         if (!b->bus || sd_bus_is_open(b->bus) <= 0)
@@ -392,7 +392,7 @@ int64_t queue_growth_over(const uint64_t *usec, const uint64_t *bytes, unsigned 
         return (int64_t) bytes[newest] - (int64_t) bytes[base];
 }
 
-static void judge_queue(ServiceProbe *s, uint64_t now) {
+static void queue_trend_update(ServiceProbe *s, uint64_t now) {
         if (!s->queued_known)
                 return;
         s->queue_hist_usec[s->queue_hist_next] = now;
@@ -461,7 +461,7 @@ static SvcState judge_service(const BusProbe *b, ServiceProbe *s, uint64_t now,
 void bus_probe_finish_round(BusProbe *b, uint64_t now, uint64_t slow_usec) {
         BusState prev = b->state;
 
-        b->state = judge_bus(b, now);
+        b->state = bus_state_of(b, now);
         if (b->state == BUS_OK) {
                 b->backoff_usec = 0;
                 b->stuck_rounds = 0;
@@ -484,6 +484,6 @@ void bus_probe_finish_round(BusProbe *b, uint64_t now, uint64_t slow_usec) {
                 if (st != SVC_STUCK)
                         s->unanswered_since_usec = 0;
                 s->state = st;
-                judge_queue(s, now);
+                queue_trend_update(s, now);
         }
 }

@@ -30,7 +30,7 @@ void sockdiag_table_done(UnixSockTable *t) {
         *t = (UnixSockTable){};
 }
 
-static int table_add(UnixSockTable *t, const UnixSock *s) {
+static int unix_table_add(UnixSockTable *t, const UnixSock *s) {
         if (t->n == t->allocated) {
                 size_t n = t->allocated ? t->allocated * 2 : 256;
                 UnixSock *p = reallocarray(t->socks, n, sizeof(*p));
@@ -104,7 +104,7 @@ int sockdiag_parse_batch(const char *buf, size_t n, UnixSockTable *t) {
                 s.ino = m->udiag_ino;
                 s.type = m->udiag_type;
                 parse_attrs(m, h->nlmsg_len - NLMSG_LENGTH(0), &s);
-                if (table_add(t, &s) < 0)
+                if (unix_table_add(t, &s) < 0)
                         return -ENOMEM;
         }
         return 0;

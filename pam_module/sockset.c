@@ -32,7 +32,7 @@ void socktable_done(SockTable *t) {
         *t = (SockTable){};
 }
 
-static int table_add(SockTable *t, int fd, ino_t ino) {
+static int sock_table_add(SockTable *t, int fd, ino_t ino) {
         if (t->n == t->allocated) {
                 size_t n = t->allocated ? t->allocated * 2 : 32;
                 SockEntry *p = reallocarray(t->e, n, sizeof(*p));
@@ -138,7 +138,7 @@ static int walk_sockets(char *buf, size_t size, sock_fn fn, void *userdata) {
 }
 
 static int add_socket(int fd, ino_t ino, void *userdata) {
-        return table_add(userdata, fd, ino);
+        return sock_table_add(userdata, fd, ino);
 }
 
 static int by_fd(const void *a, const void *b) {
