@@ -31,6 +31,10 @@
 #include "status.h"
 #include "target.h"
 
+#ifndef LOGINGUARD_VERSION
+#define LOGINGUARD_VERSION "unknown"
+#endif
+
 #define TRIAL_MARGIN_USEC (5 * USEC_PER_SEC)
 #define MISSING_MARKER ".status-missing"
 
@@ -326,10 +330,11 @@ static int call_wrapped(Ctx *c, pam_sm_fn fn) {
         }
         outcome = outcome_of(c, &res);
         record(c, outcome);
-        pam_log(&c->log, LOG_DEBUG, "%s %s answered %d after %llu us (%u cut, waited 0x%x)%s.",
+        pam_log(&c->log, LOG_DEBUG,
+                "%s %s answered %d after %llu us (%u cut, waited 0x%x)%s (loginguard %s).",
                 c->o->target_name, entry_point_to_string(c->ep), res.rc,
                 (unsigned long long) res.elapsed_usec, res.n_cut, res.waited,
-                c->trial ? ", the breaker's trial" : "");
+                c->trial ? ", the breaker's trial" : "", LOGINGUARD_VERSION);
         if (outcome == OUTCOME_LATE)
                 log_late(c, &res);
         else if (outcome == OUTCOME_OK && res.elapsed_usec >= c->o->config.slow_usec)

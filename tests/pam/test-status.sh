@@ -86,6 +86,12 @@ lg_driver logged >/dev/null
 sleep 0.2
 lg_assert_match "$(cat "$LG_TMP/devlog.rec")" '^<84>pam-driver\[[0-9]+\]: pam_loginguard\(logged:session\): pam_systemd pam_sm_open_session skipped \(status\)' \
         "module logs through the non-blocking sender, in pam_syslog's shape under the program's name"
+write_status LOGIN1=ok LOGIN1_ACTION=allow DEVLOG=ok
+lg_driver logged >/dev/null
+sleep 0.2
+version=$(sed -n 's/^VERSION := //p' "$LG_ROOT/Makefile")
+lg_assert_match "$(cat "$LG_TMP/devlog.rec")" "<.*>pam-driver\[[0-9]+\]: pam_loginguard\(logged:session\): pam_systemd pam_sm_open_session answered 0 after [0-9]+ us .*\(loginguard ${version//./\\.}\)\.\$" \
+        "debug: a line per call with the outcome, the duration and the version"
 n=$(wc -l <"$LG_TMP/devlog.rec")
 write_status LOGIN1=stuck LOGIN1_ACTION=skip DEVLOG=stuck
 lg_driver logged >/dev/null
