@@ -52,6 +52,25 @@ while IFS='|' read -r suite version via stock first skip; do
         [ "$skip" = 0 ] && skip="< 1"
         echo "| $suite | $version | $t | $stock | $first ms | $skip ms |"
 done <"$out"
+cat <<'RS'
+
+## On the real stack (systemd as PID 1)
+
+`tests/realstack/` boots each suite's systemd as PID 1 in systemd-nspawn, with its real
+logind, dbus-daemon, journald and sshd, loginguard installed by `make install DESTDIR=` and
+guardd.service running (`make check`; the images are cached in
+/var/cache/loginguard/realstack). What the real logind does that the double does not:
+
+| systemd | finding | test |
+| --- | --- | --- |
+| 252 (bookworm) | logind writes `/run/systemd/sessions/ID` with `LEADER=` ~0.5 s after taking CreateSession but answers only after PID 1 started the scope and `user@UID.service`; the module waits (`patience`) instead of cutting such a call, so a slow user manager no longer leaves an abandoned scope or gets the login killed under KillUserProcesses=yes | test-rs-slow-user.sh, test-rs-logins.sh |
+| 252 | pam_systemd first asks PID 1 over Varlink (`/run/systemd/userdb/io.systemd.DynamicUser`); with PID 1 stopped every login hangs there, so the module skips when /proc/1/stat says T and guardd names PID 1 | test-rs-pid1.sh |
+| 252 | stock waits: logind frozen 120 s (open_session), dbus-daemon frozen 90 s, close_session with logind frozen 25 s (docs/BENCHMARKS.md) | bench/realstack.sh |
+| 252 | a bulk unmount of 8,000 mounts keeps PID 1 at ~100% CPU for ~14 s and holds stock logins that long; guardd names PID 1 and its unmounts | test-rs-incidents.sh |
+| 257 (trixie) | a login cut while logind is frozen is not registered later: when logind continues it finds the client gone and drops the request; nothing is left | test-rs-newer.sh |
+| 262 (sid, Varlink) | a login cut while logind is frozen **is** registered late: when logind continues it reads the buffered request from the Varlink socket and creates the session for the caller's pidfd. The login is not killed (it is already running) and the session is removed at its logout; nothing is left. `XDG_SESSION_ID` is not set in that login, since pam_systemd had returned | test-rs-newer.sh |
+| 262 | with dbus-daemon frozen pam_systemd still blocks (it asks the bus before and after the Varlink call); the deadline cuts it and nothing is left | test-rs-newer.sh |
+RS
 cat <<FTR
 
 Measured on $(date -u +%Y-%m-%d), $(nproc) cores, kernel $(uname -r) (\`make compat\`).
