@@ -68,6 +68,7 @@ static const ConfigKey config_keys[] = {
         STR("devlog_path", CFG_PATH, devlog_path, CONFIG_SCOPE_ALL),
         STR("sessions_dir", CFG_PATH, sessions_dir, CONFIG_SCOPE_ALL),
         STR("units_dir", CFG_PATH, units_dir, CONFIG_SCOPE_DAEMON),
+        STR("mountinfo_path", CFG_PATH, mountinfo_path, CONFIG_SCOPE_DAEMON),
         NUM("devlog_stuck_ms", CFG_MSEC, devlog_stuck_usec, MS(100), SEC(3600),
             CONFIG_SCOPE_DAEMON),
         STR("devlog_remedy", CFG_REMEDY, devlog_remedy, CONFIG_SCOPE_DAEMON),
@@ -121,6 +122,7 @@ void config_init(Config *c) {
         copy_str(c->devlog_path, sizeof(c->devlog_path), "/dev/log");
         copy_str(c->sessions_dir, sizeof(c->sessions_dir), "/run/systemd/sessions");
         copy_str(c->units_dir, sizeof(c->units_dir), "/run/systemd/system");
+        copy_str(c->mountinfo_path, sizeof(c->mountinfo_path), "/proc/1/mountinfo");
         copy_str(c->spool_dir, sizeof(c->spool_dir), "/var/spool/loginguard");
         /* Incident 5 must be survived with no configuration: a stopped
          * reader is continued, a stuck one drained (docs/runbook.md). */

@@ -45,6 +45,7 @@ typedef struct Config {
         char devlog_path[CONFIG_PATH_MAX];
         char sessions_dir[CONFIG_PATH_MAX];
         char units_dir[CONFIG_PATH_MAX];
+        char mountinfo_path[CONFIG_PATH_MAX]; /* whose mount table: PID 1's */
         char spool_dir[CONFIG_PATH_MAX];
         char devlog_remedy[64];
         char alert_command[CONFIG_LINE_MAX];

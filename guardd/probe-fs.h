@@ -57,7 +57,7 @@ typedef struct HostStats {
 
 int dir_count_update(DirCount *d);
 int fs_used_percent(const char *path, unsigned *ret);
-int host_stats_init(HostStats *h);
+int host_stats_init(HostStats *h, const char *mountinfo_path);
 void host_stats_done(HostStats *h);
 void host_stats_sample(HostStats *h, uint64_t now, uint64_t jobs_total);
 void host_stats_window(HostStats *h, uint64_t now);

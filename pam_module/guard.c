@@ -63,7 +63,8 @@ typedef struct Watchdog {
         bool patience_over;
         CutMemory mem;
         char file[STATUS_MAX_SIZE + 1];
-        char dents[8192];
+        /* getdents64() records are read in place: 8-byte aligned like them. */
+        char dents[8192] __attribute__((aligned(8)));
         char stack[] __attribute__((aligned(64)));
 } Watchdog;
 
