@@ -44,6 +44,12 @@ lg_assert_eq "$?" 0 "incident 3: $N tmpfs mounted"
 lg_check "incident 3: guardd allows once PID 1 has taken the new mounts" rs_wait_status LOGIN1_ACTION allow 60
 rs_run umount -l /mnt/m &
 umounter=$!
+# The stock login must reach logind while PID 1 works through the unmounts:
+# start it once the mounts are gone from PID 1's table.
+for _ in $(seq 1 100); do
+        [ "$(wc -l <"/proc/$RS_PID1/mountinfo")" -lt $((N / 2)) ] && break
+        sleep 0.05
+done
 (rs_driver stock 150 --ops open,close; printf '%s\n' "$OUT" >"$LG_TMP/stock3.out") &
 stocker=$!
 culprit="" summary=""

@@ -23,7 +23,8 @@ DEADLINE=2000
 CAP=5
 
 out=$(rs_exec loginguard-pam enable 2>&1)
-lg_assert_match "$out" 'common-session: wrapped' "loginguard-pam enable wrapped common-session"
+lg_assert_match "$out" 'common-session: wrapped|pam-auth-update --disable systemd --enable loginguard: done' \
+        "loginguard-pam enable wrapped common-session (through pam-auth-update on Debian)"
 lg_assert_match "$(cat "$(rs_path /etc/pam.d/common-session)")" \
         '^session[[:space:]]+optional[[:space:]]+pam_loginguard\.so wrap=pam_systemd\.so' \
         "common-session carries the wrapped pam_systemd line"
