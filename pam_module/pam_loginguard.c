@@ -229,20 +229,14 @@ static void log_late(const Ctx *c, const GuardResult *res) {
 }
 
 static int cut_fallback(Ctx *c, const GuardResult *res) {
-        Fallback f = { .code = res->patience_over ? "patience" : "deadline" };
+        bool patience = res->patience_over;
+        Fallback f = { .code = patience ? "patience" : "deadline" };
+        uint64_t limit = patience ? c->o->config.patience_usec : c->o->config.deadline_usec;
 
-        if (res->patience_over)
-                (void) snprintf(f.why, sizeof(f.why),
-                                "%s did not complete within patience=%llu ms (%u connection%s cut)",
-                                c->o->target_name,
-                                (unsigned long long) (c->o->config.patience_usec / USEC_PER_MSEC),
-                                res->n_cut, res->n_cut == 1 ? "" : "s");
-        else
-                (void) snprintf(f.why, sizeof(f.why),
-                                "%s did not answer within %llu ms (%u connection%s cut)",
-                                c->o->target_name,
-                                (unsigned long long) (c->o->config.deadline_usec / USEC_PER_MSEC),
-                                res->n_cut, res->n_cut == 1 ? "" : "s");
+        (void) snprintf(f.why, sizeof(f.why), "%s did not %s within %s%llu ms (%u connection%s cut)",
+                        c->o->target_name, patience ? "complete" : "answer",
+                        patience ? "patience=" : "", (unsigned long long) (limit / USEC_PER_MSEC),
+                        res->n_cut, res->n_cut == 1 ? "" : "s");
         return fallback(c, &f);
 }
 
