@@ -23,6 +23,7 @@
 #   rs_hostpid CPID           host PID of container PID CPID
 #   rs_unit_hostpid UNIT      host PID of UNIT's main process
 #   rs_install                make install DESTDIR=$RS_ROOT, plus test tools
+#   rs_up SUITE               rs_boot, rs_install, loginguard-pam enable
 #   rs_stop                   power the container off (killed if it hangs)
 #
 # Why these flags: the hosts this runs on have no systemd as PID 1 and no
@@ -260,6 +261,14 @@ rs_install() {
         }
         mkdir -p "$RS_ROOT$RS_TOOLS/pam.d"
         cp "$B/tests/pam-driver" "$B/tests/status-tool" "$RS_ROOT$RS_TOOLS/"
+}
+
+# rs_up SUITE: the usual start of a test: boot SUITE, install loginguard,
+# wrap common-session with loginguard-pam.
+rs_up() {
+        rs_boot "$1"
+        rs_install
+        rs_exec loginguard-pam enable >/dev/null 2>&1
 }
 
 # rs_pam_service NAME LINE...: a PAM service for the driver in the container.

@@ -12,9 +12,7 @@
 lg_enter_namespace "$@"
 lg_setup
 . "$LG_ROOT/tests/lib/realstack.sh"
-rs_boot bookworm
-rs_install
-rs_exec loginguard-pam enable >/dev/null 2>&1
+rs_up bookworm
 printf 'devlog_remedy = drain\ndevlog_stuck_ms = 1000\n' >>"$RS_ROOT/etc/loginguard/loginguard.conf"
 rs_exec systemctl daemon-reload
 rs_exec systemctl enable --now guardd.service >/dev/null 2>&1

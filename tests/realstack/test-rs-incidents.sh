@@ -20,9 +20,7 @@
 lg_enter_namespace "$@"
 lg_setup
 . "$LG_ROOT/tests/lib/realstack.sh"
-rs_boot bookworm
-rs_install
-rs_exec loginguard-pam enable >/dev/null 2>&1
+rs_up bookworm
 rs_pam_service stock "session optional pam_systemd.so" "session required pam_permit.so"
 rs_exec systemctl daemon-reload
 rs_exec systemctl enable --now guardd.service >/dev/null 2>&1

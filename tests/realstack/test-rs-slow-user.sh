@@ -15,9 +15,7 @@
 lg_enter_namespace "$@"
 lg_setup
 . "$LG_ROOT/tests/lib/realstack.sh"
-rs_boot bookworm
-rs_install
-rs_exec loginguard-pam enable >/dev/null 2>&1
+rs_up bookworm
 mkdir -p "$RS_ROOT/etc/systemd/system/user@.service.d" "$RS_ROOT/etc/systemd/logind.conf.d"
 printf '[Service]\nExecStartPre=/bin/sleep 3\n' >"$RS_ROOT/etc/systemd/system/user@.service.d/slow.conf"
 printf '[Login]\nKillUserProcesses=yes\n' >"$RS_ROOT/etc/systemd/logind.conf.d/kill.conf"
