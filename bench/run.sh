@@ -9,11 +9,8 @@ cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
 [ "$(id -u)" = 0 ] || { echo "make bench needs root (private mount namespace)"; exit 1; }
-if [ -z "${LG_IN_NS:-}" ]; then
-        LG_IN_NS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
 . tests/lib/harness.sh
-lg_enter_namespace
+lg_enter_namespace "$@" # re-runs this script in a private mount namespace
 lg_setup
 lg_find_pam_systemd
 OUT=${BENCH_OUT:-docs/BENCHMARKS.md}

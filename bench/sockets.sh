@@ -9,11 +9,8 @@ cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
 [ "$(id -u)" = 0 ] || { echo "bench/sockets.sh needs root"; exit 1; }
-if [ -z "${LG_IN_NS:-}" ]; then
-        LG_IN_NS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
 . tests/lib/harness.sh
-lg_enter_namespace
+lg_enter_namespace "$@" # re-runs this script in a private mount namespace
 lg_setup
 exec 3>&1 >&2
 lg_login_stack
