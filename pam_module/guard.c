@@ -154,7 +154,24 @@ static int start_thread(Watchdog *w) {
         return r;
 }
 
+/* Moves the sleeping watchdog onto the caller's CPU before waking it: its
+ * wake-up, exit and the caller's wake-up then stay on one CPU instead of
+ * two cross-CPU wake-ups of an idle CPU (40 to 60 us in a VM). */
+static void bring_near(const Watchdog *w) {
+        int cpu = sched_getcpu();
+        cpu_set_t set;
+
+        if (cpu < 0 || cpu >= CPU_SETSIZE)
+                return;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        (void) sched_setaffinity(w->tid, sizeof(set), &set);
+}
+
 static void stop_thread(Watchdog *w) {
+#if GUARD_USE_CLONE
+        bring_near(w);
+#endif
         __atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
         raw_futex_wake(&w->done);
 #if GUARD_USE_CLONE
