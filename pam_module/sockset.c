@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * One walk of the descriptors with an fstat() each (sockets only go
- * further): /proc/self/fd lists a small table; a large one (15,000
- * sockets) is walked by number up to FDSize, which costs a few
- * milliseconds once before the call. The table comes out sorted by fd, so
- * a lookup is a binary search.
+ * The table before the call. A small one (a login program's dozen
+ * descriptors) is listed from /proc/self/fd with an fstat() each, sockets
+ * only kept, sorted by fd: a lookup is a binary search and tells a socket
+ * from a later one with the same number. A large one (15,000 sockets) is
+ * kept as the set of open fd numbers, found as the complement of the
+ * table's holes: an fstat() of each descriptor costs 10 ms there, the
+ * holes a few microseconds each.
  *
  * sockets_cut_new() runs on the watchdog thread, which shares the caller's
  * TLS: it allocates nothing and makes only raw system calls (rawsys.h).
@@ -29,6 +31,7 @@
 
 void socktable_done(SockTable *t) {
         free(t->e);
+        free(t->open);
         *t = (SockTable){};
 }
 
@@ -107,20 +110,25 @@ static int walk_numbers(char *buf, size_t size, sock_fn fn, void *userdata) {
         return n < 0 ? n : r;
 }
 
-/* Calls @fn for every socket descriptor of this process, in fd order. A
- * small table is listed from /proc/self/fd, a large one is walked by number. */
-static int walk_sockets(char *buf, size_t size, sock_fn fn, void *userdata) {
-        int dir, r = 0;
-        long n;
+/* Opens /proc/self/fd and reads its first records into @buf: the
+ * directory (or -errno), with *ret_n the bytes read. More than half a
+ * buffer (a few hundred descriptors) makes a table large. */
+static int list_first(char *buf, size_t size, long *ret_n) {
+        int dir = raw_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-        dir = raw_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir < 0)
-                return dir;
-        n = raw_getdents64(dir, buf, size);
-        if (n > 0 && (size_t) n > size / 2) {
-                raw_close(dir);
-                return walk_numbers(buf, size, fn, userdata);
-        }
+        if (dir >= 0)
+                *ret_n = raw_getdents64(dir, buf, size);
+        return dir;
+}
+
+static bool listed_large(long n, size_t size) {
+        return n > 0 && (size_t) n > size / 2;
+}
+
+/* Calls @fn for every socket of a listed table, then closes @dir. */
+static int walk_listed(int dir, long n, char *buf, size_t size, sock_fn fn, void *userdata) {
+        int r = 0;
+
         while (n > 0 && r >= 0) {
                 for (long off = 0; off < n && r >= 0;) {
                         const struct dirent64 *d = (const struct dirent64 *) (buf + off);
@@ -135,6 +143,96 @@ static int walk_sockets(char *buf, size_t size, sock_fn fn, void *userdata) {
         }
         raw_close(dir);
         return r < 0 ? r : (int) MIN(n, 0);
+}
+
+/* Calls @fn for every socket descriptor of this process, in fd order. A
+ * small table is listed from /proc/self/fd, a large one is walked by number. */
+static int walk_sockets(char *buf, size_t size, sock_fn fn, void *userdata) {
+        long n = 0;
+        int dir = list_first(buf, size, &n);
+
+        if (dir < 0)
+                return dir;
+        if (listed_large(n, size)) {
+                raw_close(dir);
+                return walk_numbers(buf, size, fn, userdata);
+        }
+        return walk_listed(dir, n, buf, size, fn, userdata);
+}
+
+#define BITS_PER_WORD 64U
+
+static void bit_clear(uint64_t *bits, int n) {
+        bits[(unsigned) n / BITS_PER_WORD] &= ~(UINT64_C(1) << ((unsigned) n % BITS_PER_WORD));
+}
+
+static bool bit_test(const uint64_t *bits, int n) {
+        return bits[(unsigned) n / BITS_PER_WORD] & (UINT64_C(1) << ((unsigned) n % BITS_PER_WORD));
+}
+
+static bool fd_open(int fd) {
+        return RAW(SYS_fcntl, fd, F_GETFD, 0, 0, 0, 0) >= 0;
+}
+
+/* The highest open fd below @size: a free number costs no file lookup. */
+static int highest_open_fd(int size) {
+        for (int fd = size - 1; fd >= 0; fd--)
+                if (fd_open(fd))
+                        return fd;
+        return -1;
+}
+
+/* Clears the bits of the free numbers in 0..@top. F_DUPFD returns the
+ * lowest free number at or above its argument from the kernel's bitmap,
+ * so each hole costs a dup and a close. The duplicate is of @anchor, a
+ * descriptor of our own: closing a duplicate of one of the program's
+ * files would drop the program's POSIX locks on it. */
+static int clear_holes(uint64_t *bits, int top, int anchor) {
+        for (int start = 0;;) {
+                int hole = (int) RAW(SYS_fcntl, anchor, F_DUPFD_CLOEXEC, start, 0, 0, 0);
+
+                if (hole < 0)
+                        return hole;
+                raw_close(hole);
+                if (hole > top)
+                        return 0;
+                bit_clear(bits, hole);
+                start = hole + 1;
+        }
+}
+
+/* The same without F_DUPFD (a full table): one F_GETFD a number. */
+static void clear_holes_slowly(uint64_t *bits, int top) {
+        for (int fd = 0; fd <= top; fd++)
+                if (!fd_open(fd))
+                        bit_clear(bits, fd);
+}
+
+/* A large table as the set of open fd numbers. The helper descriptor is
+ * not the program's: its number is free again once we return. */
+static int snapshot_numbers(SockTable *t, char *buf, size_t size) {
+        int n = fd_table_size(buf, size), anchor, top;
+        size_t words;
+
+        if (n < 0)
+                return n;
+        anchor = raw_openat(AT_FDCWD, "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (anchor < 0)
+                return anchor;
+        top = highest_open_fd(n);
+        words = (size_t) top / BITS_PER_WORD + 1;
+        t->open = malloc(words * sizeof(uint64_t));
+        if (!t->open) {
+                raw_close(anchor);
+                return -ENOMEM;
+        }
+        memset(t->open, 0xff, words * sizeof(uint64_t));
+        if (clear_holes(t->open, top, anchor) < 0)
+                clear_holes_slowly(t->open, top);
+        bit_clear(t->open, anchor);
+        raw_close(anchor);
+        t->top = top;
+        return 0;
 }
 
 static int add_socket(int fd, ino_t ino, void *userdata) {
@@ -156,12 +254,20 @@ static int by_fd(const void *a, const void *b) {
 int socktable_snapshot(SockTable *ret) {
         _cleanup_free_ char *buf = NULL;
         SockTable t = {};
-        int r;
+        long n = 0;
+        int dir, r;
 
         buf = malloc(DENTS_SIZE);
         if (!buf)
                 return -ENOMEM;
-        r = walk_sockets(buf, DENTS_SIZE, add_socket, &t);
+        dir = list_first(buf, DENTS_SIZE, &n);
+        if (dir < 0)
+                return dir;
+        if (listed_large(n, DENTS_SIZE)) {
+                raw_close(dir);
+                r = snapshot_numbers(&t, buf, DENTS_SIZE);
+        } else
+                r = walk_listed(dir, n, buf, DENTS_SIZE, add_socket, &t);
         if (r < 0) {
                 socktable_done(&t);
                 return r;
@@ -185,6 +291,9 @@ int socktable_snapshot(SockTable *ret) {
  */
 bool socktable_contains(const SockTable *t, int fd, ino_t ino) {
         size_t lo = 0, hi = t->n;
+
+        if (t->open)
+                return fd >= 0 && fd <= t->top && bit_test(t->open, fd);
 
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef struct SockEntry {
@@ -23,10 +24,16 @@ typedef struct SockEntry {
         ino_t ino;
 } SockEntry;
 
+/* A large table (more than a few hundred descriptors) is kept as the set
+ * of open fd numbers instead (@open): taking it then costs a few system
+ * calls per hole in the table, not one per descriptor. It cannot tell a socket from a later
+ * one that reused the same number; the small table of a login program can. */
 typedef struct SockTable {
         SockEntry *e;
         size_t n;
         size_t allocated;
+        uint64_t *open; /* bit per fd number, 0..top; NULL for the exact table */
+        int top; /* highest open fd when @open is set */
 } SockTable;
 
 #define CUT_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */

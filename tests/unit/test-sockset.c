@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The sockets the watchdog may cut: the table taken before the call (exact
+ * for a small fd table, fd numbers for a large one), the peer filter, and
+ * a cut of the new connection only, in both kinds of table. A large table
+ * is taken with F_DUPFD and close: the program's POSIX locks survive it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sockset.h"
+
+/* Enough descriptors for a large table (more than half a getdents64() buffer). */
+#define LARGE_PAIRS 600
+
+static int count_fds(void) {
+        DIR *d = opendir("/proc/self/fd");
+        int n = 0;
+
+        assert_non_null(d);
+        while (readdir(d))
+                n++;
+        closedir(d);
+        return n;
+}
+
+static ino_t ino_of(int fd) {
+        struct stat st;
+
+        assert_int_equal(fstat(fd, &st), 0);
+        return st.st_ino;
+}
+
+static void open_pairs(int *fds, unsigned n) {
+        struct rlimit rl = { 4096, 4096 };
+
+        (void) setrlimit(RLIMIT_NOFILE, &rl);
+        for (unsigned i = 0; i < n; i++)
+                assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds + 2 * i), 0);
+}
+
+static void close_all(int *fds, unsigned n) {
+        for (unsigned i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        (void) close(fds[i]);
+}
+
+static void test_small_table_is_exact(void **state) {
+        SockTable t = {};
+        int sv[2], later;
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        assert_int_equal(socktable_snapshot(&t), 0);
+        assert_null(t.open);
+        assert_true(socktable_contains(&t, sv[0], ino_of(sv[0])));
+        assert_true(socktable_contains(&t, sv[1], ino_of(sv[1])));
+        /* Same number, another socket: not the one in the table. */
+        assert_false(socktable_contains(&t, sv[0], ino_of(sv[0]) + 1));
+        later = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(later >= 0);
+        assert_false(socktable_contains(&t, later, ino_of(later)));
+        socktable_done(&t);
+        close(later);
+        close(sv[0]);
+        close(sv[1]);
+}
+
+static void test_large_table_is_fd_numbers(void **state) {
+        int fds[2 * LARGE_PAIRS], before, later;
+        SockTable t = {};
+
+        open_pairs(fds, LARGE_PAIRS);
+        /* Holes in the table: they are free, not the program's. */
+        close(fds[10]);
+        close(fds[500]);
+        before = count_fds();
+        assert_int_equal(socktable_snapshot(&t), 0);
+        assert_non_null(t.open);
+        assert_int_equal(count_fds(), before); /* nothing of ours left open */
+        for (unsigned i = 0; i < 2 * LARGE_PAIRS; i++)
+                if (i != 10 && i != 500)
+                        assert_true(socktable_contains(&t, fds[i], ino_of(fds[i])));
+        assert_false(socktable_contains(&t, fds[10], 0));
+        assert_false(socktable_contains(&t, fds[500], 0));
+        assert_false(socktable_contains(&t, t.top + 1, 0));
+        assert_false(socktable_contains(&t, -1, 0));
+        /* A socket opened after the snapshot takes the lowest hole. */
+        later = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_int_equal(later, fds[10]);
+        assert_false(socktable_contains(&t, later, ino_of(later)));
+        socktable_done(&t);
+        fds[10] = later;
+        fds[500] = -1;
+        close_all(fds, 2 * LARGE_PAIRS);
+}
+
+/* Whether another process sees a write lock on @fd's file. */
+static bool locked_elsewhere(int fd) {
+        pid_t pid = fork();
+        int status = 0;
+
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+                _exit(fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK ? 0 : 1);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void test_large_table_keeps_posix_locks(void **state) {
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        char path[] = "/tmp/test-sockset.XXXXXX";
+        int fds[2 * LARGE_PAIRS], file;
+        SockTable t = {};
+
+        open_pairs(fds, LARGE_PAIRS);
+        file = mkostemp(path, O_CLOEXEC);
+        assert_true(file >= 0);
+        (void) unlink(path);
+        assert_int_equal(fcntl(file, F_SETLK, &fl), 0);
+        assert_true(locked_elsewhere(file));
+        assert_int_equal(socktable_snapshot(&t), 0);
+        assert_non_null(t.open);
+        assert_true(locked_elsewhere(file));
+        socktable_done(&t);
+        close(file);
+        close_all(fds, 2 * LARGE_PAIRS);
+}
+
+static void test_filter(void **state) {
+        static const char abstract[] = "\0bus";
+        CutFilter f;
+
+        cut_filter_init(&f, NULL, "/run/lg/devlog");
+        assert_true(cut_filter_match(&f, "/run/dbus/system_bus_socket", 27));
+        assert_true(cut_filter_match(&f, "/var/run/dbus/system_bus_socket", 31));
+        assert_true(cut_filter_match(&f, "/run/systemd/io.systemd.Login", 29));
+        assert_true(cut_filter_match(&f, "/dev/log", 8));
+        assert_true(cut_filter_match(&f, "/run/lg/devlog", 14));
+        assert_false(cut_filter_match(&f, "/run/user/0/bus", 15));
+        assert_false(cut_filter_match(&f, "/run/systemdx", 13));
+        assert_false(cut_filter_match(&f, "", 0));
+        assert_false(cut_filter_match(&f, abstract, sizeof(abstract) - 1));
+
+        cut_filter_init(&f, "unix:abstract=bus,guid=1;unix:path=/x", "/dev/log");
+        assert_true(cut_filter_match(&f, abstract, sizeof(abstract) - 1));
+        assert_false(cut_filter_match(&f, "\0bus2", 5));
+
+        cut_filter_init(&f, "tcp:host=a;unix:path=/tmp/bus.sock", "/dev/log");
+        assert_true(cut_filter_match(&f, "/tmp/bus.sock", 13));
+        assert_false(cut_filter_match(&f, "/tmp/bus.sock2", 14));
+}
+
+static int listen_at(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        assert_true(fd >= 0);
+        (void) snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        (void) unlink(path);
+        assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        assert_int_equal(listen(fd, 16), 0);
+        return fd;
+}
+
+static int connect_to(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        assert_true(fd >= 0);
+        (void) snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        return fd;
+}
+
+static bool was_shut_down(int fd) {
+        char c;
+
+        return send(fd, &c, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno == EPIPE;
+}
+
+/* The program's own connection to a cuttable peer survives; the one
+ * opened after the snapshot is cut, once. */
+static void cut_only_the_new_one(unsigned pairs) {
+        char dir[] = "/tmp/test-sockset.XXXXXX", path[64];
+        int fds[2 * LARGE_PAIRS], srv, old, new_fd;
+        static char dents[8192] __attribute__((aligned(8)));
+        CutMemory mem = {};
+        SockTable t = {};
+        CutFilter f;
+
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(path, sizeof(path), "%s/devlog", dir);
+        srv = listen_at(path);
+        old = connect_to(path);
+        open_pairs(fds, pairs);
+        assert_int_equal(socktable_snapshot(&t), 0);
+        assert_true(pairs < LARGE_PAIRS / 2 ? t.open == NULL : t.open != NULL);
+        new_fd = connect_to(path);
+        cut_filter_init(&f, NULL, path);
+        assert_int_equal(sockets_cut_new(&t, &f, &mem, dents, sizeof(dents)), 1);
+        assert_true(was_shut_down(new_fd));
+        assert_false(was_shut_down(old));
+        assert_int_equal(sockets_cut_new(&t, &f, &mem, dents, sizeof(dents)), 0);
+        socktable_done(&t);
+        close_all(fds, 2 * pairs);
+        close(new_fd);
+        close(old);
+        close(srv);
+        (void) unlink(path);
+        (void) rmdir(dir);
+}
+
+static void test_cut_small_table(void **state) {
+        cut_only_the_new_one(2);
+}
+
+static void test_cut_large_table(void **state) {
+        cut_only_the_new_one(LARGE_PAIRS);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_small_table_is_exact),
+                cmocka_unit_test(test_large_table_is_fd_numbers),
+                cmocka_unit_test(test_large_table_keeps_posix_locks),
+                cmocka_unit_test(test_filter),
+                cmocka_unit_test(test_cut_small_table),
+                cmocka_unit_test(test_cut_large_table),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
