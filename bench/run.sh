@@ -136,9 +136,10 @@ open_session, so open+close alone would charge the wrapper for the dlopen stock 
 **Added per login (wrapped - stock, paired, pam_start..pam_end): median $pd_med us, mean $pd_mean us
 ± $pd_ci us (95% CI).** The double answers CreateSession in about 1-2 ms, so the ratio here
 is not the goal's measure; against the real logind it is (section "Real stack" below).
-What remains of the cost: loading pam_loginguard.so and the wrapped module, the config and
-status reads, one fd scan before and after the call, and the watchdog (a raw clone() thread
-sharing the address space, no pthread); the breaker file is only read while closed.
+What remains of the cost: loading pam_loginguard.so, the config, status and /proc/1/stat
+reads, one fd scan before open_session (close_session reuses it), and the watchdog of each
+call (a raw clone() thread sharing the address space, moved onto the caller's CPU before it
+is woken and joined); the breaker file is only read while closed.
 
 ### Decision path alone (goal: <= 20 us)
 
