@@ -6,6 +6,7 @@
  */
 #include "alert.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
@@ -20,11 +21,15 @@
 extern char **environ;
 
 void alerter_init(Alerter *a, sd_event *event) {
+        assert(a);
+
         *a = (Alerter){ .event = event };
         (void) snprintf(a->alerted, sizeof(a->alerted), "ok");
 }
 
 void alerter_done(Alerter *a) {
+        assert(a);
+
         a->child = sd_event_source_disable_unref(a->child);
         a->timer = sd_event_source_disable_unref(a->timer);
 }
@@ -97,6 +102,9 @@ void alerter_consider(Alerter *a, const Config *c, const Status *s, uint64_t now
         const char *overall = status_get(s, "OVERALL"), *summary = status_get(s, "SUMMARY");
         int r;
 
+        assert(a);
+        assert(c);
+        assert(s);
         if (!*c->alert_command || !overall || a->pid > 0 || strcmp(overall, a->alerted) == 0)
                 return;
         if (a->last_usec > 0 && now < a->last_usec + c->alert_cooldown_usec)

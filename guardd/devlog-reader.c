@@ -9,6 +9,7 @@
  */
 #include "devlog-reader.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +38,7 @@ typedef struct Holder {
 /* The first fd of @pid that is socket @ino, or -1. */
 static int fd_of_socket(pid_t pid, uint32_t ino) {
         char path[64];
-        DIR *d;
+        _cleanup_closedir_ DIR *d = NULL;
         int found = -1;
 
         (void) snprintf(path, sizeof(path), "/proc/%d/fd", (int) pid);
@@ -52,14 +53,13 @@ static int fd_of_socket(pid_t pid, uint32_t ino) {
                     socket_ino_of_fd(pid, (int) fd, &i) == 0 && i == ino)
                         found = (int) fd;
         }
-        closedir(d);
         return found;
 }
 
 /* The process holding socket @ino, preferring one other than PID 1. */
 static Holder find_holder(uint32_t ino) {
         Holder h = {}, init = {};
-        DIR *d = opendir("/proc");
+        _cleanup_closedir_ DIR *d = opendir("/proc");
 
         if (!d)
                 return h;
@@ -77,13 +77,12 @@ static Holder find_holder(uint32_t ino) {
                 else
                         h = (Holder){ (pid_t) pid, fd };
         }
-        closedir(d);
         return h.pid ? h : init;
 }
 
 static void read_unit(pid_t pid, char *buf, size_t size) {
         char path[64], line[512];
-        FILE *f;
+        _cleanup_fclose_ FILE *f = NULL;
 
         buf[0] = '\0';
         (void) snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
@@ -98,7 +97,6 @@ static void read_unit(pid_t pid, char *buf, size_t size) {
                 if (strstr(slash, ".service") || strstr(slash, ".scope"))
                         (void) snprintf(buf, size, "%s", slash + 1);
         }
-        fclose(f);
 }
 
 static void refresh_proc(DevlogReader *r) {
@@ -127,6 +125,7 @@ int devlog_reader_find(const char *path, DevlogReader *ret) {
         Holder h;
         int e;
 
+        assert(ret);
         if (stat(path, &st) < 0)
                 return -errno;
         e = sockdiag_dump_unix(&t);
@@ -159,6 +158,7 @@ int devlog_reader_find(const char *path, DevlogReader *ret) {
 bool devlog_reader_alive(DevlogReader *r) {
         uint32_t ino;
 
+        assert(r);
         if (r->pid <= 0 || socket_ino_of_fd(r->pid, r->fd, &ino) < 0 || ino != r->sock_ino)
                 return false;
         refresh_proc(r);
@@ -166,13 +166,12 @@ bool devlog_reader_alive(DevlogReader *r) {
 }
 
 static bool read_small(const char *path, char *buf, size_t size) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         ssize_t n;
 
         if (fd < 0)
                 return false;
         n = read_full(fd, buf, size - 1);
-        (void) close(fd);
         if (n < 0)
                 return false;
         buf[n] = '\0';
@@ -304,7 +303,7 @@ static void count_task(const DevlogReader *r, const UnixSockTable *t, pid_t pid,
 
 static void scan_tasks(const DevlogReader *r, const UnixSockTable *t, pid_t pid, Census *c) {
         char dir[64], task_dir[340];
-        DIR *d;
+        _cleanup_closedir_ DIR *d = NULL;
 
         (void) snprintf(dir, sizeof(dir), "/proc/%d/task", (int) pid);
         d = opendir(dir);
@@ -316,7 +315,6 @@ static void scan_tasks(const DevlogReader *r, const UnixSockTable *t, pid_t pid,
                 (void) snprintf(task_dir, sizeof(task_dir), "%s/%s", dir, de->d_name);
                 count_task(r, t, pid, task_dir, c);
         }
-        closedir(d);
 }
 
 /**
@@ -329,26 +327,25 @@ static void scan_tasks(const DevlogReader *r, const UnixSockTable *t, pid_t pid,
  */
 int devlog_census(const DevlogReader *r, Census *ret) {
         uint64_t t0 = now_usec(CLOCK_MONOTONIC);
-        UnixSockTable t = {};
+        _cleanup_(sockdiag_table_done) UnixSockTable t = {};
+        _cleanup_closedir_ DIR *d = NULL;
         Census c = {};
-        DIR *d;
         int e;
 
+        assert(r);
+        assert(ret);
         e = sockdiag_dump_unix(&t);
         if (e < 0)
                 return e;
         d = opendir("/proc");
-        if (!d) {
-                sockdiag_table_done(&t);
+        if (!d)
                 return -errno;
-        }
         for (struct dirent *de; (de = readdir(d));) {
                 uint64_t pid;
 
                 if (parse_u64(de->d_name, &pid) == 0 && pid <= INT32_MAX)
                         scan_tasks(r, &t, (pid_t) pid, &c);
         }
-        closedir(d);
         for (unsigned i = 0; i < c.n_others; i++) {
                 const UnixSock *s = NULL;
                 for (size_t j = 0; j < t.n && !s; j++)
@@ -357,7 +354,6 @@ int devlog_census(const DevlogReader *r, Census *ret) {
                 if (s && i == 0) /* the walk is costly: only for the biggest */
                         c.others[i].reader = find_holder(s->ino).pid;
         }
-        sockdiag_table_done(&t);
         c.valid = true;
         c.cost_usec = now_usec(CLOCK_MONOTONIC) - t0;
         *ret = c;

@@ -10,6 +10,7 @@
  */
 #include "devlog-remedy.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -51,6 +52,8 @@ typedef struct Message {
 static void update_watches(Remedy *r);
 
 void remedy_init(Remedy *r) {
+        assert(r);
+
         *r = (Remedy){ .sock_fd = -EBADF, .out_fd = -EBADF, .check_fd = -EBADF };
         spool_init(&r->spool);
         (void) snprintf(r->last, sizeof(r->last), "none");
@@ -77,6 +80,8 @@ static void close_replay(Remedy *r) {
 }
 
 void remedy_done(Remedy *r) {
+        assert(r);
+
         close_replay(r);
         close_drain(r);
         spool_close(&r->spool);
@@ -105,6 +110,8 @@ static void set_result(Remedy *r, const char *what, const char *fmt, ...) {
 int remedy_start(Remedy *r, sd_event *event, const Config *c) {
         int e;
 
+        assert(r);
+        assert(c);
         r->event = event;
         (void) snprintf(r->devlog_path, sizeof(r->devlog_path), "%s", c->devlog_path);
         e = spool_open(&r->spool, c->spool_dir, false);
@@ -198,7 +205,8 @@ static void reap_restart(Remedy *r, uint64_t now) {
         }
         if (now >= r->restart_started_usec + RESTART_DEADLINE_USEC) {
                 (void) kill(r->restart_pid, SIGKILL);
-                set_result(r, "restart", "systemctl did not return within 10 s, killed");
+                set_result(r, "restart", "systemctl did not return within %llu s, killed",
+                           (unsigned long long) (RESTART_DEADLINE_USEC / USEC_PER_SEC));
         }
 }
 
@@ -206,9 +214,9 @@ static void reap_restart(Remedy *r, uint64_t now) {
 
 /* Our own descriptor for the reader's socket, through pidfd_getfd(2). */
 static int take_socket(const DevlogReader *reader) {
-        _cleanup_close_ int pidfd = -EBADF;
+        _cleanup_close_ int pidfd = -EBADF, fd = -EBADF;
         struct stat st;
-        int fd, one = 1;
+        int one = 1;
 
         pidfd = (int) syscall(SYS_pidfd_open, reader->pid, 0);
         if (pidfd < 0)
@@ -216,15 +224,13 @@ static int take_socket(const DevlogReader *reader) {
         fd = (int) syscall(SYS_pidfd_getfd, pidfd, reader->fd, 0);
         if (fd < 0)
                 return -errno;
-        if (fstat(fd, &st) < 0 || (uint32_t) st.st_ino != reader->sock_ino) {
-                (void) close(fd);
+        if (fstat(fd, &st) < 0 || (uint32_t) st.st_ino != reader->sock_ino)
                 return -ESTALE;
-        }
         /* The writers' credentials come with each message only with
          * SO_PASSCRED (journald has it already; it changes nothing for a
          * reader that does not ask for ancillary data). */
         (void) setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
-        return fd;
+        return TAKE_FD(fd);
 }
 
 /* One datagram with its credentials; MSG_PEEK leaves it queued. The
@@ -577,6 +583,9 @@ void remedy_round(Remedy *r, const Config *c, const DevlogProbe *p, DevlogReader
  * @ret: filled
  */
 void remedy_observe(const Remedy *r, RemedyObs *ret) {
+        assert(r);
+        assert(ret);
+
         *ret = (RemedyObs){
                 .spooled = r->spooled,
                 .replayed = r->replayed,

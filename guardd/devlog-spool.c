@@ -6,6 +6,7 @@
  */
 #include "devlog-spool.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -28,10 +29,14 @@ typedef struct RecordHeader {
 } RecordHeader;
 
 void spool_init(Spool *s) {
+        assert(s);
+
         *s = (Spool){ .fd = -EBADF, .progress_fd = -EBADF };
 }
 
 void spool_close(Spool *s) {
+        assert(s);
+
         if (s->fd >= 0)
                 (void) close(s->fd);
         if (s->progress_fd >= 0)
@@ -54,6 +59,10 @@ static uint64_t complete_end(int fd, uint64_t file_size) {
         return off;
 }
 
+/* The progress file: one offset, right-aligned in a fixed width, a newline. */
+#define PROGRESS_DIGITS 20 /* UINT64_MAX has 20 */
+#define PROGRESS_LEN (PROGRESS_DIGITS + 1)
+
 static int write_progress(int fd, uint64_t off);
 
 static int read_progress(Spool *s) {
@@ -74,7 +83,7 @@ static int read_progress(Spool *s) {
                 s->replay_off = SPOOL_MAGIC_LEN;
         /* Written now, full width: later rewrites need no new block, even
          * on a full filesystem. */
-        return n >= 21 ? 0 : write_progress(s->progress_fd, s->replay_off);
+        return n >= PROGRESS_LEN ? 0 : write_progress(s->progress_fd, s->replay_off);
 }
 
 static int check_or_write_magic(int fd, const struct stat *st) {
@@ -103,6 +112,7 @@ int spool_open(Spool *s, const char *dir, bool create) {
         struct stat st;
         int r;
 
+        assert(s);
         spool_init(s);
         if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
                 return -errno;
@@ -133,6 +143,8 @@ int spool_open(Spool *s, const char *dir, bool create) {
  * Return: 0 or -errno.
  */
 int spool_truncate(Spool *s, uint64_t size) {
+        assert(s);
+
         if (ftruncate(s->fd, (off_t) size) < 0)
                 return -errno;
         s->size = size;
@@ -155,6 +167,7 @@ int spool_append(Spool *s, const SpoolCred *cred, const void *data, size_t len) 
         struct iovec iov[2] = { { &h, sizeof(h) }, { (void *) (uintptr_t) data, len } };
         ssize_t n;
 
+        assert(s);
         if (len > SPOOL_MSG_MAX)
                 return -EMSGSIZE;
         if (s->size + sizeof(h) + len > SPOOL_MAX_BYTES)
@@ -200,9 +213,9 @@ int spool_read(const Spool *s, uint64_t off, SpoolCred *cred, void *buf, size_t 
 }
 
 static int write_progress(int fd, uint64_t off) {
-        char buf[32];
+        char buf[PROGRESS_LEN + 1];
 
-        (void) snprintf(buf, sizeof(buf), "%20" PRIu64 "\n", off);
+        (void) snprintf(buf, sizeof(buf), "%*" PRIu64 "\n", PROGRESS_DIGITS, off);
         return pwrite(fd, buf, strlen(buf), 0) == (ssize_t) strlen(buf) ? 0 : -errno;
 }
 
@@ -217,15 +230,21 @@ static int write_progress(int fd, uint64_t off) {
  * Return: 0, or -errno when the progress file could not be updated.
  */
 int spool_advance(Spool *s, uint64_t off) {
+        assert(s);
+
         s->replay_off = off;
         return write_progress(s->progress_fd, off);
 }
 
 bool spool_pending(const Spool *s) {
+        assert(s);
+
         return s->fd >= 0 && s->replay_off < s->size;
 }
 
 int spool_sync(Spool *s) {
+        assert(s);
+
         return s->fd >= 0 && fsync(s->fd) < 0 ? -errno : 0;
 }
 
@@ -239,6 +258,7 @@ int spool_sync(Spool *s) {
 int spool_remove_if_done(Spool *s) {
         char path[640];
 
+        assert(s);
         if (s->fd < 0 || spool_pending(s))
                 return 0;
         (void) snprintf(path, sizeof(path), "%s.progress", s->path);

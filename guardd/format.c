@@ -2,6 +2,7 @@
 /* Numbers for people, as the summary and `guardd status` show them. */
 #include "format.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>

@@ -35,6 +35,8 @@
         "\"loginguard-probe-no-such-user\",\"service\":\"io.systemd.DynamicUser\"}}"
 #define ONCE_MIN_WAIT_USEC (100 * USEC_PER_MSEC)
 #define ONCE_STEP_USEC (50 * USEC_PER_MSEC)
+/* The first round is judged just after the first calls' deadline. */
+#define FIRST_ROUND_SLACK_USEC (10 * USEC_PER_MSEC)
 
 static const char *const logind_comms[] = { "systemd-logind", "elogind", NULL };
 static const char *const bus_comms[] = { "dbus-daemon", "dbus-broker", NULL };
@@ -63,6 +65,7 @@ int manager_load_config(const char *path, Config *ret) {
         Config c;
         int r;
 
+        assert(ret);
         config_init(&c);
         r = config_load(&c, path, geteuid(), &path, &e);
         if (r > 0)
@@ -111,6 +114,7 @@ int manager_new(const char *config_path, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
+        assert(ret);
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
@@ -559,7 +563,8 @@ int manager_start(Manager *m) {
         bus_probe_start_round(&m->bus, now);
         varlink_ping_start(&m->userdb, now);
         r = sd_event_add_time(m->event, &m->round_timer, CLOCK_MONOTONIC,
-                              now + MIN(m->config.interval_usec, m->config.probe_timeout_usec + 10000),
+                              now + MIN(m->config.interval_usec,
+                                        m->config.probe_timeout_usec + FIRST_ROUND_SLACK_USEC),
                               USEC_PER_MSEC, on_round, m);
         if (r >= 0)
                 r = sd_event_source_set_enabled(m->round_timer, SD_EVENT_ON);
@@ -579,6 +584,7 @@ int manager_start(Manager *m) {
 int manager_run(Manager *m) {
         int r;
 
+        assert(m);
         r = sd_event_loop(m->event);
         (void) notifier_send(&m->notifier, "STOPPING=1");
         return r < 0 ? log_error_errno(r, "Event loop failed: %m") : 0;
@@ -596,6 +602,8 @@ int manager_run(Manager *m) {
 int manager_once(Manager *m, Status **ret) {
         uint64_t start = now_usec(CLOCK_MONOTONIC), deadline;
 
+        assert(m);
+        assert(ret);
         /* Ping, PID and statistics go out when GetNameOwner answers, each
          * with its own timeout: wait for two timeouts at most. */
         deadline = start + 2 * m->config.probe_timeout_usec + ONCE_STEP_USEC;

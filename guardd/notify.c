@@ -6,6 +6,7 @@
  */
 #include "notify.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ void notifier_init(Notifier *n) {
         const char *e = getenv("NOTIFY_SOCKET");
         size_t len;
 
+        assert(n);
         *n = (Notifier){ .fd = -EBADF };
         if (!e || (e[0] != '/' && e[0] != '@'))
                 return; /* none, or a vsock address: no notifications */
@@ -33,6 +35,8 @@ void notifier_init(Notifier *n) {
 }
 
 void notifier_done(Notifier *n) {
+        assert(n);
+
         if (n->fd >= 0)
                 (void) close(n->fd);
         n->fd = -EBADF;
@@ -49,6 +53,7 @@ void notifier_done(Notifier *n) {
 int notifier_send(Notifier *n, const char *message) {
         ssize_t r;
 
+        assert(n);
         if (n->fd < 0)
                 return 0;
         r = sendto(n->fd, message, strlen(message), MSG_DONTWAIT | MSG_NOSIGNAL,

@@ -8,6 +8,7 @@
  */
 #include "output.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -203,6 +204,7 @@ static const Metric *metric_of(const char *key) {
 int output_state(const OutputContext *c) {
         const char *o;
 
+        assert(c);
         if (!c->status || c->stale)
                 return STATE_UNKNOWN;
         o = status_get(c->status, "OVERALL");
@@ -321,6 +323,7 @@ static void render_nagios(const OutputContext *c, FILE *f) {
 void output_nagios_usage(FILE *f, const char *problem) {
         char clean[256];
 
+        assert(f);
         status_sanitize(problem, clean, sizeof(clean));
         for (char *p = clean; *p; p++)
                 if (*p == '|')
@@ -536,6 +539,9 @@ static void render_human(const OutputContext *c, FILE *f) {
  * Return: the monitoring state (exit code).
  */
 int output_render(const OutputContext *c, OutputMode mode, FILE *f) {
+        assert(c);
+        assert(f);
+
         switch (mode) {
         case OUTPUT_JSON: render_json(c, f); break;
         case OUTPUT_NAGIOS: render_nagios(c, f); break;
@@ -555,18 +561,19 @@ int output_render(const OutputContext *c, OutputMode mode, FILE *f) {
 int output_write_metrics(const Status *s, const char *path) {
         OutputContext c = { .status = s, .path = path };
         _cleanup_free_ char *text = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
         size_t len = 0;
-        FILE *f;
 
+        assert(s);
+        assert(path);
         f = open_memstream(&text, &len);
         if (!f)
                 return -ENOMEM;
         render_prometheus(&c, f);
-        if (ferror(f)) {
-                (void) fclose(f);
+        if (ferror(f))
                 return -EIO;
-        }
-        if (fclose(f) != 0)
+        /* The text and its length are final only once the stream is closed. */
+        if (fclose(TAKE_PTR(f)) != 0)
                 return -ENOMEM;
         return write_file_atomic(AT_FDCWD, path, text, len, 0644, false);
 }

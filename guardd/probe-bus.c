@@ -10,6 +10,7 @@
  */
 #include "probe-bus.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -40,6 +41,8 @@ static void service_reset_calls(ServiceProbe *s) {
 }
 
 void bus_probe_init(BusProbe *b, sd_event *event, const char *address, uint64_t timeout_usec) {
+        assert(b);
+
         *b = (BusProbe) {
                 .event = event,
                 .state = BUS_DOWN,
@@ -70,6 +73,8 @@ static void bus_drop(BusProbe *b) {
 }
 
 void bus_probe_done(BusProbe *b) {
+        assert(b);
+
         bus_drop(b);
 }
 
@@ -294,7 +299,7 @@ static void ensure_connected(BusProbe *b, uint64_t now) {
         b->backoff_usec = MIN(MAX(b->backoff_usec * 2, b->timeout_usec), BACKOFF_MAX_USEC);
         b->next_connect_usec = now + b->backoff_usec;
         log_debug("Cannot connect to %s: %s; next try in %llu ms.", b->address, strerror(-r),
-                  (unsigned long long) (b->backoff_usec / 1000));
+                  (unsigned long long) (b->backoff_usec / USEC_PER_MSEC));
 }
 
 /**
@@ -303,6 +308,8 @@ static void ensure_connected(BusProbe *b, uint64_t now) {
  * @now: CLOCK_MONOTONIC usec
  */
 void bus_probe_start_round(BusProbe *b, uint64_t now) {
+        assert(b);
+
         ensure_connected(b, now);
         if (!b->bus)
                 return;
@@ -339,6 +346,7 @@ void bus_probe_start_round(BusProbe *b, uint64_t now) {
 bool bus_probe_idle(const BusProbe *b) {
         uint64_t now = now_usec(CLOCK_MONOTONIC);
 
+        assert(b);
         if (!b->bus)
                 return true;
         if (call_pending(&b->daemon_pid) && !call_expired(&b->daemon_pid, now, b->timeout_usec))
@@ -461,6 +469,7 @@ static SvcState judge_service(const BusProbe *b, ServiceProbe *s, uint64_t now,
 void bus_probe_finish_round(BusProbe *b, uint64_t now, uint64_t slow_usec) {
         BusState prev = b->state;
 
+        assert(b);
         b->state = bus_state_of(b, now);
         if (b->state == BUS_OK) {
                 b->backoff_usec = 0;

@@ -7,6 +7,7 @@
  */
 #include "probe-fs.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,34 +37,29 @@ static bool name_matches(const DirCount *d, const char *name) {
  * Return: 0, or -errno (the count is then invalid, e.g. -ENOENT).
  */
 int dir_count_update(DirCount *d) {
+        _cleanup_closedir_ DIR *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
         struct stat st;
         uint64_t n = 0;
-        DIR *dir;
-        int fd;
 
+        assert(d);
         fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0 || fstat(fd, &st) < 0) {
-                int r = -errno;
-                if (fd >= 0)
-                        (void) close(fd);
-                d->valid = false;
-                return r;
-        }
-        if (d->valid && st.st_dev == d->dev && st.st_ino == d->ino &&
-            st.st_mtim.tv_sec == d->mtime.tv_sec && st.st_mtim.tv_nsec == d->mtime.tv_nsec) {
-                (void) close(fd);
-                return 0;
-        }
-        dir = fdopendir(fd);
-        if (!dir) {
-                (void) close(fd);
                 d->valid = false;
                 return -errno;
         }
+        if (d->valid && st.st_dev == d->dev && st.st_ino == d->ino &&
+            st.st_mtim.tv_sec == d->mtime.tv_sec && st.st_mtim.tv_nsec == d->mtime.tv_nsec)
+                return 0;
+        dir = fdopendir(fd);
+        if (!dir) {
+                d->valid = false;
+                return -errno;
+        }
+        TAKE_FD(fd); /* the DIR owns it now */
         for (struct dirent *de; (de = readdir(dir));)
                 if (name_matches(d, de->d_name))
                         n++;
-        closedir(dir);
         d->count = n;
         d->mtime = st.st_mtim;
         d->dev = st.st_dev;
@@ -84,6 +80,7 @@ int fs_used_percent(const char *path, unsigned *ret) {
         struct statvfs sv;
         uint64_t b = 0, i = 0;
 
+        assert(ret);
         if (statvfs(path, &sv) < 0)
                 return -errno;
         if (sv.f_blocks > 0)
@@ -94,6 +91,9 @@ int fs_used_percent(const char *path, unsigned *ret) {
         return 0;
 }
 
+/* /proc/stat's count of forks since boot. */
+#define FORKS_KEY "processes "
+
 static int read_forks(const char *path, uint64_t *ret) {
         _cleanup_fclose_ FILE *f = NULL;
         char line[256];
@@ -103,9 +103,9 @@ static int read_forks(const char *path, uint64_t *ret) {
         if (!f)
                 return -errno;
         while (fgets(line, sizeof(line), f))
-                if (strncmp(line, "processes ", 10) == 0) {
+                if (strncmp(line, FORKS_KEY, strlen(FORKS_KEY)) == 0) {
                         line[strcspn(line, "\n")] = '\0';
-                        r = parse_u64(line + 10, ret);
+                        r = parse_u64(line + strlen(FORKS_KEY), ret);
                         break;
                 }
         return r;
@@ -137,6 +137,8 @@ static uint64_t count_mounts(const char *path) {
  * Return: 0 or -errno.
  */
 int host_stats_init(HostStats *h, const char *mountinfo_path) {
+        assert(h);
+
         *h = (HostStats){ .mounts_changed = true, .stat_path = "/proc/stat",
                           .mountinfo_path = mountinfo_path };
         h->mountinfo_fd = open(h->mountinfo_path, O_RDONLY | O_CLOEXEC);
@@ -144,6 +146,8 @@ int host_stats_init(HostStats *h, const char *mountinfo_path) {
 }
 
 void host_stats_done(HostStats *h) {
+        assert(h);
+
         if (h->mountinfo_fd >= 0)
                 (void) close(h->mountinfo_fd);
         h->mountinfo_fd = -EBADF;
@@ -156,6 +160,8 @@ void host_stats_done(HostStats *h) {
  * Return: 0.
  */
 int host_mounts_event(HostStats *h) {
+        assert(h);
+
         h->mount_events++;
         h->mounts_changed = true;
         return 0;
@@ -179,6 +185,7 @@ void host_stats_window(HostStats *h, uint64_t now) {
         const HostSample *newest, *base = NULL;
         uint64_t lo, hi;
 
+        assert(h);
         h->mounts_delta = 0;
         h->mount_changes = h->jobs = 0;
         if (h->hist_n == 0)
@@ -212,6 +219,7 @@ void host_stats_window(HostStats *h, uint64_t now) {
 void host_stats_sample(HostStats *h, uint64_t now, uint64_t jobs_total) {
         uint64_t forks = 0, dt = now > h->last_usec ? now - h->last_usec : 0;
 
+        assert(h);
         if (read_forks(h->stat_path, &forks) == 0) {
                 if (h->last_usec > 0)
                         h->forks_per_s = rate(forks, h->last_forks, dt);

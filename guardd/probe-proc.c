@@ -5,6 +5,7 @@
  */
 #include "probe-proc.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,12 +25,17 @@
  *
  * Return: 0 or -EINVAL.
  */
+/* proc(5) numbers the fields of /proc/PID/stat from 1 (pid, comm, state...). */
+#define STAT_FIELD_STATE 3
+#define STAT_FIELD_UTIME 14
+
 int proc_parse_stat(const char *text, ProcStat *ret) {
         const char *open = strchr(text, '('), *close = strrchr(text, ')'), *p;
         unsigned long long utime, stime, rss;
         ProcStat s = {};
         size_t n;
 
+        assert(ret);
         if (!open || !close || close < open || close[1] != ' ' || !close[2])
                 return -EINVAL;
         n = MIN((size_t) (close - open - 1), sizeof(s.comm) - 1);
@@ -37,7 +43,7 @@ int proc_parse_stat(const char *text, ProcStat *ret) {
         s.state = close[2];
         /* Fields after comm: 3 state ... 14 utime 15 stime ... 24 rss. */
         p = close + 2;
-        for (int field = 3; field < 14; field++) {
+        for (int field = STAT_FIELD_STATE; field < STAT_FIELD_UTIME; field++) {
                 p = strchr(p, ' ');
                 if (!p)
                         return -EINVAL;
@@ -64,6 +70,7 @@ int proc_read_stat_at(const char *proc_root, pid_t pid, ProcStat *ret) {
         _cleanup_close_ int fd = -EBADF;
         ssize_t n;
 
+        assert(ret);
         (void) snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int) pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -76,6 +83,8 @@ int proc_read_stat_at(const char *proc_root, pid_t pid, ProcStat *ret) {
 }
 
 int proc_read_stat(pid_t pid, ProcStat *ret) {
+        assert(ret);
+
         return proc_read_stat_at(PROC_ROOT, pid, ret);
 }
 
@@ -87,6 +96,8 @@ int proc_read_stat(pid_t pid, ProcStat *ret) {
  * @now: CLOCK_MONOTONIC usec
  */
 void proc_watch_set_pid(ProcWatch *w, pid_t pid, uint64_t now) {
+        assert(w);
+
         if (pid <= 0 || pid == w->pid)
                 return;
         if (w->last_pid > 0 && w->last_pid != pid) {
@@ -108,6 +119,7 @@ void proc_watch_sample(ProcWatch *w, uint64_t now) {
         static long ticks_per_sec, page_size;
         ProcStat s = {};
 
+        assert(w);
         if (!ticks_per_sec) {
                 ticks_per_sec = sysconf(_SC_CLK_TCK);
                 page_size = sysconf(_SC_PAGESIZE);

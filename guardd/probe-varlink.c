@@ -6,6 +6,7 @@
  */
 #include "probe-varlink.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,8 @@ static void close_call(VarlinkPing *p) {
 }
 
 void varlink_ping_done(VarlinkPing *p) {
+        assert(p);
+
         close_call(p);
 }
 
@@ -64,19 +67,16 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
 
 static int connect_socket(const VarlinkPing *p) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
+        _cleanup_close_ int fd = -EBADF;
 
         memcpy(sa.sun_path, p->path, strlen(p->path) + 1);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
         if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 && errno != EINPROGRESS &&
-            errno != EAGAIN) {
-                int r = -errno;
-                (void) close(fd);
-                return r;
-        }
-        return fd;
+            errno != EAGAIN)
+                return -errno;
+        return TAKE_FD(fd);
 }
 
 /**
@@ -86,8 +86,9 @@ static int connect_socket(const VarlinkPing *p) {
  * @now: CLOCK_MONOTONIC usec
  */
 void varlink_ping_start(VarlinkPing *p, uint64_t now) {
-        int fd;
+        _cleanup_close_ int fd = -EBADF;
 
+        assert(p);
         if (p->fd >= 0 && now < p->started_usec + p->timeout_usec)
                 return;
         close_call(p);
@@ -99,11 +100,9 @@ void varlink_ping_start(VarlinkPing *p, uint64_t now) {
                 p->state = PING_UNKNOWN;
                 return;
         }
-        if (sd_event_add_io(p->event, &p->io, fd, EPOLLOUT | EPOLLIN, on_io, p) < 0) {
-                (void) close(fd);
+        if (sd_event_add_io(p->event, &p->io, fd, EPOLLOUT | EPOLLIN, on_io, p) < 0)
                 return;
-        }
-        p->fd = fd;
+        p->fd = TAKE_FD(fd);
         p->started_usec = now;
 }
 
@@ -113,6 +112,8 @@ void varlink_ping_start(VarlinkPing *p, uint64_t now) {
  * @now: CLOCK_MONOTONIC usec
  */
 void varlink_ping_finish(VarlinkPing *p, uint64_t now) {
+        assert(p);
+
         if (p->answered) {
                 p->state = PING_OK;
                 p->rtt_usec = p->answered_usec - p->started_usec;
@@ -135,5 +136,7 @@ void varlink_ping_finish(VarlinkPing *p, uint64_t now) {
  * Return: true when `guardd --once` need not wait for it.
  */
 bool varlink_ping_idle(const VarlinkPing *p, uint64_t now) {
+        assert(p);
+
         return p->fd < 0 || now >= p->started_usec + p->timeout_usec;
 }

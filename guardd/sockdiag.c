@@ -6,6 +6,7 @@
  */
 #include "sockdiag.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -25,14 +26,19 @@
 
 #define DUMP_TIMEOUT_MS 1000
 
+/* A host has a few hundred AF_UNIX sockets at least: start there, then double. */
+#define UNIX_TABLE_FIRST 256U
+
 void sockdiag_table_done(UnixSockTable *t) {
+        assert(t);
+
         free(t->socks);
         *t = (UnixSockTable){};
 }
 
 static int unix_table_add(UnixSockTable *t, const UnixSock *s) {
         if (t->n == t->allocated) {
-                size_t n = t->allocated ? t->allocated * 2 : 256;
+                size_t n = t->allocated ? t->allocated * 2 : UNIX_TABLE_FIRST;
                 UnixSock *p = reallocarray(t->socks, n, sizeof(*p));
                 if (!p)
                         return -ENOMEM;
@@ -90,6 +96,8 @@ static int send_request(int fd) {
  * Return: 1 at NLMSG_DONE, 0 to read on, -EIO on an error reply, -ENOMEM.
  */
 int sockdiag_parse_batch(const char *buf, size_t n, UnixSockTable *t) {
+        assert(t);
+
         for (const struct nlmsghdr *h = (const struct nlmsghdr *) buf; NLMSG_OK(h, n);
              h = NLMSG_NEXT(h, n)) {
                 const struct unix_diag_msg *m = NLMSG_DATA(h);
@@ -137,25 +145,27 @@ static int read_dump(int fd, UnixSockTable *t) {
  * Return: 0 or -errno.
  */
 int sockdiag_dump_unix(UnixSockTable *ret) {
-        UnixSockTable t = {};
-        int fd, r;
+        _cleanup_(sockdiag_table_done) UnixSockTable t = {};
+        _cleanup_close_ int fd = -EBADF;
+        int r;
 
+        assert(ret);
         fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
         if (fd < 0)
                 return -errno;
         r = send_request(fd);
         if (r >= 0)
                 r = read_dump(fd, &t);
-        (void) close(fd);
-        if (r < 0) {
-                sockdiag_table_done(&t);
+        if (r < 0)
                 return r;
-        }
         *ret = t;
+        t = (UnixSockTable){}; /* the caller's now */
         return 0;
 }
 
 const UnixSock *sockdiag_find_ino(const UnixSockTable *t, uint32_t ino) {
+        assert(t);
+
         for (size_t i = 0; i < t->n; i++)
                 if (t->socks[i].ino == ino)
                         return &t->socks[i];
@@ -173,6 +183,8 @@ static bool same_dev(uint32_t reported, dev_t dev) {
 }
 
 const UnixSock *sockdiag_find_vfs(const UnixSockTable *t, dev_t dev, ino_t ino) {
+        assert(t);
+
         for (size_t i = 0; i < t->n; i++)
                 if (t->socks[i].vfs_ino == (uint32_t) ino && same_dev(t->socks[i].vfs_dev, dev))
                         return &t->socks[i];
@@ -192,6 +204,7 @@ int socket_ino_of_fd(pid_t pid, int fd, uint32_t *ret) {
         uint64_t v;
         ssize_t n;
 
+        assert(ret);
         (void) snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int) pid, fd);
         n = readlink(path, target, sizeof(target) - 1);
         if (n < 0)

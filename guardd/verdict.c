@@ -12,6 +12,7 @@
  */
 #include "verdict.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -86,6 +87,7 @@ static void comm_of(const ProcObs *p, const char *fallback, char *buf, size_t si
 Pid1State verdict_pid1_state(const Observation *o) {
         const ProcObs *p = &o->procs[PROC_PID1];
 
+        assert(o);
         if (p->state == 'T' || p->state == 't')
                 return PID1_STOPPED;
         if ((o->bus == BUS_OK && o->pid1.bus == SVC_STUCK) || o->pid1.userdb == PING_STUCK)
@@ -405,6 +407,8 @@ bool verdict_service_bad(const Observation *o, const Config *c, unsigned service
         const ServiceObs *s = &o->services[service];
         Pid1State p;
 
+        assert(o);
+        assert(c);
         if (o->bus != BUS_OK || s->state == SVC_STUCK || s->state == SVC_ABSENT ||
             (s->queued_known && s->queued_bytes >= c->queue_skip_bytes))
                 return true;
@@ -431,6 +435,9 @@ static bool service_healthy(const Observation *o, unsigned service) {
  * @now: CLOCK_MONOTONIC usec
  */
 void verdict_update_action(Action *a, bool bad, bool healthy, const Config *c, uint64_t now) {
+        assert(a);
+        assert(c);
+
         if (bad) {
                 if (!a->skip)
                         a->flapping = a->allowed_usec > 0 && now < a->allowed_usec + VERDICT_FLAP_WINDOW_USEC;
@@ -689,6 +696,10 @@ int verdict_compose(const Observation *o, const Config *c, VerdictState *vs, Sta
         _cleanup_(status_freep) Status *st = NULL;
         int r;
 
+        assert(o);
+        assert(c);
+        assert(vs);
+        assert(ret);
         for (unsigned i = 0; i < _OBS_SERVICE_MAX; i++)
                 verdict_update_action(&vs->actions[i], verdict_service_bad(o, c, i),
                                       service_healthy(o, i), c, o->now);
