@@ -52,7 +52,8 @@ static void open_pairs(int *fds, unsigned n) {
 
         (void) setrlimit(RLIMIT_NOFILE, &rl);
         for (unsigned i = 0; i < n; i++)
-                assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds + 2 * i), 0);
+                assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds + 2 * i),
+                                 0);
 }
 
 static void close_all(int *fds, unsigned n) {
