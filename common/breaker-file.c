@@ -19,6 +19,10 @@
 #include "io-util.h"
 #include "macro.h"
 
+/* Map, or make a fresh file and map again: another root login may replace
+ * it between the two, so a few tries, then give up (-EBUSY). */
+#define BREAKER_MAP_ATTEMPTS 3U
+
 static const char *const state_names[_BREAKER_STATE_MAX] = {
         [BREAKER_CLOSED] = "closed",
         [BREAKER_OPEN] = "open",
@@ -221,6 +225,20 @@ static int map_fd(int fd, const uint8_t boot_id[16], BreakerMap *ret) {
  *
  * Return: 0 or -errno as breaker_file_read().
  */
+/* Maps the file as it is now: 0, or why not (-ENOENT, -ESTALE, ...). */
+static int map_existing(int dir_fd, const char *name, uid_t owner, const uint8_t boot_id[16],
+                        BreakerMap *ret) {
+        _cleanup_close_ int fd = open_checked(dir_fd, name, owner, O_RDWR);
+        int e;
+
+        if (fd < 0)
+                return fd;
+        e = map_fd(fd, boot_id, ret);
+        if (e == 0)
+                TAKE_FD(fd); /* the mapping owns it */
+        return e;
+}
+
 int breaker_file_map(int dir_fd, const char *name, uid_t owner, bool create, BreakerMap *ret) {
         uint8_t boot_id[16];
         int e;
@@ -228,18 +246,10 @@ int breaker_file_map(int dir_fd, const char *name, uid_t owner, bool create, Bre
         e = breaker_boot_id(boot_id);
         if (e < 0)
                 return e;
-        for (unsigned attempt = 0; attempt < 3; attempt++) {
-                _cleanup_close_ int fd = -EBADF;
-
-                fd = open_checked(dir_fd, name, owner, O_RDWR);
-                if (fd >= 0) {
-                        e = map_fd(fd, boot_id, ret);
-                        if (e == 0) {
-                                TAKE_FD(fd);
-                                return 0;
-                        }
-                } else
-                        e = fd;
+        for (unsigned attempt = 0; attempt < BREAKER_MAP_ATTEMPTS; attempt++) {
+                e = map_existing(dir_fd, name, owner, boot_id, ret);
+                if (e == 0)
+                        return 0;
                 if (!create || (e != -ENOENT && e != -ESTALE && e != -EBADMSG))
                         return e;
                 e = create_file(dir_fd, name, boot_id, e != -ENOENT);

@@ -66,11 +66,13 @@ static int spawn(Alerter *a, const char *command, const char *overall, const cha
         while (environ[n])
                 n++;
         env = calloc(n + 3, sizeof(char *));
-        cmd = strdup(command);
-        if (!env || !cmd)
+        if (!env)
                 return -ENOMEM;
+        cmd = strdup(command);
+        if (!cmd)
+                return -ENOMEM; /* NOLINT(clang-analyzer-unix.Malloc): _cleanup_ */
         if (asprintf(&e1, "LOGINGUARD_OVERALL=%s", overall) < 0) {
-                e1 = NULL;
+                e1 = NULL; /* NOLINT(clang-analyzer-unix.Malloc): _cleanup_ */
                 return -ENOMEM;
         }
         if (asprintf(&e2, "LOGINGUARD_SUMMARY=%s", summary) < 0) {

@@ -437,8 +437,7 @@ static void replay_some(Remedy *r) {
                 uint64_t next;
                 int e;
 
-                e = spool_read(&r->spool, r->spool.replay_off, &m.cred, m.data, sizeof(m.data), &m.len,
-                               &next);
+                e = spool_read(&r->spool, r->spool.replay_off, &m.cred, m.data, &m.len, &next);
                 if (e < 0) {
                         set_result(r, "drain", "spool record at %" PRIu64 " unreadable: %s; stopping the replay",
                                    r->spool.replay_off, strerror(-e));

@@ -189,20 +189,19 @@ int spool_append(Spool *s, const SpoolCred *cred, const void *data, size_t len) 
  * @s: spool
  * @off: a record boundary
  * @cred: its sender
- * @buf: its datagram
- * @size: buffer size (SPOOL_MSG_MAX is enough)
+ * @buf: its datagram (room for SPOOL_MSG_MAX bytes, the most a record holds)
  * @ret_len: datagram length
  * @ret_next: the next record's offset
  *
  * Return: 0; -ENODATA at the end; -EBADMSG for a record that cannot be.
  */
-int spool_read(const Spool *s, uint64_t off, SpoolCred *cred, void *buf, size_t size,
+int spool_read(const Spool *s, uint64_t off, SpoolCred *cred, char buf[static SPOOL_MSG_MAX],
                size_t *ret_len, uint64_t *ret_next) {
         RecordHeader h;
 
         if (off + sizeof(h) > s->size)
                 return -ENODATA;
-        if (pread(s->fd, &h, sizeof(h), (off_t) off) != sizeof(h) || h.len > size ||
+        if (pread(s->fd, &h, sizeof(h), (off_t) off) != sizeof(h) || h.len > SPOOL_MSG_MAX ||
             off + sizeof(h) + h.len > s->size ||
             pread(s->fd, buf, h.len, (off_t) (off + sizeof(h))) != (ssize_t) h.len)
                 return -EBADMSG;

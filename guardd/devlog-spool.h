@@ -41,7 +41,7 @@ int spool_open(Spool *s, const char *dir, bool create);
 void spool_close(Spool *s);
 int spool_append(Spool *s, const SpoolCred *cred, const void *data, size_t len);
 int spool_truncate(Spool *s, uint64_t size);
-int spool_read(const Spool *s, uint64_t off, SpoolCred *cred, void *buf, size_t size,
+int spool_read(const Spool *s, uint64_t off, SpoolCred *cred, char buf[static SPOOL_MSG_MAX],
                size_t *ret_len, uint64_t *ret_next);
 int spool_advance(Spool *s, uint64_t off);
 bool spool_pending(const Spool *s);

@@ -122,7 +122,7 @@ int manager_new(const char *config_path, Manager **ret) {
         m->host.mountinfo_fd = -EBADF;
         r = manager_load_config(config_path, &m->config);
         if (r < 0)
-                return r;
+                return r; /* NOLINT(clang-analyzer-unix.Malloc): _cleanup_ */
         r = sd_event_new(&m->event);
         if (r < 0)
                 return r;

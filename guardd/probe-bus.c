@@ -157,7 +157,7 @@ typedef struct CallSpec {
 /* Methods of the bus daemon itself. */
 #define DBUS_CALL(member_, cb_, arg_) \
         ((CallSpec){ .dest = "org.freedesktop.DBus", .path = "/org/freedesktop/DBus", \
-                     .iface = "org.freedesktop.DBus", .member = member_, .cb = cb_, .arg = arg_ })
+                     .iface = "org.freedesktop.DBus", .member = (member_), .cb = (cb_), .arg = (arg_) })
 
 static int start_call(BusProbe *b, Call *c, const CallSpec *spec, void *userdata) {
         sd_bus_message *m = NULL;

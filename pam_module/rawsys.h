@@ -88,7 +88,7 @@ static inline int raw_getpeername(int fd, void *addr, unsigned *len) {
 static inline int raw_clock_monotonic(uint64_t *ret_usec) {
         struct {
                 long sec, nsec;
-        } ts;
+        } ts = {}; /* filled by the kernel, which analyzers cannot see */
         long r = RAW(SYS_clock_gettime, 1 /* CLOCK_MONOTONIC */, &ts, 0, 0, 0, 0);
 
         if (r < 0)

@@ -93,7 +93,7 @@ static int fd_table_size(char *buf, size_t size) {
 }
 
 static int visit_fd(int fd, sock_fn fn, void *userdata) {
-        struct stat st;
+        struct stat st = {}; /* filled by a raw system call analyzers cannot see */
 
         if (raw_fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
                 return 0;
@@ -251,23 +251,19 @@ static int by_fd(const void *a, const void *b) {
  *
  * Return: 0 or -errno (-ENOENT without /proc).
  */
-int socktable_snapshot(SockTable *ret) {
-        _cleanup_free_ char *buf = NULL;
+static int snapshot_into(SockTable *ret, char *buf, size_t size) {
         SockTable t = {};
         long n = 0;
         int dir, r;
 
-        buf = malloc(DENTS_SIZE);
-        if (!buf)
-                return -ENOMEM;
-        dir = list_first(buf, DENTS_SIZE, &n);
+        dir = list_first(buf, size, &n);
         if (dir < 0)
                 return dir;
-        if (listed_large(n, DENTS_SIZE)) {
+        if (listed_large(n, size)) {
                 raw_close(dir);
-                r = snapshot_numbers(&t, buf, DENTS_SIZE);
+                r = snapshot_numbers(&t, buf, size);
         } else
-                r = walk_listed(dir, n, buf, DENTS_SIZE, add_socket, &t);
+                r = walk_listed(dir, n, buf, size, add_socket, &t);
         if (r < 0) {
                 socktable_done(&t);
                 return r;
@@ -279,6 +275,14 @@ int socktable_snapshot(SockTable *ret) {
                 }
         *ret = t;
         return 0;
+}
+
+int socktable_snapshot(SockTable *ret) {
+        _cleanup_free_ char *buf = malloc(DENTS_SIZE);
+
+        if (!buf)
+                return -ENOMEM;
+        return snapshot_into(ret, buf, DENTS_SIZE); /* NOLINT(clang-analyzer-unix.Malloc): _cleanup_ */
 }
 
 /**
@@ -394,7 +398,7 @@ static bool cut_before(const CutMemory *m, ino_t ino) {
 
 static int cut_one(int fd, ino_t ino, void *userdata) {
         CutScan *c = userdata;
-        struct sockaddr_un sa;
+        struct sockaddr_un sa = {};
         unsigned len = sizeof(sa);
 
         if (socktable_contains(c->keep, fd, ino) || cut_before(c->mem, ino))

@@ -37,7 +37,7 @@ static void test_round_trip(void **state) {
         assert_int_equal(spool_append(&s, &a, "<13>one", 7), 0);
         assert_int_equal(spool_append(&s, &b, "<13>two", 7), 0);
         assert_true(spool_pending(&s));
-        assert_int_equal(spool_read(&s, s.replay_off, &c, buf, sizeof(buf), &len, &next), 0);
+        assert_int_equal(spool_read(&s, s.replay_off, &c, buf, &len, &next), 0);
         assert_int_equal(len, 7);
         assert_memory_equal(buf, "<13>one", 7);
         assert_int_equal(c.pid, 11);
@@ -56,10 +56,10 @@ static void test_round_trip(void **state) {
         close(fd);
         assert_int_equal(spool_open(&s, dir, false), 0);
         assert_int_equal(s.replay_off, second); /* progress survived */
-        assert_int_equal(spool_read(&s, s.replay_off, &c, buf, sizeof(buf), &len, &next), 0);
+        assert_int_equal(spool_read(&s, s.replay_off, &c, buf, &len, &next), 0);
         assert_memory_equal(buf, "<13>two", 7);
         assert_int_equal(c.uid, 0);
-        assert_int_equal(spool_read(&s, next, &c, buf, sizeof(buf), &len, &next), -ENODATA);
+        assert_int_equal(spool_read(&s, next, &c, buf, &len, &next), -ENODATA);
         assert_int_equal(spool_advance(&s, s.size), 0);
         assert_int_equal(spool_remove_if_done(&s), 1);
         assert_int_equal(access(path, F_OK), -1);
