@@ -498,7 +498,9 @@ int status_check_fresh(const Status *s, uint64_t now_monotonic_usec, uint64_t ma
 /* One line of text, without its newline: a legal key, '=', no NUL/CR. */
 static int view_line(const char *p, size_t n, unsigned lineno) {
         const char *eq = memchr(p, '=', n);
-        char key[STATUS_KEY_MAX + 1], value[16];
+        /* "1.<minor>": a u64 minor has at most 20 digits, so 22 characters;
+         * anything longer is refused by check_format_line() too. */
+        char key[STATUS_KEY_MAX + 1], value[32];
         size_t klen;
 
         if (!eq || memchr(p, '\r', n))
