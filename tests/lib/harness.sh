@@ -292,15 +292,30 @@ lg_start_guardd() {
 # lg_status_key KEY: a value from guardd's status file.
 lg_status_key() { sed -n "s/^$1=//p" "$GUARDD_STATUS" 2>/dev/null | head -n 1; }
 
-# lg_wait_status KEY VALUE TIMEOUT_S: wait until the status says KEY=VALUE.
-lg_wait_status() {
-        local i n=$(($3 * 20))
+# lg_wait_key READER KEY VALUE TIMEOUT_S: wait until "READER KEY" prints
+# VALUE (READER is lg_status_key here, rs_status_key in a container).
+lg_wait_key() {
+        local i n=$(($4 * 20))
         for ((i = 0; i < n; i++)); do
-                [ "$(lg_status_key "$1")" = "$2" ] && return 0
+                [ "$("$1" "$2")" = "$3" ] && return 0
                 sleep 0.05
         done
         return 1
 }
+
+# lg_wait_key_ge READER KEY N TIMEOUT_S: the same until it prints a number >= N.
+lg_wait_key_ge() {
+        local i v n=$(($4 * 20))
+        for ((i = 0; i < n; i++)); do
+                v=$("$1" "$2")
+                [ -n "$v" ] && [ "$v" -ge "$3" ] 2>/dev/null && return 0
+                sleep 0.05
+        done
+        return 1
+}
+
+# lg_wait_status KEY VALUE TIMEOUT_S: wait until the status says KEY=VALUE.
+lg_wait_status() { lg_wait_key lg_status_key "$@"; }
 
 # lg_login_stack [BUS_SOCKET]: what a login needs, healthy: the
 # distribution's pam_systemd.so ($PAM_SYSTEMD), a private bus and the
@@ -345,12 +360,4 @@ lg_e2e_setup() {
 LG_SHOW_ENV='echo "XDG_SESSION_ID=${XDG_SESSION_ID:-} LOGINGUARD_FALLBACK=${LOGINGUARD_FALLBACK:-} XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-}"'
 
 # lg_wait_status_ge KEY N TIMEOUT_S: wait until the status says KEY >= N.
-lg_wait_status_ge() {
-        local i v n=$(($3 * 20))
-        for ((i = 0; i < n; i++)); do
-                v=$(lg_status_key "$1")
-                [ -n "$v" ] && [ "$v" -ge "$2" ] 2>/dev/null && return 0
-                sleep 0.05
-        done
-        return 1
-}
+lg_wait_status_ge() { lg_wait_key_ge lg_status_key "$@"; }

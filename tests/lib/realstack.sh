@@ -157,24 +157,8 @@ rs_path() { printf '/proc/%s/root%s\n' "$RS_PID1" "$1"; }
 # guardd's status inside the container.
 rs_status_key() { sed -n "s/^$1=//p" "$(rs_path /run/loginguard/status)" 2>/dev/null | head -n 1; }
 
-rs_wait_status_ge() { # KEY N TIMEOUT_S
-        local i v n=$(($3 * 20))
-        for ((i = 0; i < n; i++)); do
-                v=$(rs_status_key "$1")
-                [ -n "$v" ] && [ "$v" -ge "$2" ] 2>/dev/null && return 0
-                sleep 0.05
-        done
-        return 1
-}
-
-rs_wait_status() { # KEY VALUE TIMEOUT_S
-        local i n=$(($3 * 20))
-        for ((i = 0; i < n; i++)); do
-                [ "$(rs_status_key "$1")" = "$2" ] && return 0
-                sleep 0.05
-        done
-        return 1
-}
+rs_wait_status_ge() { lg_wait_key_ge rs_status_key "$@"; } # KEY N TIMEOUT_S
+rs_wait_status() { lg_wait_key rs_status_key "$@"; }       # KEY VALUE TIMEOUT_S
 
 # rs_run CMD...: CMD in the container as a child of the test agent, a
 # service of the container's PID 1 started at boot. systemd-run --wait would
