@@ -211,14 +211,21 @@ static void clear_holes_slowly(uint64_t *bits, int top) {
 /* A large table as the set of open fd numbers. The helper descriptor is
  * not the program's: its number is free again once we return. */
 static int snapshot_numbers(SockTable *t, char *buf, size_t size) {
-        int n = fd_table_size(buf, size), anchor, top;
+        int n, anchor, top;
         size_t words;
 
-        if (n < 0)
-                return n;
+        /* The anchor first: opening it may grow a full table, and FDSize
+         * read after it covers it, so anchor <= top and its bit is in the
+         * map (reading FDSize first was safe only because that read holds
+         * the very slot the anchor takes next). */
         anchor = raw_openat(AT_FDCWD, "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (anchor < 0)
                 return anchor;
+        n = fd_table_size(buf, size);
+        if (n < 0) {
+                raw_close(anchor);
+                return n;
+        }
         top = highest_open_fd(n);
         words = (size_t) top / BITS_PER_WORD + 1;
         t->open = malloc(words * sizeof(uint64_t));

@@ -126,6 +126,57 @@ static bool locked_elsewhere(int fd) {
         return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+static int fd_table_capacity(void) {
+        char line[256];
+        FILE *f = fopen("/proc/self/status", "re");
+        int n = -1;
+
+        assert_non_null(f);
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "FDSize: %d", &n) == 1)
+                        break;
+        fclose(f);
+        return n;
+}
+
+/* A table full to its last slot: the snapshot's own descriptor grows it,
+ * and the bitmap must still cover that descriptor (ASan would catch a
+ * write past it). */
+static void test_large_table_full_to_capacity(void **state) {
+        int fds[2 * LARGE_PAIRS], size, last;
+        SockTable t = {};
+
+        open_pairs(fds, LARGE_PAIRS);
+        size = fd_table_capacity();
+        assert_true(size > 0);
+        last = fds[2 * LARGE_PAIRS - 1];
+        while (last < size - 1) {
+                int fd = dup(0);
+
+                if (fd < 0)
+                        break;
+                last = fd;
+        }
+        if (last < size - 1) {
+                /* A descriptor limit below the table's capacity (valgrind
+                 * keeps the top for itself): it cannot be filled here. */
+                for (int fd = fds[2 * LARGE_PAIRS - 1] + 1; fd <= last; fd++)
+                        (void) close(fd);
+                close_all(fds, 2 * LARGE_PAIRS);
+                skip();
+        }
+        assert_int_equal(fcntl(size, F_GETFD), -1); /* the table is full */
+        assert_int_equal(socktable_snapshot(&t), 0);
+        assert_non_null(t.open);
+        assert_true(socktable_contains(&t, last, 0));
+        assert_true(socktable_contains(&t, fds[0], 0));
+        assert_false(socktable_contains(&t, size, 0)); /* the snapshot's own, closed again */
+        socktable_done(&t);
+        for (int fd = fds[2 * LARGE_PAIRS - 1] + 1; fd <= last; fd++)
+                (void) close(fd);
+        close_all(fds, 2 * LARGE_PAIRS);
+}
+
 static void test_large_table_keeps_posix_locks(void **state) {
         struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
         char path[] = "/tmp/test-sockset.XXXXXX";
@@ -242,6 +293,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_small_table_is_exact),
                 cmocka_unit_test(test_large_table_is_fd_numbers),
+                cmocka_unit_test(test_large_table_full_to_capacity),
                 cmocka_unit_test(test_large_table_keeps_posix_locks),
                 cmocka_unit_test(test_filter),
                 cmocka_unit_test(test_cut_small_table),
