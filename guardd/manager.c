@@ -92,10 +92,7 @@ static void init_probes(Manager *m) {
         m->bus.userdata = m;
         varlink_ping_init(&m->userdb, m->event, USERDB_SOCKET, USERDB_REQUEST,
                           m->config.probe_timeout_usec);
-        /* The path is kept from the start: the mount watch is not moved by
-         * a reload (it keeps pointing here). */
-        (void) snprintf(m->mountinfo_path, sizeof(m->mountinfo_path), "%s", m->config.mountinfo_path);
-        (void) host_stats_init(&m->host, m->mountinfo_path);
+        (void) host_stats_init(&m->host, m->config.mountinfo_path);
         remedy_init(&m->remedy);
         alerter_init(&m->alerter, m->event);
         notifier_init(&m->notifier);

@@ -45,7 +45,6 @@ typedef struct Manager {
         DirCount sessions;
         DirCount scopes;
         HostStats host;
-        char mountinfo_path[CONFIG_PATH_MAX]; /* HostStats points here */
         DevlogProbe devlog;
         DevlogReader reader;
         uint64_t reader_lookup_usec;

@@ -131,16 +131,16 @@ static uint64_t count_mounts(const char *path) {
  * a mount namespace of its own (PrivateDevices=), and the table PID 1 works
  * through is the one that matters.
  * @h: host stats
- * @mountinfo_path: the mount table to watch (mountinfo_path, /proc/1/mountinfo);
- *                  must outlive @h
+ * @mountinfo_path: the mount table to watch (mountinfo_path, /proc/1/mountinfo)
  *
  * Return: 0 or -errno.
  */
 int host_stats_init(HostStats *h, const char *mountinfo_path) {
         assert(h);
 
-        *h = (HostStats){ .mounts_changed = true, .stat_path = "/proc/stat",
-                          .mountinfo_path = mountinfo_path };
+        *h = (HostStats){ .mounts_changed = true, .stat_path = "/proc/stat" };
+        /* Its own copy: a reload does not move the watch. Config paths fit. */
+        (void) snprintf(h->mountinfo_path, sizeof(h->mountinfo_path), "%s", mountinfo_path);
         h->mountinfo_fd = open(h->mountinfo_path, O_RDONLY | O_CLOEXEC);
         return h->mountinfo_fd < 0 ? -errno : 0;
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "config.h"
+
 typedef struct DirCount {
         const char *path;
         const char *prefix; /* count only names starting so; NULL = all */
@@ -34,7 +36,8 @@ typedef struct HostSample {
 
 typedef struct HostStats {
         const char *stat_path; /* /proc/stat */
-        const char *mountinfo_path; /* /proc/1/mountinfo */
+        /* /proc/1/mountinfo; its own copy, as a reload does not move the watch */
+        char mountinfo_path[CONFIG_PATH_MAX];
         uint64_t last_forks;
         uint64_t last_usec;
         uint64_t forks_per_s;
