@@ -223,10 +223,15 @@ static void test_strerror(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_set_rejects),
-                cmocka_unit_test(test_too_big_to_write), cmocka_unit_test(test_rejections),
-                cmocka_unit_test(test_view_agrees_on_format), cmocka_unit_test(test_file_rejections),  cmocka_unit_test(test_wrong_owner),
-                cmocka_unit_test(test_freshness),        cmocka_unit_test(test_strerror),
+                cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_set_rejects),
+                cmocka_unit_test(test_too_big_to_write),
+                cmocka_unit_test(test_rejections),
+                cmocka_unit_test(test_view_agrees_on_format),
+                cmocka_unit_test(test_file_rejections),
+                cmocka_unit_test(test_wrong_owner),
+                cmocka_unit_test(test_freshness),
+                cmocka_unit_test(test_strerror),
         };
         int r;
 
