@@ -154,6 +154,7 @@ static int start_thread(Watchdog *w) {
         return r;
 }
 
+#if GUARD_USE_CLONE
 /* Moves the sleeping watchdog onto the caller's CPU before waking it: its
  * wake-up, exit and the caller's wake-up then stay on one CPU instead of
  * two cross-CPU wake-ups of an idle CPU (40 to 60 us in a VM). */
@@ -167,6 +168,7 @@ static void bring_near(const Watchdog *w) {
         CPU_SET(cpu, &set);
         (void) sched_setaffinity(w->tid, sizeof(set), &set);
 }
+#endif
 
 static void stop_thread(Watchdog *w) {
 #if GUARD_USE_CLONE
