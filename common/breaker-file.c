@@ -214,17 +214,6 @@ static int map_fd(int fd, const uint8_t boot_id[16], BreakerMap *ret) {
         return 0;
 }
 
-/**
- * breaker_file_map() - map the record for atomic updates.
- * @dir_fd: state directory
- * @name: file name
- * @owner: uid allowed to own it besides root
- * @create: make a fresh closed record when none, or only an unusable one
- *          (another boot's, corrupt), exists
- * @ret: the mapping; release with breaker_file_unmap()
- *
- * Return: 0 or -errno as breaker_file_read().
- */
 /* Maps the file as it is now: 0, or why not (-ENOENT, -ESTALE, ...). */
 static int map_existing(int dir_fd, const char *name, uid_t owner, const uint8_t boot_id[16],
                         BreakerMap *ret) {
@@ -239,6 +228,17 @@ static int map_existing(int dir_fd, const char *name, uid_t owner, const uint8_t
         return e;
 }
 
+/**
+ * breaker_file_map() - map the record for atomic updates.
+ * @dir_fd: state directory
+ * @name: file name
+ * @owner: uid allowed to own it besides root
+ * @create: make a fresh closed record when none, or only an unusable one
+ *          (another boot's, corrupt), exists
+ * @ret: the mapping; release with breaker_file_unmap()
+ *
+ * Return: 0 or -errno as breaker_file_read().
+ */
 int breaker_file_map(int dir_fd, const char *name, uid_t owner, bool create, BreakerMap *ret) {
         uint8_t boot_id[16];
         int e;
