@@ -111,18 +111,24 @@ static int walk_numbers(char *buf, size_t size, sock_fn fn, void *userdata) {
 }
 
 /* Opens /proc/self/fd and reads its first records into @buf: the
- * directory (or -errno), with *ret_n the bytes read. More than half a
- * buffer (a few hundred descriptors) makes a table large. */
-static int list_first(char *buf, size_t size, long *ret_n) {
+ * directory with *ret_n the bytes read, or -errno. More than half a buffer
+ * (a few hundred descriptors) makes a table large: then the directory is
+ * closed again and *ret_large set, for the caller to go by number. */
+static int list_first(char *buf, size_t size, long *ret_n, bool *ret_large) {
         int dir = raw_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        long n;
 
-        if (dir >= 0)
-                *ret_n = raw_getdents64(dir, buf, size);
+        *ret_large = false;
+        if (dir < 0)
+                return dir;
+        n = raw_getdents64(dir, buf, size);
+        if (n > 0 && (size_t) n > size / 2) {
+                raw_close(dir);
+                *ret_large = true;
+                return -EBADF;
+        }
+        *ret_n = n;
         return dir;
-}
-
-static bool listed_large(long n, size_t size) {
-        return n > 0 && (size_t) n > size / 2;
 }
 
 /* Calls @fn for every socket of a listed table, then closes @dir. */
@@ -149,14 +155,13 @@ static int walk_listed(int dir, long n, char *buf, size_t size, sock_fn fn, void
  * small table is listed from /proc/self/fd, a large one is walked by number. */
 static int walk_sockets(char *buf, size_t size, sock_fn fn, void *userdata) {
         long n = 0;
-        int dir = list_first(buf, size, &n);
+        bool large;
+        int dir = list_first(buf, size, &n, &large);
 
+        if (large)
+                return walk_numbers(buf, size, fn, userdata);
         if (dir < 0)
                 return dir;
-        if (listed_large(n, size)) {
-                raw_close(dir);
-                return walk_numbers(buf, size, fn, userdata);
-        }
         return walk_listed(dir, n, buf, size, fn, userdata);
 }
 
@@ -261,15 +266,15 @@ static int by_fd(const void *a, const void *b) {
 static int snapshot_into(SockTable *ret, char *buf, size_t size) {
         SockTable t = {};
         long n = 0;
+        bool large;
         int dir, r;
 
-        dir = list_first(buf, size, &n);
-        if (dir < 0)
-                return dir;
-        if (listed_large(n, size)) {
-                raw_close(dir);
+        dir = list_first(buf, size, &n, &large);
+        if (large)
                 r = snapshot_numbers(&t, buf, size);
-        } else
+        else if (dir < 0)
+                return dir;
+        else
                 r = walk_listed(dir, n, buf, size, add_socket, &t);
         if (r < 0) {
                 socktable_done(&t);
