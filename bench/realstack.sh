@@ -6,7 +6,7 @@
 # markdown section on stdout (bench/run.sh puts it in docs/BENCHMARKS.md):
 #   - healthy overhead: pam_start..pam_end of the PAM driver, one login per
 #     process, stock and wrapped paired (alternating order), the paired
-#     difference with a 95% confidence interval;
+#     difference with a 95% confidence interval and the ratio of means;
 #   - whole ssh logins through the real sshd, stock and wrapped, paired;
 #   - how long stock pam_systemd really waits: logind frozen (open and
 #     close_session), dbus-daemon frozen (BENCH_FULL_WAITS=0 skips them).
