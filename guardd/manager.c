@@ -257,7 +257,8 @@ static void sample(Manager *m, uint64_t now) {
                 proc_watch_sample(&m->procs[i], now);
         (void) dir_count_update(&m->sessions);
         (void) dir_count_update(&m->scopes);
-        host_stats_sample(&m->host, now, m->bus.jobs);
+        host_stats_sample(&m->host, now, m->bus.jobs,
+                          verdict_pid1_idle(m->procs[PROC_PID1].cpu_percent, &m->config));
         varlink_ping_finish(&m->userdb, now);
         sample_devlog(m, now);
         f = read_breakers(&m->config, m->obs.breakers);
@@ -318,6 +319,8 @@ static void observe_host(const Manager *m, HostObs *o) {
                 .mount_changes_per_s = m->host.mount_changes_per_s,
                 .mount_changes_window = m->host.mount_changes,
                 .mounts_delta_window = m->host.mounts_delta,
+                .busy_mount_changes = m->host.busy_mount_changes,
+                .busy_mounts_delta = m->host.busy_mounts_delta,
                 .sessions_valid = m->sessions.valid,
                 .sessions = m->sessions.count,
                 .scopes_valid = m->scopes.valid,
@@ -604,7 +607,7 @@ int manager_once(Manager *m, Status **ret) {
         /* Ping, PID and statistics go out when GetNameOwner answers, each
          * with its own timeout: wait for two timeouts at most. */
         deadline = start + 2 * m->config.probe_timeout_usec + ONCE_STEP_USEC;
-        host_stats_sample(&m->host, start, 0); /* baselines for the rates */
+        host_stats_sample(&m->host, start, 0, false); /* baselines for the rates */
         for (int i = 0; i < _PROC_MAX; i++)
                 proc_watch_sample(&m->procs[i], start);
         bus_probe_start_round(&m->bus, start);

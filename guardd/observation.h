@@ -65,6 +65,10 @@ typedef struct HostObs {
         uint64_t mount_changes_per_s;
         uint64_t mount_changes_window;
         int64_t mounts_delta_window;
+        /* the same since PID 1 was last idle with the mount table quiet:
+         * what it may still be working through */
+        uint64_t busy_mount_changes;
+        int64_t busy_mounts_delta;
         bool sessions_valid;
         uint64_t sessions;
         bool scopes_valid;

@@ -171,41 +171,64 @@ static uint64_t rate(uint64_t now_count, uint64_t then_count, uint64_t dt) {
         return dt > 0 && now_count >= then_count ? (now_count - then_count) * USEC_PER_SEC / dt : 0;
 }
 
+/* The i-th sample back from the newest (0: the newest). */
+static const HostSample *sample_back(const HostStats *h, unsigned i) {
+        return &h->hist[(h->hist_next + HOST_HISTORY - 1 - i) % HOST_HISTORY];
+}
+
+/* The newest mount count minus the peak (if a fall) or the trough of the
+ * last @n samples. */
+static int64_t mounts_delta_over(const HostStats *h, unsigned n) {
+        uint64_t now_mounts = sample_back(h, 0)->mounts, lo = now_mounts, hi = now_mounts;
+
+        for (unsigned i = 1; i < n; i++) {
+                lo = MIN(lo, sample_back(h, i)->mounts);
+                hi = MAX(hi, sample_back(h, i)->mounts);
+        }
+        if (hi - now_mounts >= now_mounts - lo)
+                return -(int64_t) (hi - now_mounts);
+        return (int64_t) (now_mounts - lo);
+}
+
 /**
  * host_stats_window() - the changes over the last HOST_WINDOW_USEC of
  * history (bulk unmounts show as a large negative mounts_delta, mount churn
- * as many changes, a respawn loop as many jobs). Pure over @h's history.
+ * as many changes, a respawn loop as many jobs), and the same since PID 1
+ * was last quiet (busy_*). Pure over @h's history.
  * mounts_delta is measured from the window's peak (or trough), not its
  * start: 8,000 mounts made and detached within 30 s are 8,000 unmounts for
- * PID 1 to work through, not a net change of zero.
+ * PID 1 to work through, not a net change of zero. Once PID 1 has been
+ * idle with the mount table quiet they are worked through: a respawn loop
+ * that starts ten seconds later is not "working through 8,000 unmounts".
  * @h: host stats
  * @now: CLOCK_MONOTONIC usec
  */
 void host_stats_window(HostStats *h, uint64_t now) {
-        const HostSample *newest, *base = NULL;
-        uint64_t lo, hi;
+        const HostSample *newest, *base, *busy_base;
+        unsigned n = 0, busy_n = 0;
 
         assert(h);
-        h->mounts_delta = 0;
-        h->mount_changes = h->jobs = 0;
+        h->mounts_delta = h->busy_mounts_delta = 0;
+        h->mount_changes = h->jobs = h->busy_mount_changes = 0;
         if (h->hist_n == 0)
                 return;
-        newest = &h->hist[(h->hist_next + HOST_HISTORY - 1) % HOST_HISTORY];
-        lo = hi = newest->mounts;
-        for (unsigned i = 0; i < h->hist_n; i++) {
-                const HostSample *s = &h->hist[(h->hist_next + HOST_HISTORY - 1 - i) % HOST_HISTORY];
+        newest = sample_back(h, 0);
+        while (n < h->hist_n) {
+                const HostSample *s = sample_back(h, n++);
 
-                base = s;
-                lo = MIN(lo, s->mounts);
-                hi = MAX(hi, s->mounts);
+                if (busy_n == 0 && s != newest && s->quiet)
+                        busy_n = n; /* the quiet sample is the base: it holds the count before */
                 if (s->usec + HOST_WINDOW_USEC <= now)
                         break;
         }
-        if (hi - newest->mounts >= newest->mounts - lo)
-                h->mounts_delta = -(int64_t) (hi - newest->mounts);
-        else
-                h->mounts_delta = (int64_t) (newest->mounts - lo);
+        if (busy_n == 0)
+                busy_n = n;
+        base = sample_back(h, n - 1);
+        busy_base = sample_back(h, busy_n - 1);
+        h->mounts_delta = mounts_delta_over(h, n);
+        h->busy_mounts_delta = mounts_delta_over(h, busy_n);
         h->mount_changes = newest->mount_events - base->mount_events;
+        h->busy_mount_changes = newest->mount_events - busy_base->mount_events;
         h->jobs = newest->jobs >= base->jobs ? newest->jobs - base->jobs : 0;
 }
 
@@ -215,11 +238,14 @@ void host_stats_window(HostStats *h, uint64_t now) {
  * @h: host stats
  * @now: CLOCK_MONOTONIC usec
  * @jobs_total: PID 1's jobs seen so far (a counter)
+ * @pid1_idle: PID 1 was (nearly) idle over the last round
  */
-void host_stats_sample(HostStats *h, uint64_t now, uint64_t jobs_total) {
+void host_stats_sample(HostStats *h, uint64_t now, uint64_t jobs_total, bool pid1_idle) {
         uint64_t forks = 0, dt = now > h->last_usec ? now - h->last_usec : 0;
+        bool quiet;
 
         assert(h);
+        quiet = pid1_idle && h->last_usec > 0 && h->mount_events == h->last_mount_events;
         if (read_forks(h->stat_path, &forks) == 0) {
                 if (h->last_usec > 0)
                         h->forks_per_s = rate(forks, h->last_forks, dt);
@@ -237,7 +263,8 @@ void host_stats_sample(HostStats *h, uint64_t now, uint64_t jobs_total) {
         }
         h->last_usec = now;
         h->hist[h->hist_next] = (HostSample){ .usec = now, .mounts = h->mounts,
-                                              .mount_events = h->mount_events, .jobs = jobs_total };
+                                              .mount_events = h->mount_events, .jobs = jobs_total,
+                                              .quiet = quiet };
         h->hist_next = (h->hist_next + 1) % HOST_HISTORY;
         h->hist_n = MIN(h->hist_n + 1, HOST_HISTORY);
         host_stats_window(h, now);

@@ -32,6 +32,7 @@ typedef struct HostSample {
         uint64_t mounts;
         uint64_t mount_events;
         uint64_t jobs;
+        bool quiet; /* PID 1 idle and no mount change over the round before it */
 } HostSample;
 
 typedef struct HostStats {
@@ -56,12 +57,16 @@ typedef struct HostStats {
         int64_t mounts_delta; /* now minus the window's peak (if a fall) or trough */
         uint64_t mount_changes; /* mount table change events */
         uint64_t jobs; /* PID 1 jobs */
+        /* the same since PID 1 was last quiet (within the window): what PID 1
+         * may still be working through, not what it has already finished */
+        int64_t busy_mounts_delta;
+        uint64_t busy_mount_changes;
 } HostStats;
 
 int dir_count_update(DirCount *d);
 int fs_used_percent(const char *path, unsigned *ret);
 int host_stats_init(HostStats *h, const char *mountinfo_path);
 void host_stats_done(HostStats *h);
-void host_stats_sample(HostStats *h, uint64_t now, uint64_t jobs_total);
+void host_stats_sample(HostStats *h, uint64_t now, uint64_t jobs_total, bool pid1_idle);
 void host_stats_window(HostStats *h, uint64_t now);
 int host_mounts_event(HostStats *h);

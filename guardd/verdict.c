@@ -97,20 +97,33 @@ Pid1State verdict_pid1_state(const Observation *o) {
         return p->pid > 0 ? PID1_OK : PID1_UNKNOWN;
 }
 
+/**
+ * verdict_pid1_idle() - is PID 1 at this CPU idle enough that mount and
+ * job counts do not explain anything?
+ * @cpu_percent: PID 1's CPU over the last round
+ * @c: config (cpu_warn_percent)
+ *
+ * Return: true below a quarter of cpu_warn_percent.
+ */
+bool verdict_pid1_idle(unsigned cpu_percent, const Config *c) {
+        assert(c);
+        return cpu_percent < c->cpu_warn_percent / 4;
+}
+
 /* What PID 1 is busy with, for a sentence: "working through 8,000
  * unmounts", "restarting units: 345 jobs/s", or just its CPU. */
 static void pid1_activity(const Observation *o, char *buf, size_t size) {
         const HostObs *h = &o->host;
         char a[32], b[32];
 
-        if (h->mounts_delta_window <= -BULK_MOUNTS) {
-                format_count((uint64_t) -h->mounts_delta_window, a, sizeof(a));
+        if (h->busy_mounts_delta <= -BULK_MOUNTS) {
+                format_count((uint64_t) -h->busy_mounts_delta, a, sizeof(a));
                 (void) snprintf(buf, size, "working through %s unmounts", a);
-        } else if (h->mounts_delta_window >= BULK_MOUNTS) {
-                format_count((uint64_t) h->mounts_delta_window, a, sizeof(a));
+        } else if (h->busy_mounts_delta >= BULK_MOUNTS) {
+                format_count((uint64_t) h->busy_mounts_delta, a, sizeof(a));
                 (void) snprintf(buf, size, "working through %s new mounts", a);
-        } else if (h->mount_changes_window >= MOUNT_CHURN_CHANGES) {
-                format_count(h->mount_changes_window, a, sizeof(a));
+        } else if (h->busy_mount_changes >= MOUNT_CHURN_CHANGES) {
+                format_count(h->busy_mount_changes, a, sizeof(a));
                 format_count(h->mounts, b, sizeof(b));
                 (void) snprintf(buf, size, "mount table churn: %s changes in 30 s, %s mounts", a, b);
         } else if (o->pid1.jobs_window >= JOBS_LOOP) {
@@ -349,7 +362,7 @@ static void judge_host(const Observation *o, const Config *c, Findings *f) {
         }
         /* Mount and job counts only explain PID 1's CPU; an idle PID 1
          * after a storm is not a finding. */
-        if (p1->cpu_percent < c->cpu_warn_percent / 4)
+        if (verdict_pid1_idle(p1->cpu_percent, c))
                 return;
         format_count(h->forks_per_s, a, sizeof(a));
         format_count(o->pid1.jobs_per_s, b, sizeof(b));
@@ -358,8 +371,8 @@ static void judge_host(const Observation *o, const Config *c, Findings *f) {
                             "PID 1 at %u%% CPU restarting units: %s jobs/s, %s forks/s (a respawn "
                             "loop? not the login path)",
                             p1->cpu_percent, b, a);
-        else if (h->mount_changes_window >= MOUNT_CHURN_CHANGES ||
-                 h->mounts_delta_window <= -BULK_MOUNTS || h->mounts_delta_window >= BULK_MOUNTS) {
+        else if (h->busy_mount_changes >= MOUNT_CHURN_CHANGES || h->busy_mounts_delta <= -BULK_MOUNTS ||
+                 h->busy_mounts_delta >= BULK_MOUNTS) {
                 pid1_activity(o, what, sizeof(what));
                 add_finding(f, SEV_WARNING, CULPRIT_HOST, "PID 1 at %u%% CPU, %s", p1->cpu_percent,
                             what);

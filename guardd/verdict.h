@@ -46,6 +46,7 @@ typedef enum Culprit {
 } Culprit;
 
 Pid1State verdict_pid1_state(const Observation *o);
+bool verdict_pid1_idle(unsigned cpu_percent, const Config *c);
 bool verdict_service_bad(const Observation *o, const Config *c, unsigned service);
 void verdict_update_action(Action *a, bool bad, bool healthy, const Config *c, uint64_t now);
 int verdict_compose(const Observation *o, const Config *c, VerdictState *vs, Status **ret);

@@ -88,11 +88,11 @@ static void test_host_rates_and_window(void **state) {
         HostStats h = { .stat_path = FIX "/stat-a", .mountinfo_path = FIX "/mountinfo",
                         .mountinfo_fd = -1, .mounts_changed = true };
 
-        host_stats_sample(&h, 10 * S, 0);
+        host_stats_sample(&h, 10 * S, 0, true);
         assert_int_equal(h.mounts, 3);
         h.stat_path = FIX "/stat-b";
         h.mount_events = 40;
-        host_stats_sample(&h, 11 * S, 690);
+        host_stats_sample(&h, 11 * S, 690, false);
         assert_int_equal(h.forks_per_s, 500);
         assert_int_equal(h.mount_changes_per_s, 40);
         assert_int_equal(h.jobs_per_s, 690);
@@ -103,7 +103,7 @@ static void test_host_rates_and_window(void **state) {
         assert_int_equal(h.mount_changes, 40);
         assert_int_equal(h.jobs, 690);
         /* Outside the 30 s window, history no longer counts. */
-        host_stats_sample(&h, 60 * S, 690);
+        host_stats_sample(&h, 60 * S, 690, false);
         assert_int_equal(h.mounts_delta, 0);
         assert_int_equal(h.jobs, 0);
 }
@@ -123,6 +123,37 @@ static void test_host_window_peak(void **state) {
         h.hist_n = h.hist_next = 3;
         host_stats_window(&h, 12 * S);
         assert_int_equal(h.mounts_delta, 8000);
+}
+
+/* What PID 1 is still working through: from its last quiet round on. The
+ * quiet round before the fall holds the count before it; a quiet round
+ * after the fall means the unmounts are done (incident 4 ten seconds
+ * after incident 3 is a respawn loop, not 8,000 unmounts). */
+static void test_host_window_busy(void **state) {
+        HostStats h = { 0 };
+        const uint64_t counts[] = { 8003, 8003, 3, 3, 3 };
+        const bool quiet[] = { true, true, false, false, true };
+
+        for (unsigned i = 0; i < ELEMENTSOF(counts); i++)
+                h.hist[i] = (HostSample){ .usec = (10 + i) * S, .mounts = counts[i],
+                                          .mount_events = i >= 2 ? 8000 : 0, .quiet = quiet[i] };
+        /* Busy since the fall: all of it is still being worked through. */
+        h.hist_n = h.hist_next = 4;
+        host_stats_window(&h, 13 * S);
+        assert_int_equal(h.mounts_delta, -8000);
+        assert_int_equal(h.busy_mounts_delta, -8000);
+        assert_int_equal(h.busy_mount_changes, 8000);
+        /* Quiet now, then busy again with something else: nothing left. */
+        h.hist[5] = (HostSample){ .usec = 15 * S, .mounts = 3, .mount_events = 8000 };
+        h.hist_n = h.hist_next = 6;
+        host_stats_window(&h, 15 * S);
+        assert_int_equal(h.mounts_delta, -8000);
+        assert_int_equal(h.busy_mounts_delta, 0);
+        assert_int_equal(h.busy_mount_changes, 0);
+        /* A quiet newest round does not end its own run. */
+        h.hist_n = h.hist_next = 5;
+        host_stats_window(&h, 14 * S);
+        assert_int_equal(h.busy_mounts_delta, -8000);
 }
 
 static void test_service_state_machine(void **state) {
@@ -219,6 +250,7 @@ int main(void) {
                 cmocka_unit_test(test_find_by_comm_root_only),
                 cmocka_unit_test(test_host_rates_and_window),
                 cmocka_unit_test(test_host_window_peak),
+                cmocka_unit_test(test_host_window_busy),
                 cmocka_unit_test(test_service_state_machine),
                 cmocka_unit_test(test_queue_growth),
                 cmocka_unit_test(test_sockdiag_parse),
