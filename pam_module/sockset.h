@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cut-filter.h"
+
 typedef struct SockEntry {
         int fd;
         ino_t ino;
@@ -36,14 +38,6 @@ typedef struct SockTable {
         int top; /* highest open fd when @open is set */
 } SockTable;
 
-#define CUT_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
-
-typedef struct CutFilter {
-        char bus[CUT_PATH_MAX]; /* the system bus socket: a path, or "\0name" (abstract) */
-        size_t bus_len;
-        char devlog[CUT_PATH_MAX];
-} CutFilter;
-
 #define CUT_MEMORY_MAX 64U
 
 /* The sockets already cut, so that a re-cut counts only new ones. */
@@ -55,7 +49,5 @@ typedef struct CutMemory {
 void socktable_done(SockTable *t);
 int socktable_snapshot(SockTable *ret);
 bool socktable_contains(const SockTable *t, int fd, ino_t ino);
-void cut_filter_init(CutFilter *f, const char *bus_address, const char *devlog_path);
-bool cut_filter_match(const CutFilter *f, const char *peer, size_t len);
 unsigned sockets_cut_new(const SockTable *keep, const CutFilter *f, CutMemory *mem, char *dents,
                          size_t size);

@@ -10,9 +10,10 @@
  * And while PID 1 is stopped or stuck, logind may hold our request inside
  * a synchronous call to PID 1 before it has written anything.
  *
- * Everything here runs on the watchdog thread, which shares the caller's
- * TLS: no allocation, no errno, no stdio, raw system calls only; the
- * caller passes the buffers. Nothing here needs NSS or the bus.
+ * The watchdog is the module's own thread, which shares the caller's TLS,
+ * or guardd watching the call from outside (for the process @pid): so no
+ * allocation, no errno, no stdio, raw system calls only; the caller passes
+ * the buffers. Nothing here needs NSS or the bus.
  */
 #pragma once
 
@@ -24,7 +25,7 @@
 #include "config.h"
 
 typedef struct Evidence {
-        int pid; /* the LEADER= logind records for our request */
+        int pid; /* the caller: the LEADER= logind records for its request */
         int64_t since_sec; /* CLOCK_REALTIME seconds: older session files are not ours */
         char sessions_dir[CONFIG_PATH_MAX];
         char status_path[CONFIG_PATH_MAX];

@@ -88,13 +88,32 @@ bool evidence_leader_is(const char *text, int pid) {
         return v && parse_dec(v, &leader) && pid > 0 && leader == (uint64_t) pid;
 }
 
+/* "/proc/<pid>/sessionid", without stdio (this runs on the watchdog thread). */
+static void sessionid_path(int pid, char *buf, size_t size) {
+        static const char head[] = "/proc/", tail[] = "/sessionid";
+        char digits[12];
+        size_t n = 0, len = sizeof(head) - 1;
+
+        do
+                digits[n++] = (char) ('0' + pid % 10);
+        while ((pid /= 10) > 0 && n < sizeof(digits));
+        memcpy(buf, head, len);
+        while (n > 0 && len < size - sizeof(tail))
+                buf[len++] = digits[--n];
+        memcpy(buf + len, tail, sizeof(tail));
+}
+
 /* logind names a session after the caller's audit session when there is
- * one: then one file tells. */
+ * one: then one file tells. The caller is @e->pid, which need not be us
+ * (guardd watches the call of another process). */
 static bool taken_by_audit_id(const Evidence *e, int dir_fd, char *buf, size_t size) {
-        char name[24];
+        char name[24], path[40];
         uint64_t id;
 
-        if (read_at(-100 /* AT_FDCWD */, "/proc/self/sessionid", name, sizeof(name)) <= 0 ||
+        if (e->pid <= 0)
+                return false;
+        sessionid_path(e->pid, path, sizeof(path));
+        if (read_at(-100 /* AT_FDCWD */, path, name, sizeof(name)) <= 0 ||
             !parse_dec(name, &id) || id == AUDIT_SESSION_UNSET)
                 return false;
         name[strcspn(name, "\n")] = '\0';
