@@ -35,6 +35,7 @@ typedef struct Config {
         unsigned trip;
         bool notify;
         bool debug;
+        bool guardd_watchdog; /* both: guardd watches a call's deadline when it runs */
         char service[64];
         char state_dir[CONFIG_PATH_MAX];
         /* both */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "macro.h"
 #include "rawsys.h"
 
 #define AUDIT_SESSION_UNSET UINT64_C(4294967295)
@@ -229,4 +230,25 @@ bool evidence_status_pid1_stuck(const Evidence *e, char *buf, size_t size) {
                 return false;
         pid1 = line_value(buf, "PID1");
         return value_is(pid1, "stuck") || value_is(pid1, "stopped");
+}
+
+/**
+ * evidence_judge() - why a cut of @e->pid's call now would not be clean.
+ * @e: what to look for; NULL: nothing to wait for (close_session)
+ * @buf: scratch for one file (a status file's size)
+ * @size: its size
+ * @dents: scratch for getdents64()
+ * @dsize: its size
+ *
+ * Return: 0 when a cut would be clean, else GuardWait bits.
+ */
+unsigned evidence_judge(const Evidence *e, char *buf, size_t size, char *dents, size_t dsize) {
+        if (!e)
+                return 0;
+        if (evidence_session_taken(e, buf, size, dents, dsize))
+                return GUARD_WAIT_TAKEN;
+        if (evidence_pid1_stopped(buf, MIN(size, EVIDENCE_PID1_STAT_MAX)) ||
+            evidence_status_pid1_stuck(e, buf, size))
+                return GUARD_WAIT_PID1;
+        return 0;
 }

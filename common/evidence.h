@@ -24,6 +24,14 @@
 
 #include "config.h"
 
+/* Why a cut now would not be clean. */
+typedef enum GuardWait {
+        GUARD_WAIT_TAKEN = 1U << 0, /* logind had taken the request */
+        GUARD_WAIT_PID1 = 1U << 1, /* PID 1 was stopped or stuck */
+} GuardWait;
+
+#define EVIDENCE_PID1_STAT_MAX 512U
+
 typedef struct Evidence {
         int pid; /* the caller: the LEADER= logind records for its request */
         int64_t since_sec; /* CLOCK_REALTIME seconds: older session files are not ours */
@@ -37,3 +45,4 @@ bool evidence_session_taken(const Evidence *e, char *buf, size_t size, char *den
 bool evidence_pid1_stopped(char *buf, size_t size);
 bool evidence_status_pid1_stuck(const Evidence *e, char *buf, size_t size);
 bool evidence_leader_is(const char *text, int pid);
+unsigned evidence_judge(const Evidence *e, char *buf, size_t size, char *dents, size_t dsize);

@@ -124,6 +124,7 @@ int manager_new(const char *config_path, Manager **ret) {
         if (r < 0)
                 return r;
         init_probes(m);
+        watcher_init(&m->watcher);
         (void) snprintf(m->overall, sizeof(m->overall), "ok");
         *ret = TAKE_PTR(m);
         return 0;
@@ -132,6 +133,7 @@ int manager_new(const char *config_path, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        watcher_done(&m->watcher);
         bus_probe_done(&m->bus);
         varlink_ping_done(&m->userdb);
         devlog_probe_done(&m->devlog);
@@ -343,6 +345,19 @@ static void observe_devlog(const Manager *m, uint64_t now, DevlogObs *o) {
         remedy_observe(&m->remedy, &o->remedy);
 }
 
+static void observe_watch(const Manager *m, WatchObs *o) {
+        const Watcher *w = &m->watcher;
+
+        *o = (WatchObs){
+                .watching = w->map.file && !w->stopping,
+                .armed = watcher_armed(w),
+                .calls = w->map.file ? __atomic_load_n(&w->map.file->armed_total, __ATOMIC_RELAXED) : 0,
+                .cuts = w->cuts,
+        };
+        (void) snprintf(o->why_not, sizeof(o->why_not), "%s",
+                        w->stopping ? "stopping" : w->why_not ? w->why_not : "");
+}
+
 /* Everything this round saw, as plain data for the verdict. */
 static void observe(Manager *m, uint64_t now, Observation *o) {
         o->now = now;
@@ -357,6 +372,7 @@ static void observe(Manager *m, uint64_t now, Observation *o) {
         observe_pid1(m, now, &o->pid1);
         observe_host(m, &o->host);
         observe_devlog(m, now, &o->devlog);
+        observe_watch(m, &o->watch);
         o->guardd_pid = getpid();
         o->interval_usec = m->config.interval_usec;
         o->rounds = m->rounds;
@@ -471,6 +487,13 @@ static void reconfigure(Manager *m, const Config *old) {
         m->scopes = (DirCount){ .path = m->config.units_dir, .prefix = "session-", .infix = ".scope" };
         m->bus.timeout_usec = m->config.probe_timeout_usec;
         m->userdb.timeout_usec = m->config.probe_timeout_usec;
+        if (old->guardd_watchdog != m->config.guardd_watchdog ||
+            strcmp(old->state_dir, m->config.state_dir) != 0) {
+                watcher_done(&m->watcher);
+                watcher_init(&m->watcher);
+                (void) watcher_start(&m->watcher, m->event, &m->config);
+        } else
+                watcher_configure(&m->watcher, &m->config);
         if (strcmp(bus_address_of(old), bus_address_of(&m->config)) != 0) {
                 bus_probe_done(&m->bus);
                 bus_probe_init(&m->bus, m->event, bus_address_of(&m->config),
@@ -518,6 +541,17 @@ static void sweep_temp_files(const char *path) {
         }
 }
 
+/* SIGTERM, SIGINT: stop now, or once the calls guardd watches have ended. */
+static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (watcher_stop(&m->watcher, now_usec(CLOCK_MONOTONIC)))
+                return sd_event_exit(m->event, 0);
+        log_notice("Stopping once the %u wrapped call%s guardd watches have ended.",
+                   watcher_armed(&m->watcher), watcher_armed(&m->watcher) == 1 ? "" : "s");
+        return 0;
+}
+
 static int setup_sources(Manager *m) {
         sigset_t mask;
         int r;
@@ -528,9 +562,9 @@ static int setup_sources(Manager *m) {
         (void) sigaddset(&mask, SIGINT);
         (void) sigaddset(&mask, SIGCHLD);
         (void) sigprocmask(SIG_BLOCK, &mask, NULL);
-        r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_stop, m);
         if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_stop, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
         if (r >= 0 && m->host.mountinfo_fd >= 0)
@@ -556,6 +590,7 @@ int manager_start(Manager *m) {
         if (*m->config.metrics_path)
                 sweep_temp_files(m->config.metrics_path);
         (void) remedy_start(&m->remedy, m->event, &m->config);
+        (void) watcher_start(&m->watcher, m->event, &m->config);
         r = setup_sources(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the event loop: %m");

@@ -30,6 +30,7 @@
 #include "probe-varlink.h"
 #include "status.h"
 #include "verdict.h"
+#include "watcher.h"
 
 typedef struct Manager {
         Config config;
@@ -55,6 +56,7 @@ typedef struct Manager {
         Alerter alerter;
         Notifier notifier;
         VerdictState verdict;
+        Watcher watcher;
         /* bookkeeping */
         bool fallbacks_base_set;
         uint64_t fallbacks_base;

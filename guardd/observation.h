@@ -103,6 +103,15 @@ typedef struct BreakerObs {
         BreakerState state;
 } BreakerObs;
 
+/* guardd as the watchdog of wrapped calls (watcher.h). */
+typedef struct WatchObs {
+        bool watching;
+        char why_not[48]; /* when not watching */
+        unsigned armed; /* calls watched now */
+        uint64_t calls; /* calls handed to guardd this boot */
+        uint64_t cuts; /* connections guardd cut since it started */
+} WatchObs;
+
 typedef struct Observation {
         uint64_t now; /* CLOCK_MONOTONIC usec */
         uint64_t realtime_usec;
@@ -116,6 +125,7 @@ typedef struct Observation {
         DevlogObs devlog;
         BreakerObs breakers[_OBS_SERVICE_MAX];
         uint64_t fallbacks; /* logins that skipped or cut since guardd started */
+        WatchObs watch;
         /* guardd itself */
         pid_t guardd_pid;
         uint64_t interval_usec;

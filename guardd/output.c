@@ -145,6 +145,12 @@ static const Metric metrics[] = {
                 "Log lines guardd dropped rather than block."),
         COUNTER("GUARDD_NOTIFY_DROPPED", "loginguard_guardd_notify_dropped_total",
                 "Notifications to PID 1 guardd dropped rather than block."),
+        GAUGE("WATCH_ARMED", "loginguard_watch_armed",
+              "Wrapped calls guardd watches now (their deadline, instead of a thread)."),
+        COUNTER("WATCH_CALLS", "loginguard_watch_calls_total",
+                "Wrapped calls handed to guardd to watch, this boot."),
+        COUNTER("WATCH_CUTS", "loginguard_watch_cuts_total",
+                "Connections guardd cut at a wrapped call's deadline since it started."),
         NUMBER("WRITTEN_MONOTONIC_USEC"),
         NUMBER("WRITTEN_REALTIME_USEC"),
         NUMBER("GUARDD_PID"),
@@ -495,6 +501,7 @@ static void render_rows(const OutputContext *c, FILE *f) {
                 { "MOUNTS", "mounts" },
                 { "MOUNT_CHANGES_30S", "mount changes 30 s" },
                 { "FALLBACKS", "logins fallen back" },
+                { "WATCHDOG", "deadlines watched by" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {

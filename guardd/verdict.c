@@ -650,6 +650,11 @@ static int set_guardd(Status *st, const Observation *o, const Config *c) {
         TRY(status_set_text(st, "BUS_ADDRESS", o->bus_address));
         TRY(status_set_u64(st, "LOGIN1_SLOW_USEC", c->login1_slow_usec));
         TRY(status_set_u64(st, "CPU_WARN_PERCENT", c->cpu_warn_percent));
+        TRY(status_set(st, "WATCHDOG", o->watch.watching ? "guardd" : "thread"));
+        TRY(status_set_text(st, "WATCHDOG_REASON", o->watch.watching ? "" : o->watch.why_not));
+        TRY(status_set_u64(st, "WATCH_ARMED", o->watch.armed));
+        TRY(status_set_u64(st, "WATCH_CALLS", o->watch.calls));
+        TRY(status_set_u64(st, "WATCH_CUTS", o->watch.cuts));
         return 0;
 }
 

@@ -31,6 +31,7 @@
 #include "macro.h"
 #include "rawsys.h"
 #include "status.h"
+#include "watch.h"
 
 #if RAW_SYSCALLS && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define GUARD_USE_CLONE 1
@@ -43,7 +44,6 @@
  * a stuck /dev/log). */
 #define GUARD_RECUT_USEC (250 * USEC_PER_MSEC)
 #define GUARD_STACK_SIZE ((size_t) 32 * 1024)
-#define PID1_STAT_MAX 512U
 
 typedef struct Watchdog {
         /* set before the thread starts, read-only for it */
@@ -81,20 +81,6 @@ static bool wait_done(Watchdog *w, uint64_t abs_usec) {
         }
 }
 
-/* Why a cut now would not be clean: 0 when it would be. */
-static unsigned judge(Watchdog *w) {
-        const Evidence *e = w->evidence;
-
-        if (!e)
-                return 0;
-        if (evidence_session_taken(e, w->file, sizeof(w->file), w->dents, sizeof(w->dents)))
-                return GUARD_WAIT_TAKEN;
-        if (evidence_pid1_stopped(w->file, PID1_STAT_MAX) ||
-            evidence_status_pid1_stuck(e, w->file, sizeof(w->file)))
-                return GUARD_WAIT_PID1;
-        return 0;
-}
-
 static int watchdog_main(void *userdata) {
         Watchdog *w = userdata;
         uint64_t next = w->deadline_abs, now = 0;
@@ -103,7 +89,8 @@ static int watchdog_main(void *userdata) {
                 unsigned why;
 
                 w->fired = true;
-                why = judge(w);
+                why = evidence_judge(w->evidence, w->file, sizeof(w->file), w->dents,
+                                     sizeof(w->dents));
                 (void) raw_clock_monotonic(&now);
                 if (why && now < w->patience_abs) {
                         w->waited |= why;
@@ -189,16 +176,8 @@ static void stop_thread(Watchdog *w) {
 #endif
 }
 
-/**
- * guard_call() - run @call->fn under the deadline, cutting its sockets when
- * it is stuck and nothing says logind is completing it.
- * @call: what to call, how long it may take, what it may cut
- * @ret: outcome
- *
- * Return: 0 when the call ran (whatever it answered); -errno when it could
- * not be guarded (no memory, no thread): then it was not called.
- */
-int guard_call(const GuardCall *call, GuardResult *ret) {
+/* The call with a watchdog thread of our own. */
+static int guard_by_thread(const GuardCall *call, GuardResult *ret) {
         _cleanup_free_ Watchdog *w = NULL;
         uint64_t start;
         int r;
@@ -230,4 +209,20 @@ int guard_call(const GuardCall *call, GuardResult *ret) {
         ret->waited = w->waited;
         ret->patience_over = w->patience_over;
         return 0;
+}
+
+/**
+ * guard_call() - run @call->fn under the deadline, cutting its sockets when
+ * it is stuck and nothing says logind is completing it: watched by guardd
+ * when it is watching, else by a thread of our own.
+ * @call: what to call, how long it may take, what it may cut
+ * @ret: outcome
+ *
+ * Return: 0 when the call ran (whatever it answered); -errno when it could
+ * not be guarded (no memory, no thread): then it was not called.
+ */
+int guard_call(const GuardCall *call, GuardResult *ret) {
+        int r = watch_call(call, ret);
+
+        return r == -EAGAIN ? guard_by_thread(call, ret) : r;
 }

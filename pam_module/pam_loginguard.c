@@ -30,6 +30,7 @@
 #include "pam-util.h"
 #include "status.h"
 #include "target.h"
+#include "watch.h"
 
 #ifndef LOGINGUARD_VERSION
 #define LOGINGUARD_VERSION "unknown"
@@ -44,6 +45,8 @@ typedef struct HandleState {
         SockTable keep; /* the sockets before open_session: close may cut the others */
         bool have_keep;
         char fallback[16]; /* why open_session went on without the module; "" when it ran */
+        WatchMap watch; /* guardd's watch table, mapped once for both calls */
+        bool watch_tried;
 } HandleState;
 
 typedef struct Ctx {
@@ -57,6 +60,8 @@ typedef struct Ctx {
         BreakerParams bp;
         bool privileged; /* real and effective uid 0: may write shared state */
         bool trial;
+        WatchMap own_watch; /* outside a session: mapped for this call */
+        bool own_watch_tried;
 } Ctx;
 
 typedef struct Fallback {
@@ -276,6 +281,35 @@ static void evidence_init(const Ctx *c, Evidence *e) {
         (void) snprintf(e->status_path, sizeof(e->status_path), "%s", c->o->config.status_path);
 }
 
+static void report_watch(const Ctx *c, int r) {
+        static bool said;
+
+        if (r >= 0 || r == -ENOENT || r == -EXDEV ||
+            __atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+                return;
+        pam_log(&c->log, LOG_ERR,
+                "Watch file '%s/" WATCH_FILE_NAME "' unusable: %s; calls are "
+                "watched by the module's own thread.",
+                c->o->config.state_dir,
+                r == -EPERM ? "not root's or writable by others" : strerror(-r));
+}
+
+/* guardd's watch table, when this login may hand it the deadline: the
+ * table is root's, so only as root (a user's setuid su is root here too);
+ * a missing table (guardd never ran) or one of another pid namespace is
+ * no table. */
+static WatchFile *watch_for(Ctx *c) {
+        WatchMap *m = c->hs ? &c->hs->watch : &c->own_watch;
+        bool *tried = c->hs ? &c->hs->watch_tried : &c->own_watch_tried;
+
+        if (!*tried) {
+                *tried = true;
+                if (c->o->config.guardd_watchdog && geteuid() == 0 && c->breaker.dir_fd >= 0)
+                        report_watch(c, watch_open(c->breaker.dir_fd, m));
+        }
+        return m->file;
+}
+
 static int guarded(Ctx *c, pam_sm_fn fn, GuardResult *res) {
         _cleanup_(socktable_done) SockTable own = {};
         const SockTable *keep = NULL;
@@ -290,6 +324,7 @@ static int guarded(Ctx *c, pam_sm_fn fn, GuardResult *res) {
                 .deadline_usec = c->o->config.deadline_usec,
                 .patience_usec = c->o->config.patience_usec,
                 .filter = &filter,
+                .user = !c->privileged,
         };
         int r;
 
@@ -303,6 +338,7 @@ static int guarded(Ctx *c, pam_sm_fn fn, GuardResult *res) {
                 evidence_init(c, &ev);
                 call.evidence = &ev;
         }
+        call.watch = watch_for(c);
         return guard_call(&call, res);
 }
 
@@ -325,10 +361,12 @@ static int call_wrapped(Ctx *c, pam_sm_fn fn) {
         outcome = outcome_of(c, &res);
         record(c, outcome);
         pam_log(&c->log, LOG_DEBUG,
-                "%s %s answered %d after %llu us (%u cut, waited 0x%x)%s (loginguard %s).",
+                "%s %s answered %d after %llu us (%u cut, waited 0x%x, watched by %s)%s "
+                "(loginguard %s).",
                 c->o->target_name, entry_point_to_string(c->ep), res.rc,
                 (unsigned long long) res.elapsed_usec, res.n_cut, res.waited,
-                c->trial ? ", the breaker's trial" : "", LOGINGUARD_VERSION);
+                res.by_guardd ? "guardd" : "a thread", c->trial ? ", the breaker's trial" : "",
+                LOGINGUARD_VERSION);
         if (outcome == OUTCOME_LATE)
                 log_late(c, &res);
         else if (outcome == OUTCOME_OK && res.elapsed_usec >= c->o->config.slow_usec)
@@ -409,6 +447,7 @@ static void state_free(pam_handle_t *pamh _unused_, void *data, int error_status
         HandleState *hs = data;
 
         socktable_done(&hs->keep);
+        watch_file_unmap(&hs->watch);
         free(hs);
 }
 
@@ -477,6 +516,7 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, Entry
         rc = decide_and_call(&c, fn);
         report_breaker(&c);
         breaker_close(&c.breaker);
+        watch_file_unmap(&c.own_watch);
         return rc;
 }
 

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The watch table (see watch-file.h): mapping it, and the slot protocol
+ * both sides follow. Every change of a slot word is one compare-and-swap;
+ * the login's "returned" store and guardd's start of a pass are ordered
+ * like Dekker's flags (sequentially consistent on both sides), so either
+ * guardd sees that the call returned, or the login sees the cut in
+ * progress and waits for it.
+ */
+#include "watch-file.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "breaker-file.h"
+#include "io-util.h"
+#include "macro.h"
+#include "rawsys.h"
+
+#define WATCH_GEN_MASK 0xffffffU
+
+/**
+ * watch_file_check() - is @f a watch table of this boot and version?
+ * @f: the mapped file
+ * @len: its size
+ * @boot_id: this boot's id
+ *
+ * Return: 0; -ESTALE from another boot; -EBADMSG not a table of this version.
+ */
+int watch_file_check(const WatchFile *f, size_t len, const uint8_t boot_id[16]) {
+        if (len != sizeof(*f) || f->magic != WATCH_FILE_MAGIC || f->version != WATCH_FILE_VERSION ||
+            f->size != sizeof(*f))
+                return -EBADMSG;
+        return memcmp(f->boot_id, boot_id, 16) == 0 ? 0 : -ESTALE;
+}
+
+static int open_checked(int dir_fd, uid_t owner) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        fd = openat(dir_fd, WATCH_FILE_NAME,
+                    O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return errno == ELOOP ? -EPERM : -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        if ((st.st_uid != 0 && st.st_uid != owner) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return -EPERM;
+        if ((size_t) st.st_size != sizeof(WatchFile))
+                return -EBADMSG;
+        return TAKE_FD(fd);
+}
+
+/* A fresh, empty table, written to a temporary file and renamed over
+ * whatever unusable file was there. Only guardd makes it. */
+static int create_file(int dir_fd, const uint8_t boot_id[16]) {
+        WatchFile head = {
+                .magic = WATCH_FILE_MAGIC,
+                .version = WATCH_FILE_VERSION,
+                .size = sizeof(WatchFile),
+        };
+        _cleanup_close_ int fd = -EBADF;
+        char tmp[64];
+        int e;
+
+        memcpy(head.boot_id, boot_id, 16);
+        (void) snprintf(tmp, sizeof(tmp), "." WATCH_FILE_NAME ".%d", (int) getpid());
+        (void) unlinkat(dir_fd, tmp, 0);
+        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        e = fchmod(fd, 0644) < 0 || ftruncate(fd, sizeof(WatchFile)) < 0 ? -errno : 0;
+        if (e == 0)
+                e = loop_write(fd, &head, offsetof(WatchFile, words));
+        if (e == 0 && renameat(dir_fd, tmp, dir_fd, WATCH_FILE_NAME) < 0)
+                e = -errno;
+        (void) unlinkat(dir_fd, tmp, 0);
+        return e;
+}
+
+static int map_existing(int dir_fd, uid_t owner, const uint8_t boot_id[16], WatchMap *ret) {
+        _cleanup_close_ int fd = open_checked(dir_fd, owner);
+        WatchFile *f;
+        int e;
+
+        if (fd < 0)
+                return fd;
+        f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (f == MAP_FAILED)
+                return -errno;
+        e = watch_file_check(f, sizeof(*f), boot_id);
+        if (e < 0) {
+                (void) munmap(f, sizeof(*f));
+                return e;
+        }
+        *ret = (WatchMap){ .file = f };
+        return 0;
+}
+
+/**
+ * watch_file_map() - map the table for atomic updates. The descriptor is
+ * not kept: the mapping holds the file.
+ * @dir_fd: state directory
+ * @owner: uid allowed to own it besides root (tests run as users)
+ * @create: (guardd) make a fresh table when none, or only an unusable one
+ *          (another boot's, another version, corrupt), exists
+ * @ret: the mapping; release with watch_file_unmap()
+ *
+ * Return: 0; -ENOENT missing; -ESTALE from another boot; -EPERM untrusted
+ * (owner, mode, symlink); -EBADMSG corrupt; other -errno.
+ */
+int watch_file_map(int dir_fd, uid_t owner, bool create, WatchMap *ret) {
+        uint8_t boot_id[16];
+        int e;
+
+        e = breaker_boot_id(boot_id);
+        if (e < 0)
+                return e;
+        e = map_existing(dir_fd, owner, boot_id, ret);
+        if (e == 0 || !create || (e != -ENOENT && e != -ESTALE && e != -EBADMSG))
+                return e;
+        e = create_file(dir_fd, boot_id);
+        if (e < 0)
+                return e;
+        return map_existing(dir_fd, owner, boot_id, ret);
+}
+
+/**
+ * watch_file_unmap() - release a mapping.
+ * @m: mapping (may be empty)
+ */
+void watch_file_unmap(WatchMap *m) {
+        if (m->file)
+                (void) munmap(m->file, sizeof(*m->file));
+        *m = (WatchMap){};
+}
+
+/**
+ * watch_file_fresh() - is guardd watching: a heartbeat within WATCH_FRESH_USEC?
+ * @f: table
+ * @now: CLOCK_MONOTONIC usec
+ *
+ * Return: true when a login may rely on guardd.
+ */
+bool watch_file_fresh(const WatchFile *f, uint64_t now) {
+        uint64_t hb = __atomic_load_n(&f->heartbeat_usec, __ATOMIC_SEQ_CST);
+
+        return hb != 0 && hb <= now + WATCH_TICK_USEC && now - MIN(hb, now) <= WATCH_FRESH_USEC;
+}
+
+/**
+ * watch_slot_valid() - is what a login wrote into @s usable: a pid, and
+ * every count and string within its field?
+ * @s: slot
+ *
+ * Return: true when guardd may act on it.
+ */
+bool watch_slot_valid(const WatchSlot *s) {
+        return s->pid > 0 && s->n_keep <= WATCH_KEEP_MAX && s->bus_len < CUT_PATH_MAX &&
+               memchr(s->devlog, '\0', sizeof(s->devlog)) != NULL &&
+               (s->bus_len == 0 || s->bus[0] == '\0' || memchr(s->bus, '\0', sizeof(s->bus)));
+}
+
+/**
+ * watch_pidns() - this process's pid namespace, as guardd stamps it.
+ * @ret_dev: device of /proc/self/ns/pid
+ * @ret_ino: its inode
+ *
+ * Return: 0 or -errno.
+ */
+int watch_pidns(uint64_t *ret_dev, uint64_t *ret_ino) {
+        struct stat st;
+
+        if (stat("/proc/self/ns/pid", &st) < 0)
+                return -errno;
+        *ret_dev = (uint64_t) st.st_dev;
+        *ret_ino = (uint64_t) st.st_ino;
+        return 0;
+}
+
+static unsigned user_slots(const WatchFile *f) {
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < WATCH_SLOTS; i++) {
+                uint32_t w = __atomic_load_n(&f->words[i], __ATOMIC_RELAXED);
+
+                n += WATCH_WORD_STATE(w) != WATCH_FREE && WATCH_WORD_USER(w);
+        }
+        return n;
+}
+
+/**
+ * watch_claim() - take a free slot, to fill in and arm.
+ * @f: table
+ * @user: the login runs for a user (real uid not 0)
+ * @hint: where to start looking (spreads concurrent logins)
+ * @ret_word: the slot's word as claimed
+ *
+ * Return: the slot; -EBUSY when none is free (or a user's share is used).
+ */
+int watch_claim(WatchFile *f, bool user, unsigned hint, uint32_t *ret_word) {
+        if (user && user_slots(f) >= WATCH_USER_SLOTS)
+                return -EBUSY;
+        for (unsigned k = 0; k < WATCH_SLOTS; k++) {
+                unsigned i = (hint + k) % WATCH_SLOTS;
+                uint32_t w = __atomic_load_n(&f->words[i], __ATOMIC_RELAXED), nw;
+
+                if (WATCH_WORD_STATE(w) != WATCH_FREE)
+                        continue;
+                nw = WATCH_WORD((WATCH_WORD_GEN(w) + 1) & WATCH_GEN_MASK, user, WATCH_CLAIMED);
+                if (__atomic_compare_exchange_n(&f->words[i], &w, nw, false, __ATOMIC_ACQUIRE,
+                                                __ATOMIC_RELAXED)) {
+                        *ret_word = nw;
+                        return (int) i;
+                }
+        }
+        return -EBUSY;
+}
+
+/**
+ * watch_arm() - hand a filled-in slot to guardd.
+ * @f: table
+ * @slot: from watch_claim()
+ * @word: the claimed word; the armed word on return
+ *
+ * Return: false when the slot was taken back meanwhile (the login looked
+ * dead to guardd while it was stopped): then it is not ours any more.
+ */
+bool watch_arm(WatchFile *f, unsigned slot, uint32_t *word) {
+        WatchSlot *s = &f->slots[slot];
+        uint32_t claimed = *word, armed = WATCH_WORD_AS(claimed, WATCH_ARMED);
+
+        s->ret = 0;
+        s->fired = s->n_cut = s->waited = s->patience_over = 0;
+        if (!__atomic_compare_exchange_n(&f->words[slot], &claimed, armed, false, __ATOMIC_SEQ_CST,
+                                         __ATOMIC_RELAXED))
+                return false;
+        (void) __atomic_fetch_add(&f->armed_total, 1, __ATOMIC_RELAXED);
+        *word = armed;
+        return true;
+}
+
+static void read_result(const WatchSlot *s, bool exact, WatchResult *ret) {
+        *ret = (WatchResult){
+                .fired = __atomic_load_n(&s->fired, __ATOMIC_RELAXED) != 0,
+                .n_cut = __atomic_load_n(&s->n_cut, __ATOMIC_RELAXED),
+                .waited = __atomic_load_n(&s->waited, __ATOMIC_RELAXED),
+                .patience_over = __atomic_load_n(&s->patience_over, __ATOMIC_RELAXED) != 0,
+                .exact = exact,
+        };
+}
+
+static uint32_t free_word(uint32_t w) {
+        return WATCH_WORD(WATCH_WORD_GEN(w), false, WATCH_FREE);
+}
+
+/* The slot is ARMED again: read what guardd did and free it. False when
+ * guardd started another look in between (then try again). */
+static bool take_result(WatchFile *f, unsigned slot, uint32_t armed, WatchResult *ret) {
+        uint32_t w = armed;
+
+        read_result(&f->slots[slot], true, ret);
+        return __atomic_compare_exchange_n(&f->words[slot], &w, free_word(armed), false,
+                                           __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/* Waited too long for a cut: tell guardd to free the slot when it is done. */
+static void abandon(WatchFile *f, unsigned slot, uint32_t armed, WatchResult *ret) {
+        __atomic_store_n(&f->slots[slot].ret, WATCH_WORD_AS(armed, WATCH_RET_ABANDONED),
+                         __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&f->words[slot], __ATOMIC_SEQ_CST) == armed &&
+            take_result(f, slot, armed, ret))
+                return;
+        read_result(&f->slots[slot], false, ret);
+}
+
+/**
+ * watch_finish() - the call returned: end the slot and read what guardd
+ * did. A cut in progress is waited for, up to WATCH_FINISH_WAIT_USEC.
+ * @f: table
+ * @slot: the slot
+ * @armed: its armed word
+ * @ret: what guardd did; exact unless the wait ran out
+ */
+void watch_finish(WatchFile *f, unsigned slot, uint32_t armed, WatchResult *ret) {
+        uint32_t cutting = WATCH_WORD_AS(armed, WATCH_CUTTING);
+        uint64_t now = 0, until;
+
+        __atomic_store_n(&f->slots[slot].ret, WATCH_WORD_AS(armed, WATCH_RET_RETURNED),
+                         __ATOMIC_SEQ_CST);
+        (void) raw_clock_monotonic(&now);
+        until = now + WATCH_FINISH_WAIT_USEC;
+        for (;;) {
+                uint32_t w = __atomic_load_n(&f->words[slot], __ATOMIC_SEQ_CST);
+
+                if (w == armed) {
+                        if (take_result(f, slot, armed, ret))
+                                return;
+                        continue;
+                }
+                if (w != cutting) {
+                        /* Taken back: guardd had given up on us, nothing to read. */
+                        *ret = (WatchResult){};
+                        return;
+                }
+                if (raw_clock_monotonic(&now) < 0 || now >= until) {
+                        abandon(f, slot, armed, ret);
+                        return;
+                }
+                (void) raw_futex_wait_until(&f->words[slot], cutting, until);
+        }
+}
+
+/**
+ * watch_returned() - has the login of @armed said @how (WATCH_RET_*)?
+ * @f: table
+ * @slot: slot
+ * @armed: its armed word
+ * @how: WATCH_RET_RETURNED or WATCH_RET_ABANDONED
+ *
+ * Return: true when it has.
+ */
+bool watch_returned(const WatchFile *f, unsigned slot, uint32_t armed, unsigned how) {
+        uint32_t r = __atomic_load_n(&f->slots[slot].ret, __ATOMIC_SEQ_CST);
+
+        return r == WATCH_WORD_AS(armed, how);
+}
+
+/**
+ * watch_pass_begin() - (guardd) take the slot for one look: judging and
+ * maybe cutting. Refused when the call has returned meanwhile.
+ * @f: table
+ * @slot: slot
+ * @armed: its armed word
+ *
+ * Return: true when guardd may act on the call now; end with watch_pass_end().
+ */
+bool watch_pass_begin(WatchFile *f, unsigned slot, uint32_t armed) {
+        uint32_t w = armed;
+
+        if (!__atomic_compare_exchange_n(&f->words[slot], &w, WATCH_WORD_AS(armed, WATCH_CUTTING),
+                                         false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+                return false;
+        if (!watch_returned(f, slot, armed, WATCH_RET_RETURNED) &&
+            !watch_returned(f, slot, armed, WATCH_RET_ABANDONED))
+                return true;
+        watch_pass_end(f, slot, armed);
+        return false;
+}
+
+/**
+ * watch_pass_end() - (guardd) give the slot back after a look, waking a
+ * login that waits for it; free it when that login stopped waiting.
+ * @f: table
+ * @slot: slot
+ * @armed: its armed word
+ */
+void watch_pass_end(WatchFile *f, unsigned slot, uint32_t armed) {
+        __atomic_store_n(&f->words[slot], armed, __ATOMIC_SEQ_CST);
+        raw_futex_wake(&f->words[slot]);
+        if (watch_returned(f, slot, armed, WATCH_RET_ABANDONED))
+                (void) watch_release(f, slot, armed);
+}
+
+/**
+ * watch_release() - free a slot whose login is gone (or stopped waiting,
+ * or never finished claiming it), if its word is still @word.
+ * @f: table
+ * @slot: slot
+ * @word: the word it had when judged gone
+ *
+ * Return: true when freed.
+ */
+bool watch_release(WatchFile *f, unsigned slot, uint32_t word) {
+        return __atomic_compare_exchange_n(&f->words[slot], &word, free_word(word), false,
+                                           __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+}

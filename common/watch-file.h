@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The watch table, <state_dir>/watch: how a login hands the deadline of
+ * its wrapped call to guardd instead of starting a watchdog thread of its
+ * own, which costs 100 to 200 us a call in a small VM (issue 13).
+ *
+ * guardd makes the file, stamps a heartbeat into it every
+ * WATCH_TICK_USEC and looks at the slots. A login that runs as root claims
+ * a slot by compare-and-swap, fills in who it is (pid and a random cookie
+ * at an address of its own, which guardd reads back with
+ * process_vm_readv() before it believes the slot), its deadline, its
+ * sockets before the call and the peers it may cut, and arms it. Only
+ * while the heartbeat is fresh does the login rely on guardd; otherwise it
+ * withdraws and starts its own thread, as before. At the deadline guardd
+ * judges the same evidence the thread would and cuts the call's new
+ * sockets through pidfd_getfd(). When the call returns the login ends the
+ * slot; a cut in progress is waited for, bounded.
+ *
+ * No lock anywhere: each slot has a 32-bit word (state, generation, whether
+ * a user's setuid login holds it) changed only by compare-and-swap, so a
+ * process stopped at any point holds at most its own slot. This is the
+ * only code that knows the layout.
+ */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cut-filter.h"
+
+#define WATCH_FILE_NAME "watch"
+#define WATCH_FILE_MAGIC UINT64_C(0x315457474c6f6c00) /* "\0loLGWT1" */
+#define WATCH_FILE_VERSION 1U
+#define WATCH_SLOTS 128U
+/* Slots that logins run by users (setuid su, sudo) may hold at once: a user
+ * stopping many of them leaves the rest for root's logins. */
+#define WATCH_USER_SLOTS 64U
+#define WATCH_KEEP_MAX 16U /* more sockets before the call: the thread watches */
+#define WATCH_TICK_USEC (100U * UINT64_C(1000))
+/* An older heartbeat: guardd is not watching (stopped, gone, starved). */
+#define WATCH_FRESH_USEC (500U * UINT64_C(1000))
+/* Shorter deadlines go to the thread: guardd may see a slot a tick late. */
+#define WATCH_MIN_DEADLINE_USEC (2U * WATCH_TICK_USEC)
+/* How long a returning call waits for a cut guardd is making. */
+#define WATCH_FINISH_WAIT_USEC (200U * UINT64_C(1000))
+
+typedef enum WatchState {
+        WATCH_FREE,
+        WATCH_CLAIMED, /* a login is filling it in */
+        WATCH_ARMED, /* the call runs, guardd watches */
+        WATCH_CUTTING, /* guardd is judging or cutting it */
+        _WATCH_STATE_MAX,
+        _WATCH_STATE_INVALID = -EINVAL,
+} WatchState;
+
+/*
+ * The slot word:
+ *   bits 0-1  WatchState
+ *   bit 2     held by a login whose real uid is not 0
+ *   bits 8-31 generation, bumped by each claim: a stale compare-and-swap
+ *             (a login whose slot was taken back) fails
+ */
+#define WATCH_USER_BIT 0x4U
+#define WATCH_WORD(gen, user, state) \
+        ((uint32_t) (gen) << 8 | ((user) ? WATCH_USER_BIT : 0U) | (uint32_t) (state))
+#define WATCH_WORD_STATE(w) ((WatchState) ((w) &0x3U))
+#define WATCH_WORD_USER(w) (((w) &WATCH_USER_BIT) != 0)
+#define WATCH_WORD_GEN(w) ((uint32_t) (w) >> 8)
+#define WATCH_WORD_AS(w, state) (((uint32_t) (w) & ~0x3U) | (uint32_t) (state))
+
+/* slot.ret: the slot's word with WATCH_RET_* in the state bits, once the
+ * call returned (RETURNED) or its login stopped waiting (ABANDONED). */
+#define WATCH_RET_RETURNED 1U
+#define WATCH_RET_ABANDONED 2U
+
+#define WATCH_F_EVIDENCE 0x1U /* judge logind's and PID 1's evidence (open_session) */
+
+typedef struct WatchKeep {
+        int32_t fd;
+        uint32_t pad;
+        uint64_t ino;
+} WatchKeep;
+
+typedef struct WatchSlot {
+        /* the login's, written between claim and arm */
+        int32_t pid;
+        uint32_t flags;
+        uint64_t cookie;
+        uint64_t cookie_addr; /* where in the login's memory the cookie is */
+        int64_t since_sec; /* CLOCK_REALTIME: older session files are not its */
+        uint64_t deadline_usec; /* CLOCK_MONOTONIC, absolute */
+        uint64_t patience_usec; /* CLOCK_MONOTONIC, absolute */
+        uint32_t n_keep;
+        uint32_t bus_len;
+        WatchKeep keep[WATCH_KEEP_MAX]; /* sockets before the call: never cut */
+        char bus[CUT_PATH_MAX];
+        char devlog[CUT_PATH_MAX];
+        /* the return handshake */
+        uint32_t ret;
+        /* guardd's, written while the slot is WATCH_CUTTING */
+        uint32_t fired;
+        uint32_t n_cut;
+        uint32_t waited; /* GuardWait bits */
+        uint32_t patience_over;
+} WatchSlot;
+
+typedef struct WatchFile {
+        uint64_t magic;
+        uint32_t version;
+        uint32_t size;
+        uint8_t boot_id[16];
+        /* guardd's pid namespace: pids in the slots are only meaningful there */
+        uint64_t pidns_dev;
+        uint64_t pidns_ino;
+        uint64_t heartbeat_usec; /* CLOCK_MONOTONIC of guardd's last look; 0: not watching */
+        uint64_t armed_total; /* calls armed, ever (this boot) */
+        uint32_t words[WATCH_SLOTS];
+        WatchSlot slots[WATCH_SLOTS];
+} WatchFile;
+
+typedef struct WatchMap {
+        WatchFile *file; /* MAP_SHARED, writable; NULL when not mapped */
+} WatchMap;
+
+/* What guardd did to a call, read when it returned. */
+typedef struct WatchResult {
+        bool fired;
+        unsigned n_cut;
+        unsigned waited;
+        bool patience_over;
+        bool exact; /* false: guardd was still cutting when the login gave up waiting */
+} WatchResult;
+
+int watch_file_check(const WatchFile *f, size_t len, const uint8_t boot_id[16]);
+int watch_file_map(int dir_fd, uid_t owner, bool create, WatchMap *ret);
+void watch_file_unmap(WatchMap *m);
+bool watch_file_fresh(const WatchFile *f, uint64_t now);
+bool watch_slot_valid(const WatchSlot *s);
+int watch_pidns(uint64_t *ret_dev, uint64_t *ret_ino);
+
+/* The login's side. */
+int watch_claim(WatchFile *f, bool user, unsigned hint, uint32_t *ret_word);
+bool watch_arm(WatchFile *f, unsigned slot, uint32_t *word);
+void watch_finish(WatchFile *f, unsigned slot, uint32_t armed, WatchResult *ret);
+
+/* guardd's side. */
+bool watch_pass_begin(WatchFile *f, unsigned slot, uint32_t armed);
+void watch_pass_end(WatchFile *f, unsigned slot, uint32_t armed);
+bool watch_release(WatchFile *f, unsigned slot, uint32_t word);
+bool watch_returned(const WatchFile *f, unsigned slot, uint32_t armed, unsigned how);

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The call watched by guardd. Everything that could make guardd's watch
+ * unsound sends the call to the thread instead (-EAGAIN): no table, a
+ * stale heartbeat (guardd stopped or gone), another pid namespace, a
+ * socket table too large for a slot, a deadline shorter than two of
+ * guardd's ticks, no free slot. The heartbeat is read again after the
+ * slot is armed: guardd stopping clears it before its last look at the
+ * table, so either guardd sees our slot or we see it gone.
+ */
+#include "watch.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io-util.h"
+#include "macro.h"
+
+/* Proof of identity that guardd reads back from our memory: a process
+ * that got our pid after we died cannot have it at that address. */
+static uint64_t make_cookie(void) {
+        uint64_t c = 0;
+        const uint64_t *at_random;
+
+        if (getrandom(&c, sizeof(c), GRND_NONBLOCK) == (ssize_t) sizeof(c) && c != 0)
+                return c;
+        at_random = (const uint64_t *) getauxval(AT_RANDOM);
+        c = now_usec(CLOCK_MONOTONIC) ^ ((uint64_t) getpid() << 40);
+        return (at_random ? c ^ at_random[0] : c) | 1U;
+}
+
+static bool keep_fits(const SockTable *t) {
+        return t && !t->open && t->n <= WATCH_KEEP_MAX;
+}
+
+static void fill_slot(WatchSlot *s, const GuardCall *call, uint64_t start,
+                      const volatile uint64_t *cookie) {
+        const SockTable *k = call->keep;
+
+        s->pid = (int32_t) getpid();
+        s->flags = call->evidence ? WATCH_F_EVIDENCE : 0;
+        s->cookie = *cookie;
+        s->cookie_addr = (uint64_t) (uintptr_t) cookie;
+        s->since_sec = call->evidence ? call->evidence->since_sec : (int64_t) time(NULL);
+        s->deadline_usec = start + call->deadline_usec;
+        s->patience_usec = start + MAX(call->patience_usec, call->deadline_usec);
+        s->n_keep = (uint32_t) k->n;
+        for (size_t i = 0; i < k->n; i++)
+                s->keep[i] = (WatchKeep){ .fd = k->e[i].fd, .ino = (uint64_t) k->e[i].ino };
+        memcpy(s->bus, call->filter->bus, sizeof(s->bus));
+        s->bus_len = (uint32_t) MIN(call->filter->bus_len, sizeof(s->bus) - 1);
+        memcpy(s->devlog, call->filter->devlog, sizeof(s->devlog));
+        s->devlog[sizeof(s->devlog) - 1] = '\0';
+}
+
+/* Our slot, armed while guardd is watching: the slot, or -EAGAIN. */
+static int arm(const GuardCall *call, uint64_t start, const volatile uint64_t *cookie,
+               uint32_t *ret_word) {
+        WatchFile *f = call->watch;
+        unsigned hint = (unsigned) getpid() * 2654435761U;
+        WatchResult ignored;
+        int slot;
+
+        slot = watch_claim(f, call->user, hint % WATCH_SLOTS, ret_word);
+        if (slot < 0)
+                return -EAGAIN;
+        fill_slot(&f->slots[slot], call, start, cookie);
+        if (!watch_arm(f, (unsigned) slot, ret_word))
+                return -EAGAIN;
+        if (watch_file_fresh(f, now_usec(CLOCK_MONOTONIC)))
+                return slot;
+        watch_finish(f, (unsigned) slot, *ret_word, &ignored);
+        return -EAGAIN;
+}
+
+/**
+ * watch_call() - run @call->fn with guardd as its watchdog.
+ * @call: the call; @call->watch is guardd's table
+ * @ret: outcome
+ *
+ * Return: 0 when the call ran; -EAGAIN when guardd cannot watch it (then
+ * it was not called: the caller starts its own watchdog).
+ */
+int watch_call(const GuardCall *call, GuardResult *ret) {
+        volatile uint64_t cookie;
+        WatchResult res;
+        uint64_t start;
+        uint32_t word = 0;
+        int slot;
+
+        if (!call->watch || call->deadline_usec < WATCH_MIN_DEADLINE_USEC || !keep_fits(call->keep))
+                return -EAGAIN;
+        start = now_usec(CLOCK_MONOTONIC);
+        if (!watch_file_fresh(call->watch, start))
+                return -EAGAIN;
+        cookie = make_cookie();
+        slot = arm(call, start, &cookie, &word);
+        if (slot < 0)
+                return slot;
+        *ret = (GuardResult){ .by_guardd = true };
+        ret->rc = call->fn(call->pamh, call->flags, call->argc, call->argv);
+        ret->elapsed_usec = now_usec(CLOCK_MONOTONIC) - start;
+        watch_finish(call->watch, (unsigned) slot, word, &res);
+        cookie = 0;
+        ret->fired = res.fired || ret->elapsed_usec >= call->deadline_usec;
+        ret->n_cut = res.n_cut;
+        ret->waited = res.waited;
+        ret->patience_over = res.patience_over;
+        return 0;
+}
+
+/**
+ * watch_open() - map guardd's watch table for this process's calls.
+ * @dir_fd: the state directory
+ * @ret: the mapping
+ *
+ * Return: 0; -ENOENT without one (guardd never ran this boot); -EXDEV when
+ * guardd runs in another pid namespace (its pids are not ours); other
+ * -errno as watch_file_map().
+ */
+int watch_open(int dir_fd, WatchMap *ret) {
+        WatchMap m = {};
+        uint64_t dev = 0, ino = 0;
+        int r;
+
+        r = watch_file_map(dir_fd, 0, false, &m);
+        if (r < 0)
+                return r;
+        r = watch_pidns(&dev, &ino);
+        if (r < 0 || m.file->pidns_ino != ino || m.file->pidns_dev != dev) {
+                watch_file_unmap(&m);
+                return r < 0 ? r : -EXDEV;
+        }
+        *ret = m;
+        return 0;
+}
