@@ -86,7 +86,8 @@ static int create_file(int dir_fd, const uint8_t boot_id[16]) {
         return e;
 }
 
-static int map_existing(int dir_fd, uid_t owner, const uint8_t boot_id[16], WatchMap *ret) {
+/* Maps the file as it is; @boot_id NULL: of whichever boot it says. */
+static int map_existing(int dir_fd, uid_t owner, const uint8_t *boot_id, WatchMap *ret) {
         _cleanup_close_ int fd = open_checked(dir_fd, owner);
         WatchFile *f;
         int e;
@@ -96,7 +97,8 @@ static int map_existing(int dir_fd, uid_t owner, const uint8_t boot_id[16], Watc
         f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (f == MAP_FAILED)
                 return -errno;
-        e = watch_file_check(f, sizeof(*f), boot_id);
+        e = boot_id ? watch_file_check(f, sizeof(*f), boot_id)
+                    : watch_file_check(f, sizeof(*f), f->boot_id);
         if (e < 0) {
                 (void) munmap(f, sizeof(*f));
                 return e;
@@ -110,8 +112,10 @@ static int map_existing(int dir_fd, uid_t owner, const uint8_t boot_id[16], Watc
  * not kept: the mapping holds the file.
  * @dir_fd: state directory
  * @owner: uid allowed to own it besides root (tests run as users)
- * @create: (guardd) make a fresh table when none, or only an unusable one
- *          (another boot's, another version, corrupt), exists
+ * @create: (guardd) check the boot id, and make a fresh table when none, or
+ *          only an unusable one (another boot's, another version, corrupt),
+ *          exists. Logins do not read the boot id: watch_file_fresh() tells
+ *          them whether this boot's guardd is watching.
  * @ret: the mapping; release with watch_file_unmap()
  *
  * Return: 0; -ENOENT missing; -ESTALE from another boot; -EPERM untrusted
@@ -121,11 +125,13 @@ int watch_file_map(int dir_fd, uid_t owner, bool create, WatchMap *ret) {
         uint8_t boot_id[16];
         int e;
 
+        if (!create)
+                return map_existing(dir_fd, owner, NULL, ret);
         e = breaker_boot_id(boot_id);
         if (e < 0)
                 return e;
         e = map_existing(dir_fd, owner, boot_id, ret);
-        if (e == 0 || !create || (e != -ENOENT && e != -ESTALE && e != -EBADMSG))
+        if (e == 0 || (e != -ENOENT && e != -ESTALE && e != -EBADMSG))
                 return e;
         e = create_file(dir_fd, boot_id);
         if (e < 0)
@@ -144,7 +150,30 @@ void watch_file_unmap(WatchMap *m) {
 }
 
 /**
- * watch_file_fresh() - is guardd watching: a heartbeat within WATCH_FRESH_USEC?
+ * watch_boot_wall_usec() - when this boot began, by the wall clock:
+ * CLOCK_REALTIME minus CLOCK_BOOTTIME (two vDSO reads, no system call).
+ *
+ * Return: microseconds since the epoch.
+ */
+int64_t watch_boot_wall_usec(void) {
+        return (int64_t) now_usec(CLOCK_REALTIME) - (int64_t) now_usec(CLOCK_BOOTTIME);
+}
+
+/**
+ * watch_file_beat() - (guardd) stamp the heartbeat: guardd watches.
+ * @f: table
+ * @now: CLOCK_MONOTONIC usec
+ */
+void watch_file_beat(WatchFile *f, uint64_t now) {
+        __atomic_store_n(&f->boot_wall_usec, watch_boot_wall_usec(), __ATOMIC_RELAXED);
+        __atomic_store_n(&f->heartbeat_usec, now, __ATOMIC_SEQ_CST);
+}
+
+/**
+ * watch_file_fresh() - is this boot's guardd watching: a heartbeat within
+ * WATCH_FRESH_USEC, stamped in this boot (its start by the wall clock
+ * within WATCH_BOOT_SLACK_USEC of ours; a clock step makes logins use their
+ * threads until guardd's next stamp)?
  * @f: table
  * @now: CLOCK_MONOTONIC usec
  *
@@ -152,8 +181,11 @@ void watch_file_unmap(WatchMap *m) {
  */
 bool watch_file_fresh(const WatchFile *f, uint64_t now) {
         uint64_t hb = __atomic_load_n(&f->heartbeat_usec, __ATOMIC_SEQ_CST);
+        int64_t boot =
+                __atomic_load_n(&f->boot_wall_usec, __ATOMIC_RELAXED) - watch_boot_wall_usec();
 
-        return hb != 0 && hb <= now + WATCH_TICK_USEC && now - MIN(hb, now) <= WATCH_FRESH_USEC;
+        return hb != 0 && hb <= now + WATCH_TICK_USEC && now - MIN(hb, now) <= WATCH_FRESH_USEC &&
+               boot < (int64_t) WATCH_BOOT_SLACK_USEC && boot > -(int64_t) WATCH_BOOT_SLACK_USEC;
 }
 
 /**
@@ -170,20 +202,61 @@ bool watch_slot_valid(const WatchSlot *s) {
 }
 
 /**
- * watch_pidns() - this process's pid namespace, as guardd stamps it.
- * @ret_dev: device of /proc/self/ns/pid
- * @ret_ino: its inode
- *
- * Return: 0 or -errno.
+ * watch_verdict_publish() - (guardd) the verdict of the round just judged.
+ * @f: table
+ * @v: verdict (its seq is ignored)
  */
-int watch_pidns(uint64_t *ret_dev, uint64_t *ret_ino) {
-        struct stat st;
+void watch_verdict_publish(WatchFile *f, const WatchVerdict *v) {
+        WatchVerdict *d = &f->verdict;
+        uint32_t seq = __atomic_load_n(&d->seq, __ATOMIC_RELAXED);
 
-        if (stat("/proc/self/ns/pid", &st) < 0)
-                return -errno;
-        *ret_dev = (uint64_t) st.st_dev;
-        *ret_ino = (uint64_t) st.st_ino;
-        return 0;
+        __atomic_store_n(&d->seq, seq | 1U, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        d->devlog_quiet = v->devlog_quiet;
+        d->written_usec = v->written_usec;
+        memcpy(d->skip, v->skip, sizeof(d->skip));
+        memcpy(d->state, v->state, sizeof(d->state));
+        memcpy(d->status_path, v->status_path, sizeof(d->status_path));
+        d->status_path[sizeof(d->status_path) - 1] = '\0';
+        __atomic_store_n(&d->seq, (seq | 1U) + 1U, __ATOMIC_RELEASE);
+}
+
+/**
+ * watch_verdict_read() - a consistent copy of guardd's last verdict.
+ * @f: table
+ * @ret: the copy, its strings NUL-terminated
+ *
+ * Return: false when guardd was writing it (or never has): read the
+ * status file instead.
+ */
+bool watch_verdict_read(const WatchFile *f, WatchVerdict *ret) {
+        const WatchVerdict *s = &f->verdict;
+        uint32_t before = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+
+        if (before == 0 || (before & 1U))
+                return false;
+        memcpy(ret, s, sizeof(*ret));
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != before)
+                return false;
+        ret->status_path[sizeof(ret->status_path) - 1] = '\0';
+        for (unsigned i = 0; i < _WATCH_SERVICE_MAX; i++)
+                ret->state[i][WATCH_SERVICE_STATE_MAX - 1] = '\0';
+        return ret->written_usec != 0;
+}
+
+/**
+ * watch_service_from_key() - which verdict entry a status key prefix is.
+ * @service_key: "LOGIN1", "CONSOLEKIT", ...
+ *
+ * Return: the WatchService, or -ENOENT for a service guardd does not judge.
+ */
+int watch_service_from_key(const char *service_key) {
+        if (strcmp(service_key, "LOGIN1") == 0)
+                return WATCH_SERVICE_LOGIN1;
+        if (strcmp(service_key, "CONSOLEKIT") == 0)
+                return WATCH_SERVICE_CONSOLEKIT;
+        return -ENOENT;
 }
 
 static unsigned user_slots(const WatchFile *f) {

@@ -42,6 +42,8 @@
 #define WATCH_TICK_USEC (100U * UINT64_C(1000))
 /* An older heartbeat: guardd is not watching (stopped, gone, starved). */
 #define WATCH_FRESH_USEC (500U * UINT64_C(1000))
+/* How far this boot's start by the wall clock may seem to move (NTP). */
+#define WATCH_BOOT_SLACK_USEC (2U * UINT64_C(1000000))
 /* Shorter deadlines go to the thread: guardd may see a slot a tick late. */
 #define WATCH_MIN_DEADLINE_USEC (2U * WATCH_TICK_USEC)
 /* How long a returning call waits for a cut guardd is making. */
@@ -107,16 +109,38 @@ typedef struct WatchSlot {
         uint32_t patience_over;
 } WatchSlot;
 
+/* guardd's verdict of its last round, as its status file says it, for
+ * the module to read with no system call while guardd watches (it reads
+ * the status file when guardd does not). A sequence count makes a torn
+ * read visible: odd while guardd writes. */
+#define WATCH_SERVICE_STATE_MAX 16U
+typedef enum WatchService {
+        WATCH_SERVICE_LOGIN1,
+        WATCH_SERVICE_CONSOLEKIT,
+        _WATCH_SERVICE_MAX,
+} WatchService;
+
+typedef struct WatchVerdict {
+        uint32_t seq;
+        uint32_t devlog_quiet; /* DEVLOG full or stuck: the module's logger keeps still */
+        uint64_t written_usec; /* that status's WRITTEN_MONOTONIC_USEC */
+        uint32_t skip[_WATCH_SERVICE_MAX]; /* <SERVICE>_ACTION=skip */
+        char state[_WATCH_SERVICE_MAX][WATCH_SERVICE_STATE_MAX]; /* <SERVICE>=... */
+        char status_path[512]; /* the file it was written to */
+} WatchVerdict;
+
 typedef struct WatchFile {
         uint64_t magic;
         uint32_t version;
         uint32_t size;
         uint8_t boot_id[16];
-        /* guardd's pid namespace: pids in the slots are only meaningful there */
-        uint64_t pidns_dev;
-        uint64_t pidns_ino;
         uint64_t heartbeat_usec; /* CLOCK_MONOTONIC of guardd's last look; 0: not watching */
+        /* CLOCK_REALTIME minus CLOCK_BOOTTIME at that look: when this boot began.
+         * Logins compare it instead of reading the boot id (a file of another
+         * boot whose heartbeat happens to match our uptime is not fresh). */
+        int64_t boot_wall_usec;
         uint64_t armed_total; /* calls armed, ever (this boot) */
+        WatchVerdict verdict;
         uint32_t words[WATCH_SLOTS];
         WatchSlot slots[WATCH_SLOTS];
 } WatchFile;
@@ -137,9 +161,13 @@ typedef struct WatchResult {
 int watch_file_check(const WatchFile *f, size_t len, const uint8_t boot_id[16]);
 int watch_file_map(int dir_fd, uid_t owner, bool create, WatchMap *ret);
 void watch_file_unmap(WatchMap *m);
+int64_t watch_boot_wall_usec(void);
+void watch_file_beat(WatchFile *f, uint64_t now);
 bool watch_file_fresh(const WatchFile *f, uint64_t now);
 bool watch_slot_valid(const WatchSlot *s);
-int watch_pidns(uint64_t *ret_dev, uint64_t *ret_ino);
+void watch_verdict_publish(WatchFile *f, const WatchVerdict *v);
+bool watch_verdict_read(const WatchFile *f, WatchVerdict *ret);
+int watch_service_from_key(const char *service_key);
 
 /* The login's side. */
 int watch_claim(WatchFile *f, bool user, unsigned hint, uint32_t *ret_word);

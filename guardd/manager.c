@@ -417,6 +417,8 @@ static int publish(Manager *m, uint64_t now, bool daemon, Status **ret) {
         r = status_write(s, m->config.status_path);
         if (r < 0)
                 log_error_errno(r, "Failed to write '%s': %m", m->config.status_path);
+        if (daemon)
+                watcher_publish(&m->watcher, s, &m->config);
         if (daemon && *m->config.metrics_path) {
                 r = output_write_metrics(s, m->config.metrics_path);
                 if (r < 0)

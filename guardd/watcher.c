@@ -40,6 +40,8 @@
 #define WATCH_CLAIM_STALE_USEC (10 * USEC_PER_SEC)
 /* How long guardd, told to stop, keeps watching the calls it has. */
 #define WATCH_STOP_MAX_USEC (30 * USEC_PER_SEC)
+/* A slot that names no process of ours is kept this long past its patience. */
+#define WATCH_REJECTED_KEEP_USEC (60 * USEC_PER_SEC)
 #define CAP_BIT_SYS_PTRACE 19
 
 static void local_forget(WatchLocal *l) {
@@ -120,12 +122,8 @@ static int map_table(Watcher *w, const Config *c) {
                 return log_warning_errno(dir_fd, "State directory '%s' unusable: %m", c->state_dir);
         r = watch_file_map(dir_fd, geteuid(), true, &w->map);
         if (r < 0)
-                return log_warning_errno(r, "Cannot map '%s/" WATCH_FILE_NAME "': %m", c->state_dir);
-        r = watch_pidns(&w->map.file->pidns_dev, &w->map.file->pidns_ino);
-        if (r < 0) {
-                watch_file_unmap(&w->map);
-                return log_warning_errno(r, "Cannot tell our pid namespace: %m");
-        }
+                return log_warning_errno(r, "Cannot map '%s/" WATCH_FILE_NAME "': %m",
+                                         c->state_dir);
         return 0;
 }
 
@@ -223,29 +221,125 @@ bool watcher_stop(Watcher *w, uint64_t now) {
         return watcher_armed(w) == 0;
 }
 
+/**
+ * watcher_publish() - hand the round's verdict to the module through the
+ * table (watch-file.h): the same values the status file carries.
+ * @w: watcher
+ * @s: the status just written
+ * @c: config (status_path)
+ */
+void watcher_publish(Watcher *w, const Status *s, const Config *c) {
+        static const char *const keys[_WATCH_SERVICE_MAX] = {
+                [WATCH_SERVICE_LOGIN1] = "LOGIN1",
+                [WATCH_SERVICE_CONSOLEKIT] = "CONSOLEKIT",
+        };
+        WatchVerdict v = {};
+        const char *devlog = status_get(s, "DEVLOG");
+        char action[32];
+
+        if (!w->map.file || status_get_u64(s, "WRITTEN_MONOTONIC_USEC", &v.written_usec) < 0)
+                return;
+        v.devlog_quiet = devlog && (strcmp(devlog, "full") == 0 || strcmp(devlog, "stuck") == 0);
+        for (unsigned i = 0; i < _WATCH_SERVICE_MAX; i++) {
+                const char *state = status_get(s, keys[i]), *a;
+
+                (void) snprintf(action, sizeof(action), "%s_ACTION", keys[i]);
+                a = status_get(s, action);
+                v.skip[i] = a && strcmp(a, "skip") == 0;
+                (void) snprintf(v.state[i], sizeof(v.state[i]), "%s", state ? state : "");
+        }
+        (void) snprintf(v.status_path, sizeof(v.status_path), "%s", c->status_path);
+        watch_verdict_publish(w->map.file, &v);
+}
+
 /* ---- one slot ------------------------------------------------------------- */
 
-/* Is the slot's process its login? The pidfd pins the process; the cookie
+/* Is process @pid the slot's login? The pidfd pins the process; the cookie
  * is read by pid, so the pidfd is checked alive after the read: alive at
  * both ends, the pid named that process in between. */
-static void verify(WatchLocal *l, const WatchSlot *s) {
+static bool try_pid(WatchLocal *l, const WatchSlot *s, int pid) {
         uint64_t cookie = 0;
         struct iovec local = { &cookie, sizeof(cookie) };
         struct iovec remote = { (void *) (uintptr_t) s->cookie_addr, sizeof(cookie) };
         struct pollfd p;
+        int fd;
 
-        l->pidfd = (int) syscall(SYS_pidfd_open, s->pid, 0);
-        if (l->pidfd < 0) {
-                l->rejected = true; /* gone (ESRCH): freed below */
-                return;
+        fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (fd < 0)
+                return false;
+        p = (struct pollfd){ .fd = fd, .events = POLLIN };
+        if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) sizeof(cookie) ||
+            cookie != s->cookie || s->cookie == 0 || poll(&p, 1, 0) != 0) {
+                (void) close(fd);
+                return false;
         }
-        p = (struct pollfd){ .fd = l->pidfd, .events = POLLIN };
-        l->verified = process_vm_readv(s->pid, &local, 1, &remote, 1, 0) == (ssize_t) sizeof(cookie) &&
-                      cookie == s->cookie && s->cookie != 0 && poll(&p, 1, 0) == 0;
+        if (l->pidfd >= 0)
+                (void) close(l->pidfd);
+        l->pidfd = fd;
+        l->pid = pid;
+        return true;
+}
+
+/* The last pid of "NSpid:\t812\t3\n" (the innermost namespace's), when
+ * there are several. */
+static bool nested_pid_is(const char *status, int pid) {
+        const char *p = strstr(status, "\nNSpid:");
+        uint64_t v = 0;
+        unsigned n = 0;
+
+        if (!p)
+                return false;
+        for (p += 7; *p && *p != '\n';) {
+                char *end;
+
+                p += strspn(p, " \t");
+                if (*p < '0' || *p > '9')
+                        break;
+                v = strtoull(p, &end, 10);
+                p = end;
+                n++;
+        }
+        return n > 1 && v == (uint64_t) pid;
+}
+
+/* A login in a pid namespace below ours: the process whose innermost pid
+ * is the slot's, found in /proc (rare: once a slot, for slots whose pid
+ * here is not their login). */
+static bool find_nested(WatchLocal *l, const WatchSlot *s) {
+        _cleanup_closedir_ DIR *d = opendir("/proc");
+        char path[300], buf[2048];
+
+        if (!d)
+                return false;
+        for (struct dirent *de; (de = readdir(d));) {
+                _cleanup_close_ int fd = -EBADF;
+                uint64_t pid;
+                ssize_t n;
+
+                if (parse_u64(de->d_name, &pid) < 0 || pid > INT32_MAX || (int) pid == s->pid)
+                        continue;
+                (void) snprintf(path, sizeof(path), "%s/status", de->d_name);
+                fd = openat(dirfd(d), path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+                if (n <= 0)
+                        continue;
+                buf[n] = '\0';
+                if (nested_pid_is(buf, s->pid) && try_pid(l, s, (int) pid))
+                        return true;
+        }
+        return false;
+}
+
+static void verify(WatchLocal *l, const WatchSlot *s) {
+        l->verified = try_pid(l, s, s->pid) || find_nested(l, s);
         l->rejected = !l->verified;
-        if (l->rejected)
-                log_warning("Watch slot of pid %d does not match that process; not watching it.",
+        if (l->rejected) {
+                /* Watch the pid's process, if any, to free the slot when it is gone. */
+                l->pidfd = (int) syscall(SYS_pidfd_open, s->pid, 0);
+                l->pid = s->pid;
+                log_warning("Watch slot of pid %d names no process of ours; not watching it.",
                             (int) s->pid);
+        }
 }
 
 static bool process_gone(const WatchLocal *l) {
@@ -320,7 +414,7 @@ static unsigned cut_new(WatchLocal *l, const WatchSlot *s) {
         CutFilter f;
 
         filter_of(s, &f);
-        (void) snprintf(path, sizeof(path), "/proc/%d/fd", (int) s->pid);
+        (void) snprintf(path, sizeof(path), "/proc/%d/fd", l->pid);
         d = opendir(path);
         if (!d)
                 return 0;
@@ -341,10 +435,10 @@ static unsigned cut_new(WatchLocal *l, const WatchSlot *s) {
         return n;
 }
 
-static unsigned judge(Watcher *w, const WatchSlot *s) {
+static unsigned judge(Watcher *w, const WatchLocal *l, const WatchSlot *s) {
         if (!(s->flags & WATCH_F_EVIDENCE))
                 return 0;
-        w->evidence.pid = s->pid;
+        w->evidence.pid = l->pid;
         w->evidence.since_sec = s->since_sec;
         return evidence_judge(&w->evidence, w->file, sizeof(w->file), w->dents, sizeof(w->dents));
 }
@@ -358,14 +452,15 @@ static void look(Watcher *w, unsigned i, WatchLocal *l, uint64_t now) {
         if (!watch_pass_begin(f, i, l->word))
                 return;
         s->fired = 1;
-        why = judge(w, s);
+        why = judge(w, l, s);
         if (why && now < s->patience_usec) {
                 if (!(s->waited & why))
-                        log_notice("pid %d: %s, not cutting its call yet (patience until +%llu ms).",
-                                   (int) s->pid,
-                                   why & GUARD_WAIT_TAKEN ? "logind is completing its session"
-                                                          : "PID 1 is stopped or stuck",
-                                   (unsigned long long) ((s->patience_usec - now) / USEC_PER_MSEC));
+                        log_notice(
+                                "pid %d: %s, not cutting its call yet (patience until +%llu ms).",
+                                l->pid,
+                                why & GUARD_WAIT_TAKEN ? "logind is completing its session"
+                                                       : "PID 1 is stopped or stuck",
+                                (unsigned long long) ((s->patience_usec - now) / USEC_PER_MSEC));
                 s->waited |= why;
                 l->next_usec = MIN(now + WATCH_RECUT_USEC, s->patience_usec);
         } else {
@@ -375,7 +470,7 @@ static void look(Watcher *w, unsigned i, WatchLocal *l, uint64_t now) {
                 if (n > 0) {
                         log_notice("pid %d: cut %u connection%s of its wrapped call, %llu ms past "
                                    "the deadline.",
-                                   (int) s->pid, n, n == 1 ? "" : "s",
+                                   l->pid, n, n == 1 ? "" : "s",
                                    (unsigned long long) ((now - s->deadline_usec) / USEC_PER_MSEC));
                         w->calls_cut += s->n_cut == 0;
                         w->cuts += n;
@@ -398,6 +493,13 @@ static void look_claimed(WatchFile *f, unsigned i, uint32_t word, const WatchLoc
         if (now - l->seen_usec >= WATCH_CLAIM_STALE_USEC ||
             (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH))
                 (void) watch_release(f, i, word);
+}
+
+/* Nobody will end this slot: its process is gone, its login stopped
+ * waiting, or it names no process of ours and its patience is long over. */
+static bool slot_over(const WatchFile *f, unsigned i, const WatchLocal *l, uint64_t now) {
+        return process_gone(l) || watch_returned(f, i, l->word, WATCH_RET_ABANDONED) ||
+               (l->rejected && now > f->slots[i].patience_usec + WATCH_REJECTED_KEEP_USEC);
 }
 
 /* Returns when this slot next needs a look (UINT64_MAX: not by time). */
@@ -426,7 +528,7 @@ static uint64_t look_at(Watcher *w, unsigned i, uint64_t now) {
                 else
                         verify(l, &f->slots[i]);
         }
-        if (process_gone(l) || watch_returned(f, i, armed, WATCH_RET_ABANDONED)) {
+        if (slot_over(f, i, l, now)) {
                 if (watch_release(f, i, armed))
                         local_forget(l);
                 return UINT64_MAX;
@@ -454,7 +556,7 @@ uint64_t watcher_tick(Watcher *w, uint64_t now) {
         if (!w->map.file)
                 return UINT64_MAX;
         if (!w->stopping)
-                __atomic_store_n(&w->map.file->heartbeat_usec, now, __ATOMIC_SEQ_CST);
+                watch_file_beat(w->map.file, now);
         for (unsigned i = 0; i < WATCH_SLOTS; i++)
                 next = MIN(next, look_at(w, i, now));
         return MAX(next, now + USEC_PER_MSEC);

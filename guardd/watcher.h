@@ -10,9 +10,10 @@
  * A slot is believed only once the cookie its login put in its own memory
  * is read back there (process_vm_readv) while the pidfd shows the process
  * alive: a pid reused by another process, or a slot a root process forged,
- * names nobody guardd will cut. Without CAP_SYS_PTRACE, pidfd_getfd() or
- * with Yama at 3, guardd does not publish a heartbeat: the module then
- * keeps watching with its own thread.
+ * names nobody guardd will cut. A login in a pid namespace below guardd's
+ * writes its own pid; guardd then finds it by NSpid in /proc. Without CAP_SYS_PTRACE, pidfd_getfd()
+ * or with Yama at 3, guardd does not publish a heartbeat: the module then keeps watching with its
+ * own thread.
  */
 #pragma once
 
@@ -30,6 +31,7 @@
 /* guardd's own view of one slot. */
 typedef struct WatchLocal {
         uint32_t word; /* the armed word this is about; 0: none */
+        int pid; /* the login's pid here (the slot's is in its own pid namespace) */
         int pidfd;
         bool verified; /* the cookie was read back: the slot's process is its login */
         bool rejected; /* it is not: never acted on, freed when that process is gone */
@@ -63,3 +65,4 @@ bool watcher_stop(Watcher *w, uint64_t now);
 unsigned watcher_armed(const Watcher *w);
 uint64_t watcher_tick(Watcher *w, uint64_t now);
 void watcher_configure(Watcher *w, const Config *c);
+void watcher_publish(Watcher *w, const Status *s, const Config *c);

@@ -45,8 +45,6 @@ typedef struct HandleState {
         SockTable keep; /* the sockets before open_session: close may cut the others */
         bool have_keep;
         char fallback[16]; /* why open_session went on without the module; "" when it ran */
-        WatchMap watch; /* guardd's watch table, mapped once for both calls */
-        bool watch_tried;
 } HandleState;
 
 typedef struct Ctx {
@@ -60,8 +58,9 @@ typedef struct Ctx {
         BreakerParams bp;
         bool privileged; /* real and effective uid 0: may write shared state */
         bool trial;
-        WatchMap own_watch; /* outside a session: mapped for this call */
-        bool own_watch_tried;
+        bool status_fresh; /* guardd's status was fresh: it vouches for PID 1 too */
+        WatchFile *watch; /* guardd's watch table (watch_for()) */
+        bool watch_looked;
 } Ctx;
 
 typedef struct Fallback {
@@ -124,14 +123,73 @@ static void report_status(const Ctx *c, int verdict, unsigned line) {
                         status_strerror(verdict));
 }
 
+static void report_watch(const Ctx *c, int r) {
+        static bool said;
+
+        if (r >= 0 || r == -ENOENT || __atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+                return;
+        pam_log(&c->log, LOG_ERR,
+                "Watch file '%s/" WATCH_FILE_NAME "' unusable: %s; calls are "
+                "watched by the module's own thread.",
+                c->o->config.state_dir,
+                r == -EPERM ? "not root's or writable by others" : strerror(-r));
+}
+
+/* guardd's watch table, when this login may hand it the deadline: the
+ * table is root's, so only as root (a user's setuid su is root here too);
+ * a missing table (guardd never ran) is no table. */
+static WatchFile *watch_for(Ctx *c) {
+        int r;
+
+        if (c->watch_looked)
+                return c->watch;
+        c->watch_looked = true;
+        if (!c->o->config.guardd_watchdog || geteuid() != 0 || c->breaker.dir_fd < 0)
+                return NULL;
+        c->watch = watch_table(c->breaker.dir_fd, &r);
+        report_watch(c, r);
+        return c->watch;
+}
+
+static bool skip_because(Ctx *c, Fallback *f, bool skip, const char *state) {
+        if (!skip)
+                return false;
+        f->code = "status";
+        (void) snprintf(f->why, sizeof(f->why), "guardd reports %s %s", c->o->service_key,
+                        *state ? state : "unhealthy");
+        return true;
+}
+
+/* guardd's verdict from its watch table, when guardd watches and wrote it
+ * for our status file less than max_age ago: the same values as the file,
+ * with no system call. -ENOENT: read the file. */
+static int verdict_says_skip(Ctx *c, Fallback *f, bool *ret_skip) {
+        WatchFile *w = watch_for(c);
+        int service = watch_service_from_key(c->o->service_key);
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        WatchVerdict v;
+
+        if (!w || service < 0 || !watch_file_fresh(w, now) || !watch_verdict_read(w, &v) ||
+            strcmp(v.status_path, c->o->config.status_path) != 0 || v.written_usec > now ||
+            now - v.written_usec > c->o->config.max_age_usec)
+                return -ENOENT;
+        c->status_fresh = true;
+        c->log.quiet = v.devlog_quiet;
+        *ret_skip = skip_because(c, f, v.skip[service], v.state[service]);
+        return 0;
+}
+
 /* Returns true when guardd's fresh status says to skip; fills @f. */
 static bool status_says_skip(Ctx *c, Fallback *f) {
         char buf[STATUS_MAX_SIZE + 2], action[16] = "", state[16] = "", devlog[16] = "";
         unsigned line = 0;
+        bool skip = false;
         StatusView v;
         size_t len;
         int r;
 
+        if (verdict_says_skip(c, f, &skip) == 0)
+                return skip;
         r = read_trusted_file_into(AT_FDCWD, c->o->config.status_path, 0, buf, sizeof(buf), &len);
         if (r == 0)
                 r = status_view_parse(buf, len, &v, &line);
@@ -142,25 +200,24 @@ static bool status_says_skip(Ctx *c, Fallback *f) {
                 report_status(c, r, line);
                 return false;
         }
+        c->status_fresh = true;
         (void) status_view_get(&v, "DEVLOG", devlog, sizeof(devlog));
         /* No word from guardd on /dev/log means the logger may send (never blocking). */
         c->log.quiet = strcmp(devlog, "full") == 0 || strcmp(devlog, "stuck") == 0;
-        if (status_view_get(&v, c->o->status_key, action, sizeof(action)) != 0 ||
-            strcmp(action, "skip") != 0)
-                return false;
-        (void) status_view_get(&v, c->o->service_key, state, sizeof(state));
-        f->code = "status";
-        (void) snprintf(f->why, sizeof(f->why), "guardd reports %s %s", c->o->service_key,
-                        *state ? state : "unhealthy");
-        return true;
+        if (status_view_get(&v, c->o->status_key, action, sizeof(action)) == 0)
+                (void) status_view_get(&v, c->o->service_key, state, sizeof(state));
+        return skip_because(c, f, strcmp(action, "skip") == 0, state);
 }
 
 /* A stopped PID 1 cannot start the session's scope: logind would take the
- * request and hold it, and a cut then would not be clean. */
+ * request and hold it, and a cut then would not be clean. A fresh status
+ * has said so already (guardd reads PID 1's state every round and then
+ * says skip); without one the module looks itself. A PID 1 stopped since
+ * guardd's last round is seen by the watchdog, which then waits. */
 static bool pid1_says_skip(const Ctx *c, Fallback *f) {
-        char buf[512];
+        char buf[EVIDENCE_PID1_STAT_MAX];
 
-        if (c->ep != EP_OPEN_SESSION || !evidence_pid1_stopped(buf, sizeof(buf)))
+        if (c->ep != EP_OPEN_SESSION || c->status_fresh || !evidence_pid1_stopped(buf, sizeof(buf)))
                 return false;
         f->code = "pid1";
         (void) snprintf(f->why, sizeof(f->why), "PID 1 is stopped, so %s cannot complete",
@@ -279,35 +336,6 @@ static void evidence_init(const Ctx *c, Evidence *e) {
         };
         (void) snprintf(e->sessions_dir, sizeof(e->sessions_dir), "%s", c->o->config.sessions_dir);
         (void) snprintf(e->status_path, sizeof(e->status_path), "%s", c->o->config.status_path);
-}
-
-static void report_watch(const Ctx *c, int r) {
-        static bool said;
-
-        if (r >= 0 || r == -ENOENT || r == -EXDEV ||
-            __atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
-                return;
-        pam_log(&c->log, LOG_ERR,
-                "Watch file '%s/" WATCH_FILE_NAME "' unusable: %s; calls are "
-                "watched by the module's own thread.",
-                c->o->config.state_dir,
-                r == -EPERM ? "not root's or writable by others" : strerror(-r));
-}
-
-/* guardd's watch table, when this login may hand it the deadline: the
- * table is root's, so only as root (a user's setuid su is root here too);
- * a missing table (guardd never ran) or one of another pid namespace is
- * no table. */
-static WatchFile *watch_for(Ctx *c) {
-        WatchMap *m = c->hs ? &c->hs->watch : &c->own_watch;
-        bool *tried = c->hs ? &c->hs->watch_tried : &c->own_watch_tried;
-
-        if (!*tried) {
-                *tried = true;
-                if (c->o->config.guardd_watchdog && geteuid() == 0 && c->breaker.dir_fd >= 0)
-                        report_watch(c, watch_open(c->breaker.dir_fd, m));
-        }
-        return m->file;
 }
 
 static int guarded(Ctx *c, pam_sm_fn fn, GuardResult *res) {
@@ -447,7 +475,6 @@ static void state_free(pam_handle_t *pamh _unused_, void *data, int error_status
         HandleState *hs = data;
 
         socktable_done(&hs->keep);
-        watch_file_unmap(&hs->watch);
         free(hs);
 }
 
@@ -516,7 +543,6 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, Entry
         rc = decide_and_call(&c, fn);
         report_breaker(&c);
         breaker_close(&c.breaker);
-        watch_file_unmap(&c.own_watch);
         return rc;
 }
 

@@ -2,11 +2,10 @@
 /*
  * The call watched by guardd. Everything that could make guardd's watch
  * unsound sends the call to the thread instead (-EAGAIN): no table, a
- * stale heartbeat (guardd stopped or gone), another pid namespace, a
- * socket table too large for a slot, a deadline shorter than two of
- * guardd's ticks, no free slot. The heartbeat is read again after the
- * slot is armed: guardd stopping clears it before its last look at the
- * table, so either guardd sees our slot or we see it gone.
+ * stale heartbeat (guardd stopped or gone), a socket table too large for
+ * a slot, a deadline shorter than two of guardd's ticks, no free slot. The heartbeat is read again
+ * after the slot is armed: guardd stopping clears it before its last look at the table, so either
+ * guardd sees our slot or we see it gone.
  */
 #include "watch.h"
 
@@ -14,12 +13,14 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "io-util.h"
 #include "macro.h"
+
+#define WATCH_REMAP_USEC (5 * USEC_PER_SEC)
+#define WATCH_REMAPS 8U
 
 /* Proof of identity that guardd reads back from our memory: a process
  * that got our pid after we died cannot have it at that address. */
@@ -115,27 +116,44 @@ int watch_call(const GuardCall *call, GuardResult *ret) {
 }
 
 /**
- * watch_open() - map guardd's watch table for this process's calls.
+ * watch_table() - guardd's watch table, mapped once for the life of the
+ * process like the wrapped module's handle (target.c): mapping it costs
+ * more than the whole watch. When the heartbeat in the mapping is stale
+ * (guardd stopped, or it made a fresh table), another mapping is tried,
+ * every WATCH_REMAP_USEC and WATCH_REMAPS times at most; a replaced
+ * mapping is never unmapped, as another thread may still use it.
  * @dir_fd: the state directory
- * @ret: the mapping
+ * @ret_error: why a mapping failed (0 when none was tried or it worked)
  *
- * Return: 0; -ENOENT without one (guardd never ran this boot); -EXDEV when
- * guardd runs in another pid namespace (its pids are not ours); other
- * -errno as watch_file_map().
+ * Return: the table, or NULL.
  */
-int watch_open(int dir_fd, WatchMap *ret) {
+WatchFile *watch_table(int dir_fd, int *ret_error) {
+        static WatchFile *cached;
+        static uint64_t last_try;
+        static unsigned remaps;
+        WatchFile *f = __atomic_load_n(&cached, __ATOMIC_ACQUIRE);
+        uint64_t now = now_usec(CLOCK_MONOTONIC),
+                 last = __atomic_load_n(&last_try, __ATOMIC_RELAXED);
         WatchMap m = {};
-        uint64_t dev = 0, ino = 0;
-        int r;
 
-        r = watch_file_map(dir_fd, 0, false, &m);
-        if (r < 0)
-                return r;
-        r = watch_pidns(&dev, &ino);
-        if (r < 0 || m.file->pidns_ino != ino || m.file->pidns_dev != dev) {
+        *ret_error = 0;
+        if (f && watch_file_fresh(f, now))
+                return f;
+        if (last != 0 && (now < last + WATCH_REMAP_USEC ||
+                          __atomic_load_n(&remaps, __ATOMIC_RELAXED) >= WATCH_REMAPS))
+                return f;
+        if (!__atomic_compare_exchange_n(&last_try, &last, now, false, __ATOMIC_RELAXED,
+                                         __ATOMIC_RELAXED))
+                return f; /* another thread is trying */
+        if (f)
+                (void) __atomic_fetch_add(&remaps, 1, __ATOMIC_RELAXED);
+        *ret_error = watch_file_map(dir_fd, 0, false, &m);
+        if (*ret_error < 0)
+                return f;
+        if (!__atomic_compare_exchange_n(&cached, &f, m.file, false, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE)) {
                 watch_file_unmap(&m);
-                return r < 0 ? r : -EXDEV;
+                return f;
         }
-        *ret = m;
-        return 0;
+        return m.file;
 }

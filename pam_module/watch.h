@@ -8,4 +8,4 @@
 #include "guard.h"
 
 int watch_call(const GuardCall *call, GuardResult *ret);
-int watch_open(int dir_fd, WatchMap *ret);
+WatchFile *watch_table(int dir_fd, int *ret_error);
