@@ -41,7 +41,7 @@
 #define WATCH_KEEP_MAX 16U /* more sockets before the call: the thread watches */
 #define WATCH_TICK_USEC (100U * UINT64_C(1000))
 /* An older heartbeat: guardd is not watching (stopped, gone, starved). */
-#define WATCH_FRESH_USEC (500U * UINT64_C(1000))
+#define WATCH_FRESH_USEC (300U * UINT64_C(1000))
 /* How far this boot's start by the wall clock may seem to move (NTP). */
 #define WATCH_BOOT_SLACK_USEC (2U * UINT64_C(1000000))
 /* Shorter deadlines go to the thread: guardd may see a slot a tick late. */

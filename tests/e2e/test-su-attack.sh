@@ -4,9 +4,10 @@
 # A local user (uid 65534) attacks the breaker through the real setuid su,
 # which runs the module as root on their behalf and whose timing they
 # control. None of it may move state other users' logins depend on:
-#   1. SIGSTOP their own su while the wrapped call runs (the watchdog thread
-#      shows in /proc/PID/task), 1.5 s, twice: the breaker does not open;
-#      root's logins still call logind and are registered.
+#   1. SIGSTOP their own su while the wrapped call runs (its slot in
+#      guardd's watch table, or the module's watchdog thread in
+#      /proc/PID/task), 1.5 s, twice: the breaker does not open; root's
+#      logins still call logind and are registered.
 #   2. With the breaker open and its cooldown over, their su comes first:
 #      it skips, but does not take the trial; a root login then does, and
 #      closes the breaker.
@@ -33,12 +34,24 @@ user_su() { # [UMASK] -> starts the user's su in the background: SU_PID
                 sh -c "umask ${1:-022}; exec /usr/bin/su root -c true" >/dev/null 2>&1 &
         SU_PID=$!
 }
-# The wrapped call runs while su has a second task: the watchdog.
+# The wrapped call runs while guardd's watch table holds a slot armed for
+# su, or (guardd not watching) su has a second task: the watchdog thread.
 wait_call_running() {
         local i
         for ((i = 0; i < 400; i++)); do
+                "$B/tests/status-tool" watch /run/loginguard/watch 2>/dev/null |
+                        grep -q "state=armed pid=$1 user=1" && return 0
                 [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -ge 2 ] && return 0
                 sleep 0.005
+        done
+        return 1
+}
+# guardd stopped: wait until logins no longer hand it their deadline.
+wait_guardd_stale() {
+        local i
+        for ((i = 0; i < 100; i++)); do
+                "$B/tests/status-tool" watch /run/loginguard/watch | grep -q '^FRESH=0' && return 0
+                sleep 0.05
         done
         return 1
 }
@@ -63,8 +76,28 @@ lg_assert_match "$OUT" '^env\.XDG_SESSION_ID=c[0-9]+$' "root's next login calls 
 lg_assert_nomatch "$OUT" 'LOGINGUARD_FALLBACK' "root's next login has no fallback"
 lg_assert_eq "$(lg_status_key LOGIN1_ACTION)" allow "guardd says allow throughout"
 
+# 1b. Their su stopped for good while guardd watches its call holds its
+#     own slot only: root's logins are still handed to guardd and
+#     registered; the slot is freed when su is gone.
+user_su
+lg_check "user's su: its call is in guardd's table" wait_call_running "$SU_PID"
+kill -STOP "$SU_PID"
+before=$("$B/tests/status-tool" watch /run/loginguard/watch | sed -n 's/^ARMED_TOTAL=//p')
+root_login
+after=$("$B/tests/status-tool" watch /run/loginguard/watch | sed -n 's/^ARMED_TOTAL=//p')
+lg_assert_match "$OUT" '^env\.XDG_SESSION_ID=c[0-9]+$' "with the user's su stopped in a call, root's login is registered"
+lg_assert_eq "$((after - before))" 2 "and both its calls were handed to guardd"
+lg_assert_match "$("$B/tests/status-tool" watch /run/loginguard/watch)" "pid=$SU_PID user=1" \
+        "the stopped su holds one slot, marked as a user's"
+kill -KILL "$SU_PID"
+wait "$SU_PID" 2>/dev/null
+sleep 0.5
+lg_assert_nomatch "$("$B/tests/status-tool" watch /run/loginguard/watch)" "pid=$SU_PID " "its slot is freed once su is gone"
+lg_check "the user's stopped su recorded nothing" test ! -e "$bfile"
+
 # 2. The trial belongs to root's logins.
 kill -STOP "$GUARDD_PID" # keep guardd's status from skipping; the breaker decides alone
+lg_check "guardd stopped: logins use their own watchdog thread" wait_guardd_stale
 lg_freeze "$LOGIND_PID"
 root_login
 root_login

@@ -5,6 +5,8 @@
  *   status-tool read PATH [--max-age-ms N] [--owner UID]
  *   status-tool breaker PATH                           (a breaker file, as KEY=VALUE)
  *   status-tool breaker-forge PATH open|closed         (a record of another boot)
+ *   status-tool watch PATH                             (guardd's watch table, as lines)
+ *   status-tool watch-forge PATH PID                   (arm a slot naming PID, wrong cookie)
  * `read` prints the keys, or "verdict=..." and exits 1 when rejected;
  * `breaker` prints "verdict=absent" (missing or another boot's) and exits 1.
  */
@@ -21,6 +23,7 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "status.h"
+#include "watch-file.h"
 
 static int cmd_write(int argc, char **argv) {
         _cleanup_(status_freep) Status *s = NULL;
@@ -133,7 +136,92 @@ static int cmd_breaker_forge(const char *path, const char *state) {
         return fclose(f) == 0 ? 0 : 1;
 }
 
+static int map_watch(const char *path, WatchMap *ret) {
+        char dir[512];
+        int fd, r;
+
+        (void) snprintf(dir, sizeof(dir), "%s", path);
+        fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = watch_file_map(fd, getuid(), false, ret);
+        (void) close(fd);
+        return r;
+}
+
+static const char *watch_state_name(WatchState s) {
+        static const char *const names[_WATCH_STATE_MAX] = {
+                [WATCH_FREE] = "free",
+                [WATCH_CLAIMED] = "claimed",
+                [WATCH_ARMED] = "armed",
+                [WATCH_CUTTING] = "cutting",
+        };
+        return names[s];
+}
+
+/* HEARTBEAT_AGE_MS, ARMED_TOTAL, then "slot=N state=S pid=P user=U" a slot in use. */
+static int cmd_watch(const char *path) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC), hb;
+        WatchMap m = {};
+        int r = map_watch(path, &m);
+
+        if (r < 0) {
+                printf("verdict=error %s\n", strerror(-r));
+                return 1;
+        }
+        hb = m.file->heartbeat_usec;
+        printf("HEARTBEAT_AGE_MS=%lld\nFRESH=%d\nARMED_TOTAL=%llu\n",
+               hb ? (long long) (now - MIN(hb, now)) / 1000 : -1, watch_file_fresh(m.file, now),
+               (unsigned long long) m.file->armed_total);
+        for (unsigned i = 0; i < WATCH_SLOTS; i++) {
+                uint32_t w = m.file->words[i];
+
+                if (WATCH_WORD_STATE(w) != WATCH_FREE)
+                        printf("slot=%u state=%s pid=%d user=%d\n", i,
+                               watch_state_name(WATCH_WORD_STATE(w)), (int) m.file->slots[i].pid,
+                               WATCH_WORD_USER(w));
+        }
+        watch_file_unmap(&m);
+        return 0;
+}
+
+/* What a root process could write to make guardd cut another's sockets:
+ * a slot naming PID, due at once, with a cookie that is not in PID's memory. */
+static int cmd_watch_forge(const char *path, const char *pid_text) {
+        uint64_t pid = 0, now = now_usec(CLOCK_MONOTONIC);
+        uint32_t word;
+        WatchMap m = {};
+        WatchSlot *s;
+        int slot, r;
+
+        if (parse_u64(pid_text, &pid) < 0 || pid == 0 || pid > INT32_MAX)
+                return 2;
+        r = map_watch(path, &m);
+        if (r < 0)
+                return 1;
+        slot = watch_claim(m.file, false, 0, &word);
+        if (slot < 0)
+                return 1;
+        s = &m.file->slots[slot];
+        *s = (WatchSlot){ .pid = (int32_t) pid,
+                          .cookie = 0x5eed5eed5eed5eedULL,
+                          .cookie_addr = (uint64_t) (uintptr_t) &pid,
+                          .since_sec = (int64_t) time(NULL),
+                          .deadline_usec = now,
+                          .patience_usec = now };
+        (void) snprintf(s->bus, sizeof(s->bus), "/run/dbus/system_bus_socket");
+        s->bus_len = (uint32_t) strlen(s->bus);
+        r = watch_arm(m.file, (unsigned) slot, &word) ? 0 : 1;
+        printf("slot=%d\n", slot);
+        watch_file_unmap(&m);
+        return r;
+}
+
 int main(int argc, char **argv) {
+        if (argc == 3 && strcmp(argv[1], "watch") == 0)
+                return cmd_watch(argv[2]);
+        if (argc == 4 && strcmp(argv[1], "watch-forge") == 0)
+                return cmd_watch_forge(argv[2], argv[3]);
         if (argc == 4 && strcmp(argv[1], "breaker-forge") == 0)
                 return cmd_breaker_forge(argv[2], argv[3]);
         if (argc == 3 && strcmp(argv[1], "breaker") == 0)
@@ -144,6 +232,8 @@ int main(int argc, char **argv) {
                 return cmd_read(argv[2], argc - 3, argv + 3);
         fprintf(stderr, "usage: status-tool write PATH [--age-ms N] KEY=VALUE...\n"
                         "       status-tool read PATH [--max-age-ms N] [--owner UID]\n"
-                        "       status-tool breaker PATH\n");
+                        "       status-tool breaker PATH\n"
+                        "       status-tool watch PATH\n"
+                        "       status-tool watch-forge PATH PID\n");
         return 2;
 }

@@ -1,0 +1,244 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# guardd as the watchdog of wrapped calls (the watch table, issue 13 item
+# 6), on the private bus with the logind double:
+#   healthy: both calls watched by guardd, no thread, nothing left armed;
+#   logind frozen: open_session cut by guardd at the deadline; the same
+#     for a login in a pid namespace below guardd's;
+#   dbus-daemon frozen: the same;
+#   logind frozen after open_session: close_session cut by guardd;
+#   logind taking the session and answering late: guardd waits (patience),
+#     the login is registered, nothing cut;
+#   guardd stopped (SIGSTOP): once its heartbeat is stale, logins use
+#     their own thread and are cut at the deadline; a call handed to guardd
+#     just before it stopped is cut once it continues;
+#   guardd killed during a call: the next guardd takes the table over and
+#     cuts the call;
+#   a forged slot naming another process (the logind double): never cut;
+#   the module's status path differs from guardd's: the module reads its
+#     own file, not guardd's verdict in the table;
+#   SIGTERM with a call armed: no new calls taken, the armed one still cut,
+#     then guardd exits;
+#   guardd_watchdog=no (module or guardd): the module's thread watches.
+. "$(dirname "$0")/../lib/harness.sh"
+lg_enter_namespace "$@"
+lg_setup
+lg_login_stack
+lg_start_devlog "$LG_TMP/devlog.sock"
+LG_INTERVAL_MS=200 LG_PROBE_TIMEOUT_MS=200
+lg_guardd_conf
+lg_start_guardd
+: >"$LG_TMP/empty.conf"
+table=$LG_TMP/state/watch
+opts="conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state status=$GUARDD_STATUS sessions_dir=$LG_TMP/sessions-dir devlog_path=$LG_TMP/devlog.sock debug deadline=1000 patience=6000"
+lg_service login "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
+lg_service stock "session optional $PAM_SYSTEMD" "session required pam_permit.so"
+lg_service threaded "$(lg_module_line optional "$opts guardd_watchdog=no" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
+watch() { "$B/tests/status-tool" watch "$table"; }
+watch_key() { watch | sed -n "s/^$1=//p"; }
+# The debug line of the last call to ENTRY: "... watched by guardd|a thread ...".
+last_debug() { grep -aE "$1 answered -?[0-9]+ after" "$LG_TMP/devlog.rec" | tail -n 1; }
+wait_fresh() { # 0|1 TIMEOUT_S
+        local i
+        for ((i = 0; i < $2 * 20; i++)); do
+                [ "$(watch_key FRESH)" = "$1" ] && return 0
+                sleep 0.05
+        done
+        return 1
+}
+settle() { lg_thaw "$LOGIND_PID"; lg_wait_status LOGIN1_ACTION allow 10 >/dev/null; rm -f "$LG_TMP/state"/breaker-*; }
+
+lg_check "guardd: allow" lg_wait_status LOGIN1_ACTION allow 5
+lg_check "guardd watches: fresh heartbeat" wait_fresh 1 5
+lg_assert_eq "$(lg_status_key WATCHDOG)" guardd "status: WATCHDOG=guardd"
+
+# --- healthy
+calls0=$(watch_key ARMED_TOTAL)
+out=$(lg_driver login)
+lg_assert_match "$out" '^env\.XDG_SESSION_ID=c[0-9]+$' "healthy: registered"
+lg_assert_match "$(last_debug pam_sm_open_session)" 'watched by guardd' "healthy: open_session watched by guardd"
+lg_assert_match "$(last_debug pam_sm_close_session)" 'watched by guardd' "healthy: close_session watched by guardd"
+lg_assert_eq "$(lg_kv "$out" threads_after)" "$(lg_kv "$out" threads_before)" "healthy: no thread left"
+stock=$(lg_driver stock)
+lg_assert_eq "$(($(lg_kv "$out" fds_after) - $(lg_kv "$out" fds_before)))" \
+        "$(($(lg_kv "$stock" fds_after) - $(lg_kv "$stock" fds_before)))" "healthy: no fd left beyond stock's own"
+lg_assert_eq "$(($(watch_key ARMED_TOTAL) - calls0))" 2 "healthy: two calls handed to guardd"
+lg_assert_nomatch "$(watch)" '^slot=' "healthy: no slot left in use"
+
+# --- logind frozen: open_session cut by guardd
+cuts0=$(grep -c 'cut [0-9]* connection' "$LG_TMP/guardd.log")
+# Logging in at once: guardd needs a probe timeout to say skip, and the
+# watchdog is what is under test.
+lg_freeze "$LOGIND_PID"
+out=$(lg_driver login --ops open)
+ms=$(($(lg_kv "$out" open_usec) / 1000))
+lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "logind frozen: cut at the deadline"
+lg_assert_ge "$ms" 990 "logind frozen: not before the deadline (ms)"
+lg_assert_le "$ms" 1600 "logind frozen: cut within deadline + 600 ms (guardd's tick is 100 ms)"
+lg_assert_match "$(last_debug pam_sm_open_session)" 'answered -?[0-9]+ after [0-9]+ us \(1 cut, waited 0x0, watched by guardd\)' \
+        "logind frozen: guardd cut one connection"
+lg_assert_ge "$(grep -c 'cut [0-9]* connection' "$LG_TMP/guardd.log")" $((cuts0 + 1)) "guardd logged the cut"
+settle
+
+# --- a login in a pid namespace below guardd's: found by its NSpid
+lg_freeze "$LOGIND_PID"
+out=$(timeout -k 5 30 unshare -p -f "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service login --ops open)
+lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "nested pid namespace: cut at the deadline"
+lg_assert_match "$(last_debug pam_sm_open_session)" '1 cut.*watched by guardd' "nested pid namespace: by guardd"
+lg_assert_match "$(last_debug pam_sm_open_session)" 'pam-driver\[1\]' "(the login was pid 1 of its namespace)"
+settle
+
+# --- dbus-daemon frozen
+lg_freeze "$BUS_PID"
+out=$(lg_driver login --ops open)
+ms=$(($(lg_kv "$out" open_usec) / 1000))
+lg_thaw "$BUS_PID"
+lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "dbus-daemon frozen: cut at the deadline"
+lg_assert_le "$ms" 1600 "dbus-daemon frozen: within deadline + 600 ms"
+lg_assert_match "$(last_debug pam_sm_open_session)" 'watched by guardd' "dbus-daemon frozen: by guardd"
+settle
+
+# --- close_session
+rm -f "$LG_TMP/hold"
+(lg_driver login --hold "$LG_TMP/hold" >"$LG_TMP/close.out") &
+drv=$!
+lg_wait_for "$LG_TMP/hold.open" 10
+lg_freeze "$LOGIND_PID"
+touch "$LG_TMP/hold"
+wait "$drv"
+out=$(cat "$LG_TMP/close.out")
+lg_assert_match "$out" '^env\.XDG_SESSION_ID=c[0-9]+$' "close: the session was opened"
+lg_assert_le "$(($(lg_kv "$out" close_usec) / 1000))" 1600 "logind frozen at logout: close_session cut by the deadline"
+lg_assert_match "$(last_debug pam_sm_close_session)" '[1-9][0-9]* cut.*watched by guardd' "close_session cut by guardd"
+settle
+
+# --- logind taking the session, answering late: patience, not a cut
+kill "$LOGIND_PID"
+wait "$LOGIND_PID" 2>/dev/null
+lg_start_logind --state-dir "$LG_TMP/sessions-dir" --reply-after-ms 2500
+lg_check "guardd: allow (new double)" lg_wait_status LOGIN1_ACTION allow 10
+out=$(lg_driver login --ops open,close)
+ms=$(($(lg_kv "$out" open_usec) / 1000))
+lg_assert_match "$out" '^env\.XDG_SESSION_ID=c[0-9]+$' "late answer: registered"
+lg_assert_nomatch "$out" 'LOGINGUARD_FALLBACK' "late answer: not cut"
+lg_assert_ge "$ms" 2400 "late answer: waited for logind (ms)"
+lg_assert_match "$(last_debug pam_sm_open_session)" '\(0 cut, waited 0x1, watched by guardd\)' \
+        "late answer: guardd waited on logind's session file"
+lg_assert_match "$(cat "$LG_TMP/guardd.log")" 'logind is completing its session' "guardd logged why it waited"
+kill "$LOGIND_PID"
+wait "$LOGIND_PID" 2>/dev/null
+lg_start_logind
+lg_check "guardd: allow (plain double)" lg_wait_status LOGIN1_ACTION allow 10
+
+# --- guardd stopped: stale heartbeat -> the module's own thread
+kill -STOP "$GUARDD_PID"
+lg_check "guardd stopped: heartbeat stale" wait_fresh 0 5
+lg_freeze "$LOGIND_PID"
+out=$(lg_driver login --ops open)
+lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "guardd stopped: still cut at the deadline"
+lg_assert_le "$(($(lg_kv "$out" open_usec) / 1000))" 1300 "guardd stopped: by the thread, within deadline + 300 ms"
+lg_assert_match "$(last_debug pam_sm_open_session)" 'watched by a thread' "guardd stopped: the module's thread watched"
+kill -CONT "$GUARDD_PID"
+settle
+lg_check "guardd continued: heartbeat fresh" wait_fresh 1 5
+
+# --- a call handed to guardd just before it stopped: cut once it continues
+kill -STOP "$GUARDD_PID"
+lg_freeze "$LOGIND_PID"
+(lg_driver login --ops open >"$LG_TMP/handed.out") &
+drv=$!
+sleep 2
+kill -CONT "$GUARDD_PID"
+wait "$drv"
+out=$(cat "$LG_TMP/handed.out")
+lg_assert_match "$(last_debug pam_sm_open_session)" '1 cut.*watched by guardd' \
+        "handed over before guardd stopped: guardd cut it once it continued"
+lg_assert_ge "$(($(lg_kv "$out" open_usec) / 1000))" 1900 "handed over: it waited for guardd to continue (ms)"
+lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "handed over: the login went on"
+settle
+
+# --- guardd killed during a call: the next guardd takes the table over
+kill -STOP "$GUARDD_PID"
+lg_freeze "$LOGIND_PID"
+(lg_driver login --ops open >"$LG_TMP/killed.out") &
+drv=$!
+sleep 0.05
+kill -KILL "$GUARDD_PID"
+wait "$GUARDD_PID" 2>/dev/null
+t0=$(date +%s%N)
+lg_start_guardd
+wait "$drv"
+out=$(cat "$LG_TMP/killed.out")
+lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "guardd killed: the call is still cut"
+lg_assert_match "$(last_debug pam_sm_open_session)" '1 cut.*watched by guardd' "the new guardd cut it"
+lg_assert_le "$((($(date +%s%N) - t0) / 1000000))" 2500 "guardd killed: cut soon after the new guardd started (ms)"
+settle
+lg_check "new guardd watches" wait_fresh 1 5
+
+# --- a forged slot naming another process is never acted on
+slot=$("$B/tests/status-tool" watch-forge "$table" "$LOGIND_PID" | sed -n 's/^slot=//p')
+lg_check "forged slot armed" test -n "$slot"
+sleep 1
+lg_assert_match "$(cat "$LG_TMP/guardd.log")" "Watch slot of pid $LOGIND_PID names no process of ours" \
+        "guardd refuses the forged slot"
+out=$(lg_driver login)
+lg_assert_match "$out" '^env\.XDG_SESSION_ID=c[0-9]+$' "the logind double's bus connection was not cut: logins registered"
+lg_assert_match "$(watch)" "^slot=$slot state=armed pid=$LOGIND_PID " "the forged slot stays, unwatched, while that process lives"
+old=$LOGIND_PID
+kill "$LOGIND_PID"
+wait "$LOGIND_PID" 2>/dev/null
+lg_start_logind
+sleep 0.5
+lg_assert_nomatch "$(watch)" "pid=$old " "the forged slot is freed once that process is gone"
+lg_check "guardd: allow (new double)" lg_wait_status LOGIN1_ACTION allow 10
+
+# --- the module reads its own status file when it is not guardd's
+own=$LG_TMP/own-status
+"$B/tests/status-tool" write "$own" LOGIN1=stuck LOGIN1_ACTION=skip
+lg_service other "$(lg_module_line optional "${opts/status=$GUARDD_STATUS/status=$own}" wrap="$PAM_SYSTEMD")"
+out=$(lg_driver other --ops open)
+lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" status "another status path: the module follows its own file (skip)"
+lg_assert_eq "$(lg_status_key LOGIN1_ACTION)" allow "while guardd's verdict says allow"
+
+# --- guardd's verdict through the table: skip while logind is frozen
+lg_freeze "$LOGIND_PID"
+lg_check "guardd: skip" lg_wait_status LOGIN1_ACTION skip 5
+out=$(lg_driver login --ops open)
+lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" status "guardd says skip: skipped"
+lg_assert_le "$(lg_kv "$out" open_usec)" 100000 "guardd says skip: at once (generous 100 ms)"
+settle
+
+# --- SIGTERM with a call armed
+lg_freeze "$LOGIND_PID"
+kill -STOP "$GUARDD_PID"
+(lg_driver login --ops open >"$LG_TMP/term.out") &
+drv=$!
+sleep 0.05
+kill -CONT "$GUARDD_PID"
+kill -TERM "$GUARDD_PID"
+sleep 0.2
+lg_assert_eq "$(watch_key FRESH)" 0 "SIGTERM: no new calls taken (heartbeat 0)"
+wait "$drv"
+out=$(cat "$LG_TMP/term.out")
+lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "SIGTERM: the armed call is still cut"
+for _ in $(seq 1 50); do kill -0 "$GUARDD_PID" 2>/dev/null || break; sleep 0.1; done
+lg_check "SIGTERM: guardd exits once its calls have ended" sh -c "! kill -0 $GUARDD_PID 2>/dev/null"
+lg_assert_match "$(cat "$LG_TMP/guardd.log")" 'Stopping once the 1 wrapped call' "guardd said why it waited"
+lg_thaw "$LOGIND_PID"
+lg_start_guardd
+settle
+
+# --- guardd_watchdog=no
+out=$(lg_driver threaded)
+lg_assert_match "$(last_debug pam_sm_open_session)" 'watched by a thread' "module guardd_watchdog=no: its own thread"
+kill "$GUARDD_PID"
+wait "$GUARDD_PID" 2>/dev/null
+lg_guardd_conf guardd_watchdog=no
+lg_start_guardd
+lg_check "guardd_watchdog=no: WATCHDOG=thread" lg_wait_status WATCHDOG thread 5
+lg_assert_eq "$(lg_status_key WATCHDOG_REASON)" "guardd_watchdog=no" "and says why"
+lg_check "guardd_watchdog=no: no heartbeat" wait_fresh 0 5
+out=$(lg_driver login)
+lg_assert_match "$(last_debug pam_sm_open_session)" 'watched by a thread' "guardd not watching: the module's thread"
+lg_done

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The watch table (common/watch-file.c): claiming, the user share, a slot
+ * taken back while its login was stopped, the return handshake against a
+ * look in progress (waited for, or given up on after the bound and then
+ * freed by guardd), freshness, guardd's verdict under its sequence count,
+ * slot validation, and which files are refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io-util.h"
+#include "watch-file.h"
+
+static char dir[] = "/tmp/test-watch.XXXXXX";
+
+static WatchFile *fresh_table(void) {
+        WatchFile *f = calloc(1, sizeof(*f));
+
+        assert_non_null(f);
+        f->magic = WATCH_FILE_MAGIC;
+        f->version = WATCH_FILE_VERSION;
+        f->size = sizeof(*f);
+        watch_file_beat(f, now_usec(CLOCK_MONOTONIC));
+        return f;
+}
+
+static unsigned arm_one(WatchFile *f, bool user, uint32_t *word) {
+        int slot = watch_claim(f, user, 0, word);
+
+        assert_true(slot >= 0);
+        f->slots[slot].pid = 4242;
+        assert_true(watch_arm(f, (unsigned) slot, word));
+        assert_int_equal(WATCH_WORD_STATE(*word), WATCH_ARMED);
+        return (unsigned) slot;
+}
+
+static void test_claim_and_share(void **state) {
+        WatchFile *f = fresh_table();
+        uint32_t w1, w2, w;
+        int a = watch_claim(f, false, 5, &w1), b = watch_claim(f, false, 5, &w2), n = 0;
+
+        assert_int_equal(a, 5);
+        assert_int_equal(b, 6); /* taken: the next one */
+        assert_int_equal(WATCH_WORD_GEN(w1), 1);
+        /* Users' logins get half the table, root's logins the rest. */
+        while (watch_claim(f, true, 0, &w) >= 0)
+                n++;
+        assert_int_equal(n, WATCH_USER_SLOTS);
+        assert_int_equal(watch_claim(f, true, 0, &w), -EBUSY);
+        while (watch_claim(f, false, 0, &w) >= 0)
+                n++;
+        assert_int_equal(n + 2, WATCH_SLOTS);
+        assert_int_equal(watch_claim(f, false, 0, &w), -EBUSY);
+        free(f);
+}
+
+/* A login stopped between claim and arm whose slot guardd took back:
+ * its arm fails (it then uses its own thread), the new owner's stands. */
+static void test_taken_back(void **state) {
+        WatchFile *f = fresh_table();
+        uint32_t mine, theirs;
+        int slot = watch_claim(f, true, 3, &mine);
+
+        assert_true(watch_release(f, (unsigned) slot, mine));
+        assert_int_equal(watch_claim(f, false, 3, &theirs), slot);
+        assert_false(watch_arm(f, (unsigned) slot, &mine));
+        assert_true(watch_arm(f, (unsigned) slot, &theirs));
+        free(f);
+}
+
+static void test_finish_idle(void **state) {
+        WatchFile *f = fresh_table();
+        WatchResult r;
+        uint32_t w;
+        unsigned slot = arm_one(f, false, &w);
+
+        assert_int_equal(f->armed_total, 1);
+        watch_finish(f, slot, w, &r);
+        assert_true(r.exact);
+        assert_false(r.fired);
+        assert_int_equal(r.n_cut, 0);
+        assert_int_equal(WATCH_WORD_STATE(f->words[slot]), WATCH_FREE);
+        /* guardd, too late: no look at a call that returned. */
+        assert_false(watch_pass_begin(f, slot, w));
+        free(f);
+}
+
+typedef struct Finisher {
+        WatchFile *f;
+        unsigned slot;
+        uint32_t word;
+        WatchResult r;
+        uint64_t took_usec;
+} Finisher;
+
+static void *finish_main(void *p) {
+        Finisher *x = p;
+        uint64_t t = now_usec(CLOCK_MONOTONIC);
+
+        watch_finish(x->f, x->slot, x->word, &x->r);
+        x->took_usec = now_usec(CLOCK_MONOTONIC) - t;
+        return NULL;
+}
+
+/* The call returns while guardd cuts it: the login waits for the cut and
+ * reads exactly what guardd did. */
+static void test_finish_waits_for_cut(void **state) {
+        WatchFile *f = fresh_table();
+        Finisher x = { .f = f };
+        pthread_t t;
+
+        x.slot = arm_one(f, false, &x.word);
+        assert_true(watch_pass_begin(f, x.slot, x.word));
+        assert_int_equal(pthread_create(&t, NULL, finish_main, &x), 0);
+        usleep(50 * 1000);
+        f->slots[x.slot].fired = 1;
+        f->slots[x.slot].n_cut = 2;
+        watch_pass_end(f, x.slot, x.word);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        assert_true(x.r.exact);
+        assert_true(x.r.fired);
+        assert_int_equal(x.r.n_cut, 2);
+        assert_true(x.took_usec >= 40 * 1000);
+        assert_int_equal(WATCH_WORD_STATE(f->words[x.slot]), WATCH_FREE);
+        free(f);
+}
+
+/* guardd stalls in the middle of a cut: the login gives up after the bound
+ * and leaves; guardd, when done, frees the slot itself. */
+static void test_finish_gives_up(void **state) {
+        WatchFile *f = fresh_table();
+        Finisher x = { .f = f };
+        pthread_t t;
+
+        x.slot = arm_one(f, false, &x.word);
+        assert_true(watch_pass_begin(f, x.slot, x.word));
+        assert_int_equal(pthread_create(&t, NULL, finish_main, &x), 0);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        assert_false(x.r.exact);
+        assert_true(x.took_usec >= WATCH_FINISH_WAIT_USEC);
+        assert_true(x.took_usec < 5 * WATCH_FINISH_WAIT_USEC);
+        assert_true(watch_returned(f, x.slot, x.word, WATCH_RET_ABANDONED));
+        assert_int_equal(WATCH_WORD_STATE(f->words[x.slot]), WATCH_CUTTING);
+        watch_pass_end(f, x.slot, x.word);
+        assert_int_equal(WATCH_WORD_STATE(f->words[x.slot]), WATCH_FREE);
+        free(f);
+}
+
+static void test_fresh(void **state) {
+        WatchFile *f = fresh_table();
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        assert_true(watch_file_fresh(f, now));
+        assert_false(watch_file_fresh(f, now + WATCH_FRESH_USEC + 1000));
+        f->heartbeat_usec = 0; /* guardd stopping */
+        assert_false(watch_file_fresh(f, now));
+        watch_file_beat(f, now);
+        /* Another boot: its start by the wall clock is not ours. */
+        f->boot_wall_usec -= 3600 * INT64_C(1000000);
+        assert_false(watch_file_fresh(f, now));
+        free(f);
+}
+
+static void test_verdict(void **state) {
+        WatchFile *f = fresh_table();
+        WatchVerdict v = { .written_usec = 77, .devlog_quiet = 1 }, r;
+
+        assert_false(watch_verdict_read(f, &r)); /* never published */
+        v.skip[WATCH_SERVICE_LOGIN1] = 1;
+        (void) snprintf(v.state[WATCH_SERVICE_LOGIN1], sizeof(v.state[0]), "stuck");
+        (void) snprintf(v.status_path, sizeof(v.status_path), "/run/loginguard/status");
+        watch_verdict_publish(f, &v);
+        assert_true(watch_verdict_read(f, &r));
+        assert_int_equal(r.written_usec, 77);
+        assert_int_equal(r.skip[WATCH_SERVICE_LOGIN1], 1);
+        assert_int_equal(r.skip[WATCH_SERVICE_CONSOLEKIT], 0);
+        assert_string_equal(r.state[WATCH_SERVICE_LOGIN1], "stuck");
+        assert_string_equal(r.status_path, "/run/loginguard/status");
+        f->verdict.seq |= 1U; /* guardd in the middle of writing it */
+        assert_false(watch_verdict_read(f, &r));
+        assert_int_equal(watch_service_from_key("LOGIN1"), WATCH_SERVICE_LOGIN1);
+        assert_int_equal(watch_service_from_key("CONSOLEKIT"), WATCH_SERVICE_CONSOLEKIT);
+        assert_int_equal(watch_service_from_key("OTHER"), -ENOENT);
+        free(f);
+}
+
+static void test_slot_valid(void **state) {
+        WatchSlot s = { .pid = 7 };
+
+        assert_true(watch_slot_valid(&s));
+        s.n_keep = WATCH_KEEP_MAX + 1;
+        assert_false(watch_slot_valid(&s));
+        s.n_keep = 0;
+        memset(s.devlog, 'x', sizeof(s.devlog));
+        assert_false(watch_slot_valid(&s));
+        s.devlog[0] = '\0';
+        s.bus_len = CUT_PATH_MAX;
+        assert_false(watch_slot_valid(&s));
+        s.bus_len = 0;
+        s.pid = 0;
+        assert_false(watch_slot_valid(&s));
+}
+
+static int dir_fd(void) {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        assert_true(fd >= 0);
+        return fd;
+}
+
+static void test_files(void **state) {
+        char path[256], link[256];
+        WatchMap m = {};
+        int fd = dir_fd();
+
+        (void) snprintf(path, sizeof(path), "%s/" WATCH_FILE_NAME, dir);
+        assert_int_equal(watch_file_map(fd, geteuid(), false, &m), -ENOENT);
+        assert_int_equal(watch_file_map(fd, geteuid(), true, &m), 0); /* guardd makes it */
+        watch_file_unmap(&m);
+        assert_int_equal(watch_file_map(fd, geteuid(), false, &m), 0); /* a login maps it */
+        watch_file_unmap(&m);
+        assert_int_equal(chmod(path, 0666), 0);
+        assert_int_equal(watch_file_map(fd, geteuid(), false, &m), -EPERM);
+        assert_int_equal(chmod(path, 0644), 0);
+        assert_int_equal(truncate(path, 100), 0);
+        assert_int_equal(watch_file_map(fd, geteuid(), false, &m), -EBADMSG);
+        /* guardd replaces a corrupt one. */
+        assert_int_equal(watch_file_map(fd, geteuid(), true, &m), 0);
+        watch_file_unmap(&m);
+        (void) snprintf(link, sizeof(link), "%s/elsewhere", dir);
+        assert_int_equal(rename(path, link), 0);
+        assert_int_equal(symlink(link, path), 0);
+        assert_int_equal(watch_file_map(fd, geteuid(), false, &m), -EPERM);
+        (void) unlink(path);
+        (void) unlink(link);
+        close(fd);
+}
+
+static int setup(void **state) {
+        return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+        char cmd[128];
+
+        (void) snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_claim_and_share), cmocka_unit_test(test_taken_back),
+                cmocka_unit_test(test_finish_idle),     cmocka_unit_test(test_finish_waits_for_cut),
+                cmocka_unit_test(test_finish_gives_up), cmocka_unit_test(test_fresh),
+                cmocka_unit_test(test_verdict),         cmocka_unit_test(test_slot_valid),
+                cmocka_unit_test(test_files),
+        };
+
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
