@@ -3,9 +3,12 @@
 #
 # guardd as the real, hardened guardd.service under systemd 252 as PID 1:
 # started with systemctl (Type=notify: active only after READY), its status
-# says ok; logind frozen -> LOGIN1_ACTION=skip within 2 s; logins then fall
-# back by status in milliseconds (real ssh and the PAM driver); after the
-# thaw, allow again, nothing left behind, the unit never restarted.
+# says ok and that it watches wrapped calls (WATCHDOG=guardd: the unit
+# lets it take sockets with pidfd_getfd); healthy logins hand it their
+# deadlines; logind frozen -> LOGIN1_ACTION=skip within 2 s; logins then
+# fall back by status in milliseconds (real ssh and the PAM driver); after
+# the thaw, allow again; a login made the moment logind freezes is cut by
+# guardd at the deadline; nothing left behind, the unit never restarted.
 . "$(dirname "$0")/../lib/harness.sh"
 lg_enter_namespace "$@"
 lg_setup
@@ -28,6 +31,11 @@ perm=$(stat -c '%U %a' "$(rs_path /run/loginguard/status)")
 lg_assert_eq "$perm" "root 644" "status file owned by root, mode 0644"
 out=$(rs_exec guardd status --nagios)
 lg_assert_match "$out" '^LOGINGUARD OK - ' "guardd status --nagios inside the container: OK"
+lg_assert_eq "$(rs_status_key WATCHDOG)" guardd "the hardened unit can watch wrapped calls (WATCHDOG=guardd)"
+calls0=$(rs_status_key WATCH_CALLS)
+rs_driver wrapped 30 --ops open,close
+lg_assert_match "$(lg_kv "$OUT" env.XDG_SESSION_ID)" '^c?[0-9]+$' "healthy login registered"
+lg_check "its two calls were handed to guardd" rs_wait_status_ge WATCH_CALLS $((calls0 + 2)) 5
 
 rs_freeze_unit systemd-logind
 t0=$(date +%s%N)
@@ -47,6 +55,18 @@ rs_thaw
 lg_check "after the thaw: LOGIN1_ACTION=allow again" rs_wait_status LOGIN1_ACTION allow 15
 rs_ssh lguser 'echo "ID=${XDG_SESSION_ID:-} FB=${LOGINGUARD_FALLBACK:-}"'
 lg_assert_match "$OUT" '^ID=[c0-9]+ FB=$' "after the thaw: ssh login registered"
+
+# A login made the moment logind freezes (guardd has not judged it yet):
+# guardd, as its watchdog, cuts it at the deadline.
+rs_freeze_unit systemd-logind
+rs_driver wrapped 30 --ops open
+rs_thaw
+lg_assert_eq "$(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)" deadline "logind frozen at the login: cut at the deadline"
+lg_assert_le "$(($(lg_kv "$OUT" open_usec) / 1000))" 2600 "within deadline + 600 ms"
+lg_assert_match "$(rs_exec journalctl -q --no-pager -u guardd.service -g 'cut [0-9]+ connection')" \
+        'cut 1 connection of its wrapped call' "guardd cut it and says so in the journal"
+lg_check "WATCH_CUTS counts it" rs_wait_status_ge WATCH_CUTS 1 5
+lg_check "allow again" rs_wait_status LOGIN1_ACTION allow 15
 lg_assert_eq "$(rs_exec systemctl show -P NRestarts guardd.service)" 0 "guardd.service never restarted"
 rs_settle 3
 rs_assert_clean "after the thaw"
