@@ -33,7 +33,7 @@
 
 #define WATCH_FILE_NAME "watch"
 #define WATCH_FILE_MAGIC UINT64_C(0x315457474c6f6c00) /* "\0loLGWT1" */
-#define WATCH_FILE_VERSION 1U
+#define WATCH_FILE_VERSION 2U
 #define WATCH_SLOTS 128U
 /* Slots that logins run by users (setuid su, sudo) may hold at once: a user
  * stopping many of them leaves the rest for root's logins. */
@@ -97,6 +97,9 @@ typedef struct WatchSlot {
         uint64_t patience_usec; /* CLOCK_MONOTONIC, absolute */
         uint32_t n_keep;
         uint32_t bus_len;
+        /* fds at or above were not looked at before the call: never cut; 0: all were */
+        int32_t fd_limit;
+        uint32_t pad;
         WatchKeep keep[WATCH_KEEP_MAX]; /* sockets before the call: never cut */
         char bus[CUT_PATH_MAX];
         char devlog[CUT_PATH_MAX];

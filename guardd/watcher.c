@@ -349,6 +349,8 @@ static bool process_gone(const WatchLocal *l) {
 }
 
 static bool keep_has(const WatchSlot *s, int fd, uint64_t ino) {
+        if (s->fd_limit > 0 && fd >= s->fd_limit)
+                return true;
         for (uint32_t i = 0; i < s->n_keep; i++)
                 if (s->keep[i].fd == fd && s->keep[i].ino == ino)
                         return true;

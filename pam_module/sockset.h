@@ -36,6 +36,8 @@ typedef struct SockTable {
         size_t allocated;
         uint64_t *open; /* bit per fd number, 0..top; NULL for the exact table */
         int top; /* highest open fd when @open is set */
+        /* fds at or above were not looked at (the descriptor limit): never cut; 0: none */
+        int limit;
 } SockTable;
 
 #define CUT_MEMORY_MAX 64U

@@ -51,6 +51,7 @@ static void fill_slot(WatchSlot *s, const GuardCall *call, uint64_t start,
         s->deadline_usec = start + call->deadline_usec;
         s->patience_usec = start + MAX(call->patience_usec, call->deadline_usec);
         s->n_keep = (uint32_t) k->n;
+        s->fd_limit = k->limit;
         for (size_t i = 0; i < k->n; i++)
                 s->keep[i] = (WatchKeep){ .fd = k->e[i].fd, .ino = (uint64_t) k->e[i].ino };
         memcpy(s->bus, call->filter->bus, sizeof(s->bus));

@@ -82,6 +82,43 @@ static void test_small_table_is_exact(void **state) {
         close(sv[1]);
 }
 
+/* A descriptor limit lowered below a socket the program already had: the
+ * snapshot does not look above the limit, and such a socket counts as the
+ * program's (never cut), as does any number up there. A limit over what one
+ * poll() covers goes by /proc and looks at everything. */
+static void test_limit_bounds_the_table(void **state) {
+        struct rlimit saved, low;
+        SockTable t = {};
+        int high, below;
+
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+        high = fcntl(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), F_DUPFD_CLOEXEC, 200);
+        assert_true(high >= 200);
+        below = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(below >= 0 && below < 100);
+        low = (struct rlimit){ .rlim_cur = 100, .rlim_max = saved.rlim_max };
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+        assert_int_equal(socktable_snapshot(&t), 0);
+        assert_int_equal(t.limit, 100);
+        assert_true(socktable_contains(&t, below, ino_of(below)));
+        assert_false(socktable_contains(&t, below, ino_of(below) + 1));
+        assert_true(socktable_contains(&t, high, ino_of(high)));
+        socktable_done(&t);
+        if (saved.rlim_max >= 4096 || saved.rlim_max == RLIM_INFINITY) {
+                struct rlimit big = { .rlim_cur = 4096, .rlim_max = saved.rlim_max };
+
+                assert_int_equal(setrlimit(RLIMIT_NOFILE, &big), 0);
+                assert_int_equal(socktable_snapshot(&t), 0);
+                assert_int_equal(t.limit, 0);
+                assert_true(socktable_contains(&t, high, ino_of(high)));
+                assert_false(socktable_contains(&t, high, ino_of(high) + 1));
+                socktable_done(&t);
+        }
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+        close(high);
+        close(below);
+}
+
 static void test_large_table_is_fd_numbers(void **state) {
         int fds[2 * LARGE_PAIRS], before, later;
         SockTable t = {};
@@ -292,6 +329,7 @@ static void test_cut_large_table(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_small_table_is_exact),
+                cmocka_unit_test(test_limit_bounds_the_table),
                 cmocka_unit_test(test_large_table_is_fd_numbers),
                 cmocka_unit_test(test_large_table_full_to_capacity),
                 cmocka_unit_test(test_large_table_keeps_posix_locks),
