@@ -50,6 +50,7 @@ one stock /dev/null && one wrapped /dev/null # warm both
 for ((i = 0; i < NP; i++)); do
         if ((i % 2)); then one stock "$LG_TMP/s"; one wrapped "$LG_TMP/w"; else one wrapped "$LG_TMP/w"; one stock "$LG_TMP/s"; fi
 done
+watchdog=$(rs_status_key WATCHDOG) watch_calls=$(rs_status_key WATCH_CALLS)
 read -r s_med s_p99 < <(stats "$LG_TMP/s")
 read -r w_med w_p99 < <(stats "$LG_TMP/w")
 read -r d_mean d_ci < <(pairdiff "$LG_TMP/s" "$LG_TMP/w")
@@ -131,7 +132,8 @@ and sshd, loginguard installed with \`make install DESTDIR=\` and guardd.service
 
 pam_start..pam_end of the PAM driver, one login per process (stock loads pam_systemd in
 pam_start, the wrapper inside open_session: timing open+close alone would misattribute the
-dlopen), $NP pairs in alternating order, user root.
+dlopen), $NP pairs in alternating order, user root. guardd.service watched the wrapped
+calls' deadlines (status WATCHDOG=$watchdog, WATCH_CALLS=$watch_calls after the pairs).
 
 | stack | median | p99 |
 | --- | --- | --- |
