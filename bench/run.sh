@@ -184,8 +184,9 @@ That is the fallback, not the installed configuration: a thread create and join 
 The double answers CreateSession in about 1-2 ms, so the ratio here is not the goal's
 measure; against the real logind it is (section "Real stack" below). What remains of the
 cost with guardd watching: loading pam_loginguard.so, the options and config, the breaker
-file (looked up; read only while it exists), one fd scan before open_session (close_session
-reuses it), mapping the watch table once and two slot updates per call; the status file is
+file (looked up; read only while it exists), one fd scan before open_session (a poll() over
+the numbers below the descriptor limit, no /proc; close_session reuses it), mapping the watch
+table once and two slot updates per call; the status file is
 not read while guardd publishes its verdict in the watch table.
 
 ### Decision path alone (goal: <= 20 us)
