@@ -11,7 +11,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -59,31 +59,20 @@ static int open_checked(int dir_fd, uid_t owner) {
         return TAKE_FD(fd);
 }
 
-/* A fresh, empty table, written to a temporary file and renamed over
+/* A fresh, empty table, written whole to a temporary file and renamed over
  * whatever unusable file was there. Only guardd makes it. */
 static int create_file(int dir_fd, const uint8_t boot_id[16]) {
-        WatchFile head = {
-                .magic = WATCH_FILE_MAGIC,
-                .version = WATCH_FILE_VERSION,
-                .size = sizeof(WatchFile),
-        };
-        _cleanup_close_ int fd = -EBADF;
-        char tmp[64];
-        int e;
+        _cleanup_free_ WatchFile *f = calloc(1, sizeof(*f));
 
-        memcpy(head.boot_id, boot_id, 16);
-        (void) snprintf(tmp, sizeof(tmp), "." WATCH_FILE_NAME ".%d", (int) getpid());
-        (void) unlinkat(dir_fd, tmp, 0);
-        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return -errno;
-        e = fchmod(fd, 0644) < 0 || ftruncate(fd, sizeof(WatchFile)) < 0 ? -errno : 0;
-        if (e == 0)
-                e = loop_write(fd, &head, offsetof(WatchFile, words));
-        if (e == 0 && renameat(dir_fd, tmp, dir_fd, WATCH_FILE_NAME) < 0)
-                e = -errno;
-        (void) unlinkat(dir_fd, tmp, 0);
-        return e;
+        if (!f)
+                return -ENOMEM;
+        f->magic = WATCH_FILE_MAGIC;
+        f->version = WATCH_FILE_VERSION;
+        f->size = sizeof(WatchFile);
+        memcpy(f->boot_id, boot_id, sizeof(f->boot_id));
+        /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): freed by _cleanup_ */
+        return write_file_atomic(dir_fd, WATCH_FILE_NAME, (const char *) f, sizeof(*f), 0644,
+                                 false);
 }
 
 /* Maps the file as it is; @boot_id NULL: of whichever boot it says. */
