@@ -474,7 +474,6 @@ static void look(Watcher *w, unsigned i, WatchLocal *l, uint64_t now) {
                                    "the deadline.",
                                    l->pid, n, n == 1 ? "" : "s",
                                    (unsigned long long) ((now - s->deadline_usec) / USEC_PER_MSEC));
-                        w->calls_cut += s->n_cut == 0;
                         w->cuts += n;
                 }
                 s->n_cut += n;

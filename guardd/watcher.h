@@ -51,7 +51,6 @@ typedef struct Watcher {
         const char *why_not; /* why guardd does not watch, for the status */
         Evidence evidence; /* sessions dir, status file, max age: pid and since per call */
         uint64_t cuts; /* connections cut since start */
-        uint64_t calls_cut;
         WatchLocal local[WATCH_SLOTS];
         char file[STATUS_MAX_SIZE + 1];
         /* getdents64() records are read in place: 8-byte aligned like them. */
