@@ -20,6 +20,8 @@
 #     own file, not guardd's verdict in the table;
 #   SIGTERM with a call armed: no new calls taken, the armed one still cut,
 #     then guardd exits;
+#   150 logins at once, more than the table holds: all cut at the
+#     deadline, by guardd or their own thread, nothing left armed;
 #   guardd_watchdog=no (module or guardd): the module's thread watches.
 . "$(dirname "$0")/../lib/harness.sh"
 lg_enter_namespace "$@"
@@ -227,6 +229,41 @@ lg_check "SIGTERM: guardd exits once its calls have ended" sh -c "! kill -0 $GUA
 lg_assert_match "$(cat "$LG_TMP/guardd.log")" 'Stopping once the 1 wrapped call' "guardd said why it waited"
 lg_thaw "$LOGIND_PID"
 lg_start_guardd
+settle
+
+# --- 150 logins at once with logind frozen, more than the table's 128
+#     slots: a login that finds none watches its call itself. Every call is
+#     cut at the deadline, whoever watched it, and nothing stays armed. (Its
+#     own status path: guardd's skip verdict would spare the later ones.)
+bopts="conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state status=$LG_TMP/no-status deadline=1000 trip=64 window=1"
+lg_service burst "$(lg_module_line optional "$bopts" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
+BURST=150
+calls0=$(watch_key ARMED_TOTAL)
+lg_freeze "$LOGIND_PID"
+pids=""
+for i in $(seq 1 "$BURST"); do
+        (
+                touch "$LG_TMP/ready.$i"
+                while [ ! -e "$LG_TMP/go" ]; do sleep 0.01; done
+                lg_driver burst --ops open >"$LG_TMP/burst.$i"
+        ) &
+        pids="$pids $!"
+done
+for _ in $(seq 1 400); do
+        [ "$(find "$LG_TMP" -maxdepth 1 -name 'ready.*' | wc -l)" -ge "$BURST" ] && break
+        sleep 0.05
+done
+touch "$LG_TMP/go"
+for p in $pids; do wait "$p"; done
+cat "$LG_TMP"/burst.* >"$LG_TMP/burst.all"
+lg_assert_eq "$(grep -c '^open_rc=PAM_SUCCESS$' "$LG_TMP/burst.all")" "$BURST" "burst: every login went on"
+lg_assert_eq "$(grep -c '^env.LOGINGUARD_FALLBACK=deadline$' "$LG_TMP/burst.all")" "$BURST" "burst: every call cut at the deadline"
+slowest=$(sed -n 's/^open_usec=//p' "$LG_TMP/burst.all" | sort -n | tail -n 1)
+lg_assert_le "$((slowest / 1000))" 4000 "burst: the slowest login returned within the deadline + 3 s (ms)"
+handed=$(($(watch_key ARMED_TOTAL) - calls0))
+lg_log "burst: $handed of $BURST calls handed to guardd, the rest watched by their own thread"
+lg_assert_ge "$handed" 1 "burst: guardd watched some of them"
+lg_assert_nomatch "$(watch)" '^slot=' "burst: no slot left in use"
 settle
 
 # --- guardd_watchdog=no
