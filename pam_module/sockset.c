@@ -29,11 +29,10 @@
 #include "rawsys.h"
 
 #define DENTS_SIZE 8192
-/* The fd numbers one poll() looks at: a descriptor limit up to this is the
- * usual one (sshd, cron, su: 1024) and fits the buffer. */
-#define POLL_FDS_MAX (DENTS_SIZE / sizeof(struct pollfd))
 /* More open descriptors than this make a table large (kept by number). */
 #define SMALL_TABLE_MAX 160U
+/* snapshot_polled(): the table is large, take it by number. */
+#define SNAPSHOT_LARGE 1
 
 void socktable_done(SockTable *t) {
         free(t->e);
@@ -271,8 +270,10 @@ static int by_fd(const void *a, const void *b) {
  * the first look); this, 10 to 30 us. Numbers at or above the limit are
  * not looked at: the wrapped module cannot open a descriptor there, and
  * one the program had there from before it lowered its limit is left
- * alone (t->limit), as stock would leave it. -E2BIG: a limit over
- * POLL_FDS_MAX or a table too large for this, go by /proc.
+ * alone (t->limit), as stock would leave it. A limit up to the buffer's
+ * 1024 pollfds is the usual one (sshd, cron, su). -E2BIG: a higher limit
+ * (or no poll()), go by /proc; SNAPSHOT_LARGE: more than SMALL_TABLE_MAX
+ * open, go by number.
  */
 static int snapshot_polled(SockTable *t, char *buf, size_t size) {
         struct pollfd *p = (struct pollfd *) (void *) buf;
@@ -291,12 +292,25 @@ static int snapshot_polled(SockTable *t, char *buf, size_t size) {
         for (unsigned i = 0; i < n; i++)
                 open += !(p[i].revents & POLLNVAL);
         if (open > SMALL_TABLE_MAX)
-                return -E2BIG;
+                return SNAPSHOT_LARGE;
         for (unsigned i = 0; i < n && r >= 0; i++)
                 if (!(p[i].revents & POLLNVAL))
                         r = visit_fd((int) i, add_socket, t);
         t->limit = (int) n;
         return r;
+}
+
+/* The same from a listing of /proc/self/fd, for a limit too high to poll. */
+static int snapshot_listed(SockTable *t, char *buf, size_t size) {
+        long n = 0;
+        bool large;
+        int dir = list_first(buf, size, &n, &large);
+
+        if (large)
+                return snapshot_numbers(t, buf, size);
+        if (dir < 0)
+                return dir;
+        return walk_listed(dir, n, buf, size, add_socket, t);
 }
 
 /**
@@ -307,27 +321,13 @@ static int snapshot_polled(SockTable *t, char *buf, size_t size) {
  */
 static int snapshot_into(SockTable *ret, char *buf, size_t size) {
         SockTable t = {};
-        long n = 0;
-        bool large;
-        int dir, r;
+        int r = snapshot_polled(&t, buf, size);
 
-        r = snapshot_polled(&t, buf, size);
-        if (r != -E2BIG) {
-                if (r < 0) {
-                        socktable_done(&t);
-                        return r;
-                }
-                *ret = t; /* in fd order */
-                return 0;
-        }
-        socktable_done(&t);
-        dir = list_first(buf, size, &n, &large);
-        if (large)
+        /* Both return before adding anything, so @t is still empty. */
+        if (r == SNAPSHOT_LARGE)
                 r = snapshot_numbers(&t, buf, size);
-        else if (dir < 0)
-                return dir;
-        else
-                r = walk_listed(dir, n, buf, size, add_socket, &t);
+        else if (r == -E2BIG)
+                r = snapshot_listed(&t, buf, size);
         if (r < 0) {
                 socktable_done(&t);
                 return r;

@@ -89,11 +89,14 @@ static void test_small_table_is_exact(void **state) {
 static void test_limit_bounds_the_table(void **state) {
         struct rlimit saved, low;
         SockTable t = {};
-        int high, below;
+        int first, high, below;
 
         assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
-        high = fcntl(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), F_DUPFD_CLOEXEC, 200);
+        first = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(first >= 0);
+        high = fcntl(first, F_DUPFD_CLOEXEC, 200);
         assert_true(high >= 200);
+        close(first);
         below = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         assert_true(below >= 0 && below < 100);
         low = (struct rlimit){ .rlim_cur = 100, .rlim_max = saved.rlim_max };
@@ -117,6 +120,27 @@ static void test_limit_bounds_the_table(void **state) {
         assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
         close(high);
         close(below);
+}
+
+/* Under a limit one poll() covers, a table past a few hundred descriptors
+ * is still kept by number. */
+static void test_large_table_under_poll_limit(void **state) {
+        enum { PAIRS = 150 };
+        struct rlimit saved, lim;
+        int fds[2 * PAIRS];
+        SockTable t = {};
+
+        open_pairs(fds, PAIRS); /* it sets a limit of 4096 */
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+        lim = (struct rlimit){ .rlim_cur = 1024, .rlim_max = saved.rlim_max };
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+        assert_int_equal(socktable_snapshot(&t), 0);
+        assert_non_null(t.open);
+        for (unsigned i = 0; i < 2 * PAIRS; i++)
+                assert_true(socktable_contains(&t, fds[i], ino_of(fds[i])));
+        socktable_done(&t);
+        close_all(fds, 2 * PAIRS);
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
 }
 
 static void test_large_table_is_fd_numbers(void **state) {
@@ -330,6 +354,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_small_table_is_exact),
                 cmocka_unit_test(test_limit_bounds_the_table),
+                cmocka_unit_test(test_large_table_under_poll_limit),
                 cmocka_unit_test(test_large_table_is_fd_numbers),
                 cmocka_unit_test(test_large_table_full_to_capacity),
                 cmocka_unit_test(test_large_table_keeps_posix_locks),
