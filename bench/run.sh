@@ -57,8 +57,9 @@ lg_service permit "session required pam_permit.so"
 "$B/tests/status-tool" write "$st" LOGIN1=ok LOGIN1_ACTION=allow
 
 # healthy_pairs TAG COUNT: COUNT logins of each stack, one login per process as
-# in sshd (run it with sshd's descriptor limit under systemd, 1024), stock and wrapped in alternating order; totals and open+close times
-# go to $LG_TMP/{stock,wrapped}.TAG.{total,oc}.
+# in sshd, stock and wrapped in alternating order; totals and open+close times
+# go to $LG_TMP/{stock,wrapped}.TAG.{total,oc}. Run it with the descriptor
+# limit sshd has under systemd (1024).
 healthy_pairs() {
         local i svc order out
         : >"$LG_TMP/stock.$1.total"; : >"$LG_TMP/wrapped.$1.total"
