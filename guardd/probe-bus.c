@@ -294,6 +294,8 @@ static void ensure_connected(BusProbe *b, uint64_t now) {
         if (now < b->next_connect_usec)
                 return;
         r = bus_connect(b);
+        b->connect_refused = r < 0;
+        b->ready_seen = false;
         if (r >= 0)
                 return;
         b->backoff_usec = MIN(MAX(b->backoff_usec * 2, b->timeout_usec), BACKOFF_MAX_USEC);
@@ -360,8 +362,14 @@ bool bus_probe_idle(const BusProbe *b) {
 static BusState bus_state_of(BusProbe *b, uint64_t now) {
         const ServiceProbe *l = &b->services[BUS_SERVICE_LOGIN1];
 
+        if (b->bus && sd_bus_is_ready(b->bus) > 0)
+                b->ready_seen = true;
+        /* No open connection: down when nobody accepts it or a working
+         * connection was closed on us (the daemon went away); stuck when
+         * the daemon accepts but never completes the handshake (frozen:
+         * its socket's backlog takes the connection, nothing answers). */
         if (!b->bus || sd_bus_is_open(b->bus) <= 0)
-                return BUS_DOWN;
+                return b->connect_refused || b->ready_seen ? BUS_DOWN : BUS_STUCK;
         /* Any answer from the daemon itself this round means it works. */
         if ((l->owner.answered && l->owner.error != -ETIMEDOUT) ||
             (b->daemon_pid.answered && b->daemon_pid.error != -ETIMEDOUT))
@@ -477,6 +485,7 @@ void bus_probe_finish_round(BusProbe *b, uint64_t now, uint64_t slow_usec) {
         } else if (b->state == BUS_STUCK && ++b->stuck_rounds >= STUCK_ROUNDS_RECONNECT) {
                 log_warning("Bus stuck for %u rounds, dropping the connection.", b->stuck_rounds);
                 bus_drop(b);
+                b->ready_seen = false; /* stuck, not gone: the reconnect tells */
                 b->stuck_rounds = 0;
         }
         if (b->state != BUS_OK && (prev == BUS_OK || b->bad_since_usec == 0))

@@ -64,6 +64,12 @@ struct BusProbe {
         uint64_t next_connect_usec;
         uint64_t backoff_usec;
         unsigned stuck_rounds;
+        /* What the last connection attempt showed: refused (nobody listens:
+         * down), or accepted; and whether that connection ever became
+         * ready. A daemon that accepts and never authenticates is stuck,
+         * not down. */
+        bool connect_refused;
+        bool ready_seen;
         Call daemon_pid;
         uint32_t bus_pid;
         uint64_t timeout_usec;

@@ -23,12 +23,15 @@ lg_assert_eq "$(lg_status_key BUS_PID)" "$BUS_PID" "BUS_PID is the dbus-daemon's
 lg_assert_match "$(lg_status_key LOGIN1_PING_USEC)" '^[0-9]+$' "LOGIN1_PING_USEC is a number"
 lg_assert_match "$(lg_status_key LOGIN1_QUEUED_BYTES)" '^[0-9]+$' "bus statistics available: LOGIN1_QUEUED_BYTES is a number"
 
-# Frozen logind: stuck and skip within 2 intervals + probe timeout (generous x3).
+# Frozen logind: stuck and skip within 2 intervals + probe timeout, plus a
+# slack: at least the old generous 3x, more when this run's healthy rounds
+# were slow (GUARDD_ROUND_USEC: the machine, not the probe).
+round_ms=$(($(lg_status_key GUARDD_ROUND_USEC) / 1000))
 lg_freeze "$LOGIND_PID"
 t0=$(date +%s%N)
 lg_check "frozen: LOGIN1=stuck" lg_wait_status LOGIN1 stuck 5
 ms=$((($(date +%s%N) - t0) / 1000000))
-lg_assert_le "$ms" $((3 * (2 * 200 + 200))) "frozen: detected within 3 x (2 intervals + timeout) ms"
+LG_SLACK_MIN_MS=1200 lg_assert_within "$ms" $((2 * 200 + 200)) "$round_ms" "frozen: detected within 2 intervals + timeout (ms)"
 lg_assert_eq "$(lg_status_key LOGIN1_ACTION)" skip "frozen: LOGIN1_ACTION=skip"
 lg_assert_eq "$(lg_status_key OVERALL)" critical "frozen: OVERALL=critical"
 lg_assert_match "$(lg_status_key SUMMARY)" "^logind not answering for .* \\(pid $LOGIND_PID, " "frozen: SUMMARY names logind and its pid"
@@ -43,10 +46,9 @@ lg_assert_eq "$(lg_status_key LOGIN1_ACTION)" allow "thawed: allowed at the firs
 # Flood: frozen double, a client queues ~4 MB for it.
 lg_freeze "$LOGIND_PID"
 "$B/tests/bus-flood" --count 1000 --size 4000 >/dev/null 2>&1
-lg_check "flooded: queue past the threshold reported" lg_wait_status OVERALL critical 5
-sleep 0.5
-q=$(lg_status_key LOGIN1_QUEUED_BYTES)
-lg_assert_ge "${q:-0}" 2000000 "flooded: LOGIN1_QUEUED_BYTES grows past 2 MB (dbus-daemon holds it for logind)"
+lg_check "flooded: queue past the threshold reported" lg_wait_status OVERALL critical 15
+lg_check "flooded: LOGIN1_QUEUED_BYTES grows past 2 MB (dbus-daemon holds it for logind)" \
+        lg_wait_status_ge LOGIN1_QUEUED_BYTES 2000000 15
 lg_assert_match "$(cat "$GUARDD_STATUS")" 'SUMMARY=.*(bus holds .* for logind|logind not answering)' "flooded: SUMMARY names the culprit"
 lg_thaw "$LOGIND_PID"
 lg_check "flood drained: back to allow" lg_wait_status LOGIN1_ACTION allow 10
@@ -67,11 +69,20 @@ lg_check "before bus freeze: ok" lg_wait_status LOGIN1 ok 5
 lg_freeze "$BUS_PID"
 lg_check "frozen bus: BUS=stuck" lg_wait_status BUS stuck 5
 w1=$(lg_status_key WRITTEN_MONOTONIC_USEC)
-sleep 1
-w2=$(lg_status_key WRITTEN_MONOTONIC_USEC)
-lg_assert_ge "$(((w2 - w1) / 1000))" 600 "frozen bus: status rewritten every interval (1 s apart: >= 3 rounds)"
+advanced() { [ "$(lg_status_key WRITTEN_MONOTONIC_USEC)" -ge $((w1 + 600000)) ] 2>/dev/null; }
+lg_check "frozen bus: status still rewritten (600 ms on within 5 s)" lg_until 5 advanced
 lg_assert_eq "$(lg_status_key LOGIN1_ACTION)" skip "frozen bus: LOGIN1_ACTION=skip"
 lg_assert_match "$(lg_status_key SUMMARY)" "^dbus-daemon not answering for .*pid $BUS_PID" "frozen bus: SUMMARY names dbus-daemon"
+# After 10 stuck rounds guardd drops the connection and connects again; the
+# frozen daemon's socket takes the connection and never answers: still
+# stuck, not "down: cannot connect".
+lg_check "frozen bus: guardd drops the stuck connection" \
+        lg_until 20 grep -q 'Bus stuck for 10 rounds, dropping the connection' "$LG_TMP/guardd.log"
+w1=$(lg_status_key WRITTEN_MONOTONIC_USEC)
+lg_until 10 advanced
+lg_assert_eq "$(lg_status_key BUS)" stuck "frozen bus, after the reconnect: BUS=stuck"
+lg_assert_match "$(lg_status_key SUMMARY)" "^dbus-daemon not answering for .*pid $BUS_PID" "frozen bus, after the reconnect: still named as not answering"
+lg_assert_nomatch "$(cat "$LG_TMP/guardd.log")" 'system bus down' "frozen bus: never called down"
 lg_thaw "$BUS_PID"
 lg_check "thawed bus: BUS=ok" lg_wait_status BUS ok 5
 
