@@ -49,10 +49,10 @@ mkdir -p "$LG_TMP/mnt"
 for i in $(seq 1 20); do mount -t tmpfs tmpfs "$LG_TMP/mnt" && umount "$LG_TMP/mnt"; sleep 0.05; done &
 churn=$!
 seen=0
-for _ in $(seq 1 40); do
+for _ in $(seq 1 300); do # until guardd has seen it, however slow the machine
         c=$(lg_status_key MOUNT_CHANGES_PER_S)
-        [ "${c:-0}" -gt 0 ] && seen=$c
-        sleep 0.1
+        [ "${c:-0}" -gt 0 ] && seen=$c && break
+        sleep 0.05
 done
 wait "$churn"
 lg_assert_ge "$seen" 1 "mount churn seen: MOUNT_CHANGES_PER_S > 0"

@@ -23,7 +23,8 @@ LG_INTERVAL_MS=200 LG_PROBE_TIMEOUT_MS=200
 lg_guardd_conf metrics_path="$LG_TMP/run/loginguard.prom" alert_command="$LG_TMP/alert.sh" alert_cooldown_s=0
 NOTIFY_SOCKET=$notify lg_start_guardd
 lg_check "healthy" lg_wait_status OVERALL ok 5
-sleep 0.5
+notified() { grep -q 'STATUS=ok: logind answers' "$LG_TMP/notify.rec" && grep -q 'WATCHDOG=1' "$LG_TMP/notify.rec"; }
+lg_until 10 notified
 rec=$(cat "$LG_TMP/notify.rec")
 lg_assert_match "$rec" 'READY=1' "sd_notify READY=1 sent"
 lg_assert_match "$rec" 'WATCHDOG=1' "sd_notify WATCHDOG=1 sent"
@@ -42,16 +43,17 @@ fi
 # alert_command on OVERALL change, with the environment.
 lg_freeze "$LOGIND_PID"
 lg_check "frozen: critical" lg_wait_status OVERALL critical 5
-sleep 0.5
-lg_assert_match "$(cat "$ALERT_LOG" 2>/dev/null)" '^critical\|logind not answering' "alert_command ran with LOGINGUARD_OVERALL and LOGINGUARD_SUMMARY"
+alerted() { grep -Eq "$1" "$ALERT_LOG" 2>/dev/null; }
+lg_check "alert_command ran with LOGINGUARD_OVERALL and LOGINGUARD_SUMMARY" lg_until 10 alerted '^critical\|logind not answering'
 
 # A frozen logind never delays status writes: each interval a new status.
-w1=$(lg_status_key WRITTEN_MONOTONIC_USEC); sleep 1; w2=$(lg_status_key WRITTEN_MONOTONIC_USEC)
-lg_assert_ge "$(((w2 - w1) / 1000))" 600 "frozen logind: status still rewritten every interval"
+w1=$(lg_status_key WRITTEN_MONOTONIC_USEC)
+advanced() { [ "$(lg_status_key WRITTEN_MONOTONIC_USEC)" -ge $((w1 + 600000)) ] 2>/dev/null; }
+lg_check "frozen logind: status still rewritten (600 ms on within 5 s)" lg_until 5 advanced
 lg_thaw "$LOGIND_PID"
 lg_check "recovered: ok" lg_wait_status OVERALL ok 10
-sleep 0.5
-lg_assert_match "$(tail -n 1 "$ALERT_LOG")" '^ok\|' "alert_command ran again on recovery"
+last_alert_ok() { tail -n 1 "$ALERT_LOG" | grep -q '^ok|'; }
+lg_check "alert_command ran again on recovery" lg_until 10 last_alert_ok
 
 # SIGHUP: new settings without a restart (login1_slow_ms 1 -> slow).
 echo "login1_slow_ms = 1us" >>"$LG_TMP/guardd.conf"
@@ -64,9 +66,8 @@ lg_check "after SIGHUP: login1_slow_ms=1 makes a 20 ms logind slow" lg_wait_stat
 lg_assert_match "$(cat "$LG_TMP/guardd.log")" 'Reloaded the configuration' "SIGHUP reload logged"
 printf 'bogus = 1\n' >>"$LG_TMP/guardd.conf"
 kill -HUP "$GUARDD_PID"
-sleep 0.5
+lg_check "bad reload names file:line" lg_until 10 grep -Eq "guardd.conf:[0-9]+: unknown key 'bogus'" "$LG_TMP/guardd.log"
 lg_check "a bad config on SIGHUP keeps guardd running" kill -0 "$GUARDD_PID"
-lg_assert_match "$(cat "$LG_TMP/guardd.log")" "guardd.conf:[0-9]+: unknown key 'bogus'" "bad reload names file:line"
 sed -i '/^bogus/d' "$LG_TMP/guardd.conf"
 
 # SIGTERM: clean exit, quickly.

@@ -61,6 +61,66 @@ lg_assert_le() { # ACTUAL LIMIT WHAT (integers; used for time limits)
         if [ -n "$1" ] && [ "$1" -le "$limit" ]; then lg_ok "$3 ($1 <= $limit)"; else lg_fail "$3: '$1' not <= $limit"; fi
 }
 
+# Bounds relative to the machine. A login's wall time is what loginguard
+# adds (a deadline, a skip) plus what this machine takes for the rest of
+# the same login (the ssh handshake, process start-up), and the second part
+# grows with the load: on a busy 2-core machine an ssh login alone took a
+# second. So a bound is ALLOW (what loginguard may add) plus a slack taken
+# from BASE, the same step measured healthy in this run: twice BASE, and
+# never under LG_SLACK_MIN_MS (250). It still fails when the behaviour is
+# wrong: a call that is not cut waits for the patience (15 s), the bus
+# timeout (25 s) or logind's (120 s), far past deadline + slack.
+lg_slack_ms() { # BASE_MS
+        local s=$((2 * ${1:-0})) min=${LG_SLACK_MIN_MS:-250}
+        [ "$s" -ge "$min" ] || s=$min
+        echo $((s * LG_TIME_FACTOR))
+}
+
+lg_assert_within() { # ACTUAL ALLOW_MS BASE_MS WHAT
+        local limit=$(($2 + $(lg_slack_ms "$3")))
+        if [ -n "$1" ] && [ "$1" -le "$limit" ]; then
+                lg_ok "$4 ($1 <= $2 + slack from a healthy $3 ms = $limit)"
+        else
+                lg_fail "$4: '$1' not <= $2 + slack from a healthy $3 ms = $limit"
+        fi
+}
+
+# lg_max A B...: the largest of the numbers.
+lg_max() {
+        local m=$1 v
+        for v in "$@"; do [ "$v" -gt "$m" ] && m=$v; done
+        echo "$m"
+}
+
+# lg_until TIMEOUT_S COMMAND...: poll COMMAND (every 50 ms) until it
+# succeeds. For a condition the test waits on before it asserts, instead of
+# a fixed sleep that is too short on a loaded machine.
+lg_until() {
+        local end=$((SECONDS + $1))
+        shift
+        while :; do
+                "$@" && return 0
+                [ $SECONDS -lt $end ] || return 1
+                sleep 0.05
+        done
+}
+
+# lg_wait_cooldown BREAKER_FILE COOLDOWN_S: sleep until the open breaker's
+# cooldown is over, as the module reckons it (its stamp, CLOCK_MONOTONIC,
+# and the cooldown doubled per level), plus 200 ms. A fixed sleep assumes
+# no trial ran meanwhile; on a loaded machine a long burst outlasts the
+# cooldown, its trial is cut, and the cooldown doubles.
+lg_wait_cooldown() {
+        local out stamp level
+        out=$("$B/tests/status-tool" breaker "$1") || return 1
+        stamp=$(printf '%s\n' "$out" | sed -n 's/^STAMP_USEC=//p')
+        level=$(printf '%s\n' "$out" | sed -n 's/^LEVEL=//p')
+        python3 -c 'import sys, time
+stamp, level, cooldown = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]) * 10**6
+due = stamp + cooldown * 2**level + 200000
+time.sleep(max(0, due - time.monotonic_ns() // 1000) / 1e6)' "${stamp:-0}" "${level:-0}" "$2"
+}
+
 lg_assert_ge() { # ACTUAL LIMIT WHAT (integers)
         if [ -n "$1" ] && [ "$1" -ge "$2" ]; then lg_ok "$3 ($1 >= $2)"; else lg_fail "$3: '$1' not >= $2"; fi
 }

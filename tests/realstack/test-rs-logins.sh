@@ -8,7 +8,8 @@
 #   healthy: real ssh logins of root and of a normal user are registered
 #     (XDG_SESSION_ID, loginctl shows them active);
 #   logind frozen (SIGSTOP): stock pam_systemd still blocked at a 5 s cap;
-#     the wrapped call cut within deadline + 250 ms; the second cut opens
+#     the wrapped call cut at the deadline (plus a slack from the healthy
+#     call's time in this run: lg_assert_within); the second cut opens
 #     the breaker and later logins skip in milliseconds;
 #   dbus-daemon frozen: the same;
 #   after each thaw: no leftover session, no abandoned or failed scope, the
@@ -41,6 +42,7 @@ for user in root lguser; do
 done
 rs_driver wrapped 30
 lg_assert_match "$OUT" '^env\.XDG_SESSION_ID=' "healthy: the PAM driver's wrapped login registered"
+base=$(($(lg_kv "$OUT" open_usec) / 1000)) # the baseline of the bounds below
 lg_assert_eq "$(lg_kv "$OUT" close_rc)" PAM_SUCCESS "healthy: close_session passes through"
 rs_settle 1
 rs_assert_clean "after the healthy logins"
@@ -55,14 +57,14 @@ frozen() { # UNIT WHAT
         ms=$(($(lg_kv "$OUT" open_usec) / 1000))
         rs_row "$what: pam_loginguard, 1st login" "$ms ms" "cut at deadline=$DEADLINE ms"
         lg_assert_eq "$(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)" deadline "$what: 1st wrapped login cut (LOGINGUARD_FALLBACK=deadline)"
-        lg_assert_le "$ms" $((DEADLINE + 250)) "$what: 1st wrapped open_session within deadline + 250 ms"
+        lg_assert_within "$ms" "$DEADLINE" "$base" "$what: 1st wrapped open_session cut at the deadline (ms)"
         lg_assert_eq "$(lg_kv "$OUT" open_rc)" PAM_SUCCESS "$what: the login goes on (PAM_SUCCESS)"
         rs_driver wrapped 60 --ops open,close
         lg_assert_eq "$(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)" deadline "$what: 2nd wrapped login cut too"
         rs_driver wrapped 60 --ops open,close
         ms=$(($(lg_kv "$OUT" open_usec) / 1000))
         lg_assert_eq "$(lg_kv "$OUT" env.LOGINGUARD_FALLBACK)" breaker "$what: then the breaker skips pam_systemd"
-        lg_assert_le "$ms" 50 "$what: a breaker skip takes milliseconds"
+        lg_assert_within "$ms" 0 "$base" "$what: a breaker skip, no deadline wait (ms)"
         rs_row "$what: pam_loginguard, 3rd login" "$ms ms" "breaker open: skipped"
         rs_ssh lguser "$SHOW"
         lg_assert_match "$OUT" '^ID= FB=breaker' "$what: a real ssh login goes on, skipped by the breaker"

@@ -33,6 +33,10 @@ stock_ms=$(($(lg_kv "$OUT" open_usec) / 1000))
 lg_assert_match "$OUT" '^env\.XDG_SESSION_ID=' "stock: the login completes registered"
 lg_assert_ge "$stock_ms" 2500 "stock: open_session waits for user@ (ms)"
 rs_settle 1
+# The same ssh login with the user manager running: the baseline.
+rs_ssh lguser "$SHOW"
+lg_assert_match "$OUT" '^ID=[c0-9]+ FB=$' "healthy: the ssh login is registered"
+base=$MS
 
 slow_login() { # WHAT
         user_manager_down
@@ -42,7 +46,10 @@ slow_login() { # WHAT
         lg_assert_match "$OUT" 'still-alive' "$1: the login lives on (not killed under KillUserProcesses=yes)"
         lg_assert_nomatch "$OUT" 'closed by remote host' "$1: sshd was not disconnected"
         lg_assert_ge "$MS" 2500 "$1: the login waited for logind past the deadline (ms)"
-        lg_assert_le "$MS" 14000 "$1: within patience (ms)"
+        # user@'s start adds 3 s (ExecStartPre) to a login, and the module
+        # may wait up to its patience (15 s); the slack is from a healthy
+        # login of the same shape timed in this run.
+        lg_assert_within "$MS" 9000 "$base" "$1: well within patience (ms)"
 }
 slow_login "module alone"
 j=$(rs_exec journalctl -q --no-pager -t sshd -g 'pam_loginguard')

@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <sys/resource.h>
@@ -105,6 +106,7 @@ typedef struct Args {
         const char *side; /* a second thread connects here during open_session */
         uint64_t sockets; /* socketpairs held open before pam_start() */
         const char *hold; /* after open: create HOLD.open, close once HOLD exists */
+        const char *go; /* before open: create GO.ready, open once a byte arrives on FIFO GO */
         bool do_open, do_close, silent;
         uint64_t repeat;
 } Args;
@@ -175,6 +177,26 @@ static void hold_session(const char *path) {
                 (void) usleep(10000);
 }
 
+/* Lets a test start the process first and the call at a moment of its
+ * choosing (just after it stopped guardd, say): the start-up of a process
+ * takes a loaded machine hundreds of milliseconds, a FIFO's wake-up does not. */
+static void wait_go(const char *fifo) {
+        char marker[512], c;
+        int fd;
+        FILE *f;
+
+        (void) snprintf(marker, sizeof(marker), "%s.ready", fifo);
+        f = fopen(marker, "we");
+        if (f)
+                (void) fclose(f);
+        fd = open(fifo, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        if (read(fd, &c, 1) < 0)
+                fprintf(stderr, "pam-driver: reading %s: %m\n", fifo);
+        (void) close(fd);
+}
+
 static int one_round(const Args *a, unsigned round) {
         struct pam_conv c = { .conv = conv };
         pam_handle_t *pamh = NULL;
@@ -192,6 +214,8 @@ static int one_round(const Args *a, unsigned round) {
                 (void) pam_set_item(pamh, PAM_TTY, a->tty);
         if (a->rhost)
                 (void) pam_set_item(pamh, PAM_RHOST, a->rhost);
+        if (a->go)
+                wait_go(a->go);
         if (a->do_open) {
                 Side side = { .path = a->side, .fd = -1 };
                 pthread_t st;
@@ -236,6 +260,7 @@ int main(int argc, char **argv) {
                 { "repeat", required_argument, NULL, 'n' },
                 { "silent", no_argument, NULL, 'S' },
                 { "hold", required_argument, NULL, 'H' },
+                { "go", required_argument, NULL, 'G' },
                 { "side", required_argument, NULL, 'D' },
                 { "sockets", required_argument, NULL, 'k' },
                 {},
@@ -260,6 +285,7 @@ int main(int argc, char **argv) {
                         break;
                 case 'S': a.silent = true; break;
                 case 'H': a.hold = optarg; break;
+                case 'G': a.go = optarg; break;
                 case 'D': a.side = optarg; break;
                 case 'k':
                         if (parse_u64(optarg, &a.sockets) < 0)
@@ -268,10 +294,9 @@ int main(int argc, char **argv) {
                 default: return 2;
                 }
         if (!a.confdir || !a.service) {
-                fprintf(stderr,
-                        "usage: pam-driver --confdir DIR --service NAME [--user U] "
-                        "[--ops open,close] [--repeat N] [--tty T] [--rhost H] [--silent] "
-                        "[--hold PATH] [--side SOCKET] [--sockets N]\n");
+                fprintf(stderr, "usage: pam-driver --confdir DIR --service NAME [--user U] "
+                                "[--ops open,close] [--repeat N] [--tty T] [--rhost H] [--silent] "
+                                "[--hold PATH] [--go FIFO] [--side SOCKET] [--sockets N]\n");
                 return 2;
         }
         if (a.sockets > 0 && hold_sockets(a.sockets) < 0) {
