@@ -52,14 +52,16 @@ lg_check "and /dev/log is ok" rs_wait_status DEVLOG ok 15
 rs_exec journalctl --sync >/dev/null 2>&1
 j=$(rs_exec journalctl -q --no-pager -o json -t "$tag" -t sshd --since "-10min")
 printf '%s\n' "$j" >"$LG_TMP/journal.json"
-count() { python3 -c "
-import json, sys
-n = 0
-for line in open('$LG_TMP/journal.json'):
-    e = json.loads(line)
-    if e.get('MESSAGE') == sys.argv[1]:
-        n += 1
-print(n)" "$1"; }
+# One pass over the journal: how often each message arrived.
+python3 -c '
+import collections, json, sys
+n = collections.Counter()
+for line in open(sys.argv[1]):
+    n[json.loads(line).get("MESSAGE")] += 1
+for m, c in n.items():
+    if isinstance(m, str):
+        print(c, m)' "$LG_TMP/journal.json" >"$LG_TMP/journal.counts"
+count() { awk -v m="$1" '{ c = $1; sub(/^[0-9]+ /, "") } $0 == m { print c; f = 1 } END { if (!f) print 0 }' "$LG_TMP/journal.counts"; }
 missing=0 twice=0
 for ((i = 1; i <= N; i++)); do
         c=$(count "msg-$i")
