@@ -17,16 +17,21 @@ opts="conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state status=$LG_TMP/none deadli
 lg_service guarded "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
 LG_SLACK_MIN_MS=1000
 
-burst() { # TAG: N logins at once -> $LG_TMP/TAG.N files
+# The baseline burst runs with a deadline it cannot reach and a state
+# directory of its own: it measures the machine and must not move the
+# breaker under test (a loaded or sanitized run takes seconds per login).
+lg_service baseline "$(lg_module_line optional "conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state-baseline status=$LG_TMP/none deadline=120000" wrap="$PAM_SYSTEMD")" \
+        "session required pam_permit.so"
+burst() { # TAG SERVICE: N logins at once -> $LG_TMP/TAG.N files
         local i pids=""
         for i in $(seq 1 "$N"); do
-                lg_driver guarded --ops open >"$LG_TMP/$1.$i" 2>&1 &
+                lg_driver "$2" --ops open >"$LG_TMP/$1.$i" 2>&1 &
                 pids="$pids $!"
         done
         # shellcheck disable=SC2086
         wait $pids
 }
-burst healthy
+LG_DRIVER_TIMEOUT=300 burst healthy baseline
 lg_assert_eq "$(cat "$LG_TMP"/healthy.* | grep -c '^env.XDG_SESSION_ID=')" "$N" "healthy burst: all $N registered"
 base=$(($(cat "$LG_TMP"/healthy.* | sed -n 's/^open_usec=//p' | sort -n | tail -1) / 1000))
 lg_log "healthy burst of $N: slowest open_session ${base} ms (the baseline)"
