@@ -53,13 +53,27 @@ static int hex_value(char c) {
  *
  * Return: 0, -EBADMSG when the file is not a UUID, or -errno.
  */
+static const char *boot_id_path = "/proc/sys/kernel/random/boot_id";
+
+/**
+ * breaker_boot_id_from() - read the boot id from @path from now on.
+ * guardd reads it as PID 1's mount namespace sees it: a sandboxed service
+ * (ProtectKernelTunables=) in a container may see the host's boot id
+ * instead of the one the container's logins see (systemd-nspawn binds its
+ * own over /proc/sys/kernel/random/boot_id).
+ * @path: a file holding the boot id
+ */
+void breaker_boot_id_from(const char *path) {
+        boot_id_path = path;
+}
+
 int breaker_boot_id(uint8_t ret[16]) {
         _cleanup_close_ int fd = -EBADF;
         char buf[64];
         unsigned n = 0;
         ssize_t len;
 
-        fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+        fd = open(boot_id_path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
         len = read_full(fd, buf, sizeof(buf) - 1);
@@ -89,6 +103,69 @@ int breaker_boot_id(uint8_t ret[16]) {
  */
 void breaker_file_name(const char *target, char *buf, size_t size) {
         (void) snprintf(buf, size, BREAKER_FILE_PREFIX "%s", target);
+}
+
+/**
+ * breaker_user_hash() - a 64-bit FNV-1a hash of a user name: the per-user
+ * breaker's key. The name comes from PAM (no NSS on the decision path), so
+ * the hash also keeps whatever it holds out of the file name.
+ * @user: the login's user name
+ *
+ * Return: the hash.
+ */
+uint64_t breaker_user_hash(const char *user) {
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+        for (const unsigned char *p = (const unsigned char *) user; *p; p++) {
+                h ^= *p;
+                h *= UINT64_C(0x100000001b3);
+        }
+        return h;
+}
+
+/**
+ * breaker_user_file_name() - the file name of @user's breaker for @target,
+ * in the users directory.
+ * @target: wrapped module name
+ * @user: the login's user name
+ * @buf: out
+ * @size: its size
+ */
+void breaker_user_file_name(const char *target, const char *user, char *buf, size_t size) {
+        (void) snprintf(buf, size, BREAKER_FILE_PREFIX "%s.u%016llx", target,
+                        (unsigned long long) breaker_user_hash(user));
+}
+
+/**
+ * breaker_users_dir_open() - the per-user breakers' directory, under the
+ * same rules as the state directory (root's, not writable by others).
+ * @state_dir_fd: the state directory
+ * @owner: uid allowed to own it besides root
+ * @create: create it (0755 root's) when missing
+ *
+ * Return: the directory fd or -errno (-ENOENT when missing).
+ */
+int breaker_users_dir_open(int state_dir_fd, uid_t owner, bool create) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        fd = openat(state_dir_fd, BREAKER_USERS_DIR,
+                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT && create) {
+                if (mkdirat(state_dir_fd, BREAKER_USERS_DIR, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                fd = openat(state_dir_fd, BREAKER_USERS_DIR,
+                            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0 && (fchown(fd, 0, 0) < 0 || fchmod(fd, 0755) < 0))
+                        return -errno;
+        }
+        if (fd < 0)
+                return errno == ELOOP ? -ENOTDIR : -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if ((st.st_uid != 0 && st.st_uid != owner) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return -EPERM;
+        return TAKE_FD(fd);
 }
 
 /**

@@ -22,6 +22,10 @@
 #define BREAKER_FILE_VERSION 1U
 #define BREAKER_BAD_SLOTS 64U /* >= the largest `trip` */
 #define BREAKER_FILE_PREFIX "breaker-"
+/* Per-user breakers live in this subdirectory of the state directory, one
+ * record of the same format per user whose own logins were stuck:
+ * "breaker-pam_systemd.u<16 hex digits of the user name's hash>". */
+#define BREAKER_USERS_DIR "users"
 
 typedef enum BreakerState {
         BREAKER_CLOSED,
@@ -68,7 +72,11 @@ typedef struct BreakerMap {
 } BreakerMap;
 
 int breaker_boot_id(uint8_t ret[16]);
+void breaker_boot_id_from(const char *path);
 void breaker_file_name(const char *target, char *buf, size_t size);
+uint64_t breaker_user_hash(const char *user);
+void breaker_user_file_name(const char *target, const char *user, char *buf, size_t size);
+int breaker_users_dir_open(int state_dir_fd, uid_t owner, bool create);
 int breaker_record_check(const BreakerRecord *r, size_t len, const uint8_t boot_id[16]);
 int breaker_file_read(int dir_fd, const char *name, uid_t owner, BreakerRecord *ret);
 int breaker_file_map(int dir_fd, const char *name, uid_t owner, bool create, BreakerMap *ret);

@@ -14,11 +14,14 @@
  */
 #include "breaker.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "io-util.h"
 #include "macro.h"
 
 #define CAS_ATTEMPTS 8
@@ -137,6 +140,7 @@ static bool load_word(Breaker *b, uint64_t *ret) {
         int r;
 
         if (b->map.rec) {
+                b->exists = true;
                 *ret = load(&b->map.rec->word);
                 return true;
         }
@@ -146,6 +150,7 @@ static bool load_word(Breaker *b, uint64_t *ret) {
                         b->error = r;
                 return false;
         }
+        b->exists = true;
         *ret = rec.word;
         return true;
 }
@@ -253,4 +258,118 @@ void breaker_record(Breaker *b, const BreakerParams *p, uint64_t now, CallOutcom
         case OUTCOME_CUT: record_cut(b, p, now); break;
         default: break;
         }
+}
+
+/**
+ * breaker_open_user() - find @user's own breaker for @target: the same
+ * record and state machine as the host's, in the users directory, fed only
+ * by calls logind had taken that then waited on the user's own units.
+ * @b: breaker
+ * @host: the host's breaker (its directory, privileges and owner)
+ * @target: wrapped module name
+ * @user: the login's user name (PAM_USER)
+ * @create: create the users directory when missing (to record)
+ *
+ * Return: 0, or -errno (then @b reads as closed and records nothing).
+ */
+int breaker_open_user(Breaker *b, const Breaker *host, const char *target, const char *user,
+                      bool create) {
+        *b = (Breaker){ .dir_fd = -EBADF,
+                        .map.fd = -EBADF,
+                        .owner = host->owner,
+                        .privileged = host->privileged };
+        breaker_user_file_name(target, user, b->name, sizeof(b->name));
+        if (host->dir_fd < 0)
+                return -EBADF;
+        b->dir_fd = breaker_users_dir_open(host->dir_fd, host->owner, create && host->privileged);
+        return b->dir_fd < 0 ? b->dir_fd : 0;
+}
+
+/**
+ * breaker_count() - count a login's fallback on the host's record without
+ * judging logind by it: a user's own stuck call (cut after logind took it)
+ * or a skip by that user's breaker. The counters stay exact; the host's
+ * state machine is not moved.
+ * @b: the host's breaker
+ * @outcome: OUTCOME_CUT or OUTCOME_SKIPPED
+ */
+void breaker_count(Breaker *b, CallOutcome outcome) {
+        if (!b->privileged || b->dir_fd < 0 || !ensure_map(b, true))
+                return;
+        if (outcome == OUTCOME_CUT) {
+                add(&b->map.rec->cuts, 1);
+                __atomic_store_n(&b->map.rec->last_cut_usec, now_usec(CLOCK_MONOTONIC),
+                                 __ATOMIC_RELAXED);
+        } else if (outcome == OUTCOME_SKIPPED)
+                add(&b->map.rec->skips, 1);
+        else
+                return;
+        add(&b->map.rec->fallbacks, 1);
+}
+
+/**
+ * breaker_trip() - open a closed breaker now, on evidence gathered
+ * elsewhere (the stuck calls of several users).
+ * @b: breaker
+ * @now: CLOCK_MONOTONIC usec
+ *
+ * Return: true when this call opened it.
+ */
+bool breaker_trip(Breaker *b, uint64_t now) {
+        if (!b->privileged || b->dir_fd < 0 || !ensure_map(b, true))
+                return false;
+        for (unsigned i = 0; i < CAS_ATTEMPTS; i++) {
+                uint64_t w = load(&b->map.rec->word);
+
+                if (BREAKER_WORD_STATE(w) != BREAKER_CLOSED)
+                        return false;
+                if (cas(&b->map.rec->word, w, BREAKER_WORD(BREAKER_OPEN, 0, now))) {
+                        add(&b->map.rec->opened, 1);
+                        return true;
+                }
+        }
+        return false;
+}
+
+/**
+ * breaker_users_stuck() - how many users had a call of their own cut
+ * within the window (their breaker's last cut), counting up to @enough.
+ * Runs only after such a cut, never on a login's healthy path.
+ * @user: a per-user breaker (its directory)
+ * @target: wrapped module name
+ * @p: parameters (window)
+ * @now: CLOCK_MONOTONIC usec
+ * @enough: stop counting here
+ *
+ * Return: the count.
+ */
+unsigned breaker_users_stuck(const Breaker *user, const char *target, const BreakerParams *p,
+                             uint64_t now, unsigned enough) {
+        char prefix[96];
+        _cleanup_close_ int fd = -EBADF;
+        DIR *d;
+        unsigned n = 0;
+
+        if (user->dir_fd < 0)
+                return 0;
+        (void) snprintf(prefix, sizeof(prefix), BREAKER_FILE_PREFIX "%s.u", target);
+        fd = fcntl(user->dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return 0;
+        d = fdopendir(fd);
+        if (!d)
+                return 0;
+        TAKE_FD(fd);
+        for (struct dirent *de; n < enough && (de = readdir(d));) {
+                BreakerRecord r;
+
+                if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+                    breaker_file_read(dirfd(d), de->d_name, user->owner, &r) < 0)
+                        continue;
+                if (r.last_cut_usec > 0 && r.last_cut_usec <= now &&
+                    r.last_cut_usec + p->window_usec >= now)
+                        n++;
+        }
+        (void) closedir(d);
+        return n;
 }

@@ -45,6 +45,7 @@ typedef enum CallOutcome {
 
 typedef struct Breaker {
         int dir_fd; /* -EBADF: no breaker (state directory unusable) */
+        bool exists; /* the last decision found a record (no file: closed, never cut) */
         char name[96];
         uid_t owner; /* besides root, who may own the files (tests run as users) */
         bool privileged; /* may write: real and effective uid 0 */
@@ -55,6 +56,12 @@ typedef struct Breaker {
 
 int breaker_open(Breaker *b, const char *state_dir, const char *target, bool privileged,
                  uid_t owner);
+int breaker_open_user(Breaker *b, const Breaker *host, const char *target, const char *user,
+                      bool create);
+void breaker_count(Breaker *b, CallOutcome outcome);
+bool breaker_trip(Breaker *b, uint64_t now);
+unsigned breaker_users_stuck(const Breaker *user, const char *target, const BreakerParams *p,
+                             uint64_t now, unsigned enough);
 void breaker_close(Breaker *b);
 BreakerVerdict breaker_decide(Breaker *b, const BreakerParams *p, uint64_t now);
 void breaker_record(Breaker *b, const BreakerParams *p, uint64_t now, CallOutcome outcome);

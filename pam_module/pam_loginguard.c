@@ -38,6 +38,9 @@
 
 #define TRIAL_MARGIN_USEC (5 * USEC_PER_SEC)
 #define MISSING_MARKER ".status-missing"
+/* Users whose own calls were stuck within the window that make it the
+ * host's trouble: the host-wide breaker opens (pam_loginguard(8)). */
+#define TRIP_USERS 3U
 
 /* What a session keeps between open_session and close_session. */
 typedef struct HandleState {
@@ -55,9 +58,12 @@ typedef struct Ctx {
         HandleState *hs; /* session calls only */
         PamLog log;
         Breaker breaker;
+        Breaker user_breaker; /* the login's user's own (dir_fd -EBADF: none) */
+        const char *user; /* PAM_USER, NULL when unknown */
         BreakerParams bp;
         bool privileged; /* real and effective uid 0: may write shared state */
         bool trial;
+        bool user_trial;
         bool status_fresh; /* guardd's status was fresh: it vouches for PID 1 too */
         WatchFile *watch; /* guardd's watch table (watch_for()) */
         bool watch_looked;
@@ -225,12 +231,35 @@ static bool pid1_says_skip(const Ctx *c, Fallback *f) {
         return true;
 }
 
+/* The user's own breaker: looked at only when the host's record exists
+ * (a per-user cut always makes it), so a host that never cut a call pays
+ * nothing for it. */
+static bool user_breaker_says_skip(Ctx *c, Fallback *f, uint64_t now) {
+        BreakerVerdict v;
+
+        if (!c->user || c->ep != EP_OPEN_SESSION || !c->breaker.exists)
+                return false;
+        if (breaker_open_user(&c->user_breaker, &c->breaker, c->o->target_name, c->user, false) < 0)
+                return false;
+        v = breaker_decide(&c->user_breaker, &c->bp, now);
+        c->user_trial = v == BREAKER_TRIAL;
+        if (v != BREAKER_SKIP)
+                return false;
+        f->code = "user";
+        (void) snprintf(f->why, sizeof(f->why),
+                        "%s recently could not complete this user's sessions (the user's own "
+                        "circuit breaker open)",
+                        c->o->target_name);
+        return true;
+}
+
 static bool breaker_says_skip(Ctx *c, Fallback *f) {
-        BreakerVerdict v = breaker_decide(&c->breaker, &c->bp, now_usec(CLOCK_MONOTONIC));
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        BreakerVerdict v = breaker_decide(&c->breaker, &c->bp, now);
 
         c->trial = v == BREAKER_TRIAL;
         if (v != BREAKER_SKIP)
-                return false;
+                return !c->trial && user_breaker_says_skip(c, f, now);
         f->code = "breaker";
         (void) snprintf(f->why, sizeof(f->why),
                         "%s was recently stuck (circuit breaker open)", c->o->target_name);
@@ -263,7 +292,49 @@ static int fallback(Ctx *c, const Fallback *f) {
 }
 
 static void record(Ctx *c, CallOutcome outcome) {
-        breaker_record(&c->breaker, &c->bp, now_usec(CLOCK_MONOTONIC), outcome);
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        breaker_record(&c->breaker, &c->bp, now, outcome);
+        /* The user's trial ends with an answer; a skip by the user's own
+         * breaker is counted there too. */
+        if (c->user_breaker.dir_fd >= 0 &&
+            (outcome == OUTCOME_SKIPPED || (c->user_trial && outcome != OUTCOME_CUT)))
+                breaker_record(&c->user_breaker, &c->bp, now, outcome);
+}
+
+/* A call logind had taken (its session file named this login) that then
+ * did not complete within patience, with PID 1 neither stopped nor stuck:
+ * logind waits on this user's own units (user@UID, user-runtime-dir@UID,
+ * the session scope). That is the user's trouble, not logind's. */
+static bool user_scoped(const Ctx *c, const GuardResult *res) {
+        return c->user && c->ep == EP_OPEN_SESSION && res->patience_over &&
+               (res->waited & GUARD_WAIT_TAKEN) && !(res->waited & GUARD_WAIT_PID1);
+}
+
+/* Counted against the user's own breaker; the host's only counts it, and
+ * its trial (if this was it) ends: logind did take the call. Stuck calls
+ * of TRIP_USERS users within the window are the host's trouble after all. */
+static void record_user_cut(Ctx *c) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        unsigned n;
+
+        if (!c->privileged)
+                return;
+        if (c->user_breaker.dir_fd < 0) {
+                breaker_close(&c->user_breaker);
+                (void) breaker_open_user(&c->user_breaker, &c->breaker, c->o->target_name, c->user,
+                                         true);
+        }
+        breaker_record(&c->user_breaker, &c->bp, now, OUTCOME_CUT);
+        breaker_count(&c->breaker, OUTCOME_CUT);
+        breaker_record(&c->breaker, &c->bp, now, OUTCOME_OK); /* ends a host trial only */
+        n = breaker_users_stuck(&c->user_breaker, c->o->target_name, &c->bp, now, TRIP_USERS);
+        if (n >= TRIP_USERS && breaker_trip(&c->breaker, now))
+                pam_log(&c->log, LOG_WARNING,
+                        "%s: calls of %u different users stuck within %llu s: the breaker opens "
+                        "for every login.",
+                        c->o->target_name, n,
+                        (unsigned long long) (c->bp.window_usec / USEC_PER_SEC));
 }
 
 /* A call cut and then retried by the module can still end registered:
@@ -387,7 +458,10 @@ static int call_wrapped(Ctx *c, pam_sm_fn fn) {
                 return fallback(c, &f);
         }
         outcome = outcome_of(c, &res);
-        record(c, outcome);
+        if (outcome == OUTCOME_CUT && user_scoped(c, &res))
+                record_user_cut(c);
+        else
+                record(c, outcome);
         pam_log(&c->log, LOG_DEBUG,
                 "%s %s answered %d after %llu us (%u cut, waited 0x%x, watched by %s)%s "
                 "(loginguard %s).",
@@ -519,7 +593,12 @@ static int ctx_options(Ctx *c, Options *own, int argc, const char **argv) {
 }
 
 static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, EntryPoint ep) {
-        Ctx c = { .pamh = pamh, .flags = flags, .ep = ep, .breaker.dir_fd = -EBADF };
+        Ctx c = { .pamh = pamh,
+                  .flags = flags,
+                  .ep = ep,
+                  .breaker.dir_fd = -EBADF,
+                  .user_breaker = { .dir_fd = -EBADF, .map.fd = -EBADF } };
+        const void *item = NULL;
         Options own;
         pam_sm_fn fn = NULL;
         int rc;
@@ -539,9 +618,13 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, Entry
                 if (rc != 0 || !fn)
                         return rc != 0 ? rc : PAM_IGNORE;
         }
+        /* The user name as the application gave it: no NSS lookup. */
+        if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS && item && *(const char *) item)
+                c.user = item;
         open_breaker(&c);
         rc = decide_and_call(&c, fn);
         report_breaker(&c);
+        breaker_close(&c.user_breaker);
         breaker_close(&c.breaker);
         return rc;
 }

@@ -9,7 +9,8 @@
 #     counted late, the breaker (trip=1) stays closed;
 #   the same without a state file (nothing says logind took it) -> cut at
 #     the deadline;
-#   answer after 4 s, patience 2 s -> cut once patience is over;
+#   answer after 4 s, patience 2 s -> cut once patience is over; that
+#     user's own breaker opens, the host's stays closed;
 #   no state file, but guardd's fresh status says PID 1 is stuck ->
 #     waited (logind may hold the request in a call to PID 1).
 . "$(dirname "$0")/../lib/harness.sh"
@@ -67,7 +68,14 @@ lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" patience "taken but not a
 lg_assert_ge "$ms" 1900 "patience: waited until patience (ms)"
 lg_assert_within "$ms" 2000 "$base" "patience: cut when patience is over (ms)"
 lg_assert_match "$(lg_kv "$out" msg.info)" 'did not complete within patience=2000 ms' "the person logging in is told why"
-rm -f "$state/breaker-pam_systemd"
+# logind took it and then waited: the user's trouble, not logind's.
+lg_assert_eq "$(bkey STATE)" closed "a user's own stuck call leaves the host breaker closed (trip=1)"
+lg_assert_eq "$(bkey CUTS)" 1 "but the host's counters count it"
+ubkey() { "$B/tests/status-tool" breaker "$(ls "$state/users"/breaker-pam_systemd.u* | head -n 1)" | sed -n "s/^$1=//p"; }
+lg_assert_eq "$(ubkey STATE)" open "root's own breaker opens (trip=1)"
+out=$(lg_driver guarded)
+lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" user "root's next login skips by root's own breaker"
+rm -rf "$state/breaker-pam_systemd" "$state/users"
 
 service 8000
 double --reply-after-ms 2500
