@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "breaker-file.h"
 #include "io-util.h"
 #include "log.h"
 #include "macro.h"
@@ -218,11 +219,24 @@ static int run_daemon(const Args *a) {
         return manager_run(m) < 0 ? 1 : 0;
 }
 
+/* The boot id the breaker files carry is the one the logins see: PID 1's
+ * namespace's (breaker_boot_id_from()). Where that is not readable (not
+ * root), guardd's own. */
+static void use_logins_boot_id(void) {
+        static const char pid1s[] = "/proc/1/root/proc/sys/kernel/random/boot_id";
+        uint8_t id[16];
+
+        breaker_boot_id_from(pid1s);
+        if (breaker_boot_id(id) < 0)
+                breaker_boot_id_from("/proc/sys/kernel/random/boot_id");
+}
+
 int main(int argc, char **argv) {
         Args a = { .command = CMD_RUN, .mode = OUTPUT_HUMAN };
         bool status = wants_status(argc, argv);
 
         log_setup();
+        use_logins_boot_id();
         if (parse_argv(argc, argv, &a) < 0) {
                 if (!status) {
                         log_error("%s; see guardd --help.", a.error);
