@@ -84,6 +84,8 @@ static const ConfigKey config_keys[] = {
         NUM("sessions_warn", CFG_U64, sessions_warn, 1, UINT64_MAX, CONFIG_SCOPE_DAEMON),
         NUM("scopes_warn", CFG_U64, scopes_warn, 1, UINT64_MAX, CONFIG_SCOPE_DAEMON),
         NUM("cpu_warn_percent", CFG_U64, cpu_warn_percent, 1, 10000, CONFIG_SCOPE_DAEMON),
+        NUM("user_job_warn_ms", CFG_MSEC, user_job_warn_usec, MS(100), SEC(86400),
+            CONFIG_SCOPE_DAEMON),
         NUM("healthy_rounds", CFG_UINT, healthy_rounds, 1, 1000, CONFIG_SCOPE_DAEMON),
 };
 
@@ -117,6 +119,7 @@ void config_init(Config *c) {
                 .sessions_warn = 5000,
                 .scopes_warn = 5000,
                 .cpu_warn_percent = 90,
+                .user_job_warn_usec = SEC(10),
                 .healthy_rounds = 3,
         };
         copy_str(c->state_dir, sizeof(c->state_dir), "/run/loginguard");

@@ -61,6 +61,7 @@ typedef struct Config {
         uint64_t sessions_warn;
         uint64_t scopes_warn;
         uint64_t cpu_warn_percent;
+        uint64_t user_job_warn_usec; /* a user's unit start job pending this long is named */
         unsigned healthy_rounds;
 } Config;
 

@@ -251,6 +251,35 @@ static uint64_t read_breakers(const Config *c, BreakerObs ret[_OBS_SERVICE_MAX])
         return sum;
 }
 
+/* Users whose own breaker is open (their logins skip pam_systemd while
+ * everybody else's call it): counted for on-call, never summed into
+ * FALLBACKS (the host's record counts those logins already). */
+static unsigned count_user_breakers(const Config *c) {
+        _cleanup_close_ int state_fd = -EBADF, users_fd = -EBADF;
+        _cleanup_(closedirp) DIR *d = NULL;
+        unsigned n = 0;
+
+        state_fd = open(c->state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (state_fd < 0)
+                return 0;
+        users_fd = breaker_users_dir_open(state_fd, geteuid(), false);
+        if (users_fd < 0)
+                return 0;
+        d = fdopendir(users_fd);
+        if (!d)
+                return 0;
+        TAKE_FD(users_fd);
+        for (struct dirent *de; (de = readdir(d));) {
+                BreakerRecord r;
+
+                if (strncmp(de->d_name, BREAKER_FILE_PREFIX, strlen(BREAKER_FILE_PREFIX)) == 0 &&
+                    breaker_file_read(dirfd(d), de->d_name, geteuid(), &r) == 0 &&
+                    BREAKER_WORD_STATE(r.word) != BREAKER_CLOSED)
+                        n++;
+        }
+        return n;
+}
+
 static void sample(Manager *m, uint64_t now) {
         uint64_t f;
 
@@ -269,6 +298,7 @@ static void sample(Manager *m, uint64_t now) {
                 m->fallbacks_base_set = true;
         }
         m->obs.fallbacks = f - m->fallbacks_base;
+        m->obs.user_breakers_open = count_user_breakers(&m->config);
 }
 
 /* ---- the observation ------------------------------------------------------ */
@@ -360,6 +390,9 @@ static void observe_watch(const Manager *m, WatchObs *o) {
 
 /* Everything this round saw, as plain data for the verdict. */
 static void observe(Manager *m, uint64_t now, Observation *o) {
+        o->user_jobs_known = m->bus.user_jobs_known;
+        o->n_user_jobs = user_jobs_observe(m->bus.user_jobs, m->bus.n_user_jobs, now,
+                                           m->config.sessions_dir, "/etc/passwd", o->user_jobs);
         o->now = now;
         o->realtime_usec = now_usec(CLOCK_REALTIME);
         o->bus = m->bus.state;

@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include "user-jobs.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -113,6 +115,10 @@ typedef struct WatchObs {
 } WatchObs;
 
 typedef struct Observation {
+        /* PID 1's start jobs for single users' units, oldest first */
+        UserJobObs user_jobs[USER_JOBS_MAX];
+        unsigned n_user_jobs;
+        bool user_jobs_known;
         uint64_t now; /* CLOCK_MONOTONIC usec */
         uint64_t realtime_usec;
         BusState bus;
@@ -125,6 +131,7 @@ typedef struct Observation {
         DevlogObs devlog;
         BreakerObs breakers[_OBS_SERVICE_MAX];
         uint64_t fallbacks; /* logins that skipped or cut since guardd started */
+        unsigned user_breakers_open; /* users whose own breaker is open or half-open */
         WatchObs watch;
         /* guardd itself */
         pid_t guardd_pid;

@@ -84,8 +84,8 @@ static const Metric metrics[] = {
         COUNTER("CONSOLEKIT_RESTARTS", NULL, NULL),
         GAUGE("BUS_PID", NULL, NULL),
         { "BUS_CPU_PERCENT", "loginguard_bus_cpu_percent", "gauge",
-          "CPU of the bus daemon over the last interval.", 1, "bus_cpu", "%", "CPU_WARN_PERCENT", NULL,
-          KEY_UINT },
+          "CPU of the bus daemon over the last interval.", 1, "bus_cpu", "%", "CPU_WARN_PERCENT",
+          NULL, KEY_UINT },
         GAUGE("BUS_RSS_BYTES", "loginguard_bus_rss_bytes", "Resident memory of the bus daemon."),
         COUNTER("BUS_RESTARTS", NULL, NULL),
         GAUGE("PID1_PID", NULL, NULL),
@@ -100,7 +100,8 @@ static const Metric metrics[] = {
                 "Last round trip to PID 1's userdb Varlink socket."),
         SECONDS("PID1_UNANSWERED_USEC", "loginguard_pid1_unanswered_seconds",
                 "How long PID 1 has not answered."),
-        GAUGE("PID1_JOBS_PER_S", "loginguard_pid1_jobs_per_second", "New jobs of PID 1 per second."),
+        GAUGE("PID1_JOBS_PER_S", "loginguard_pid1_jobs_per_second",
+              "New jobs of PID 1 per second."),
         GAUGE("PID1_JOBS_30S", "loginguard_pid1_jobs_30s", "New jobs of PID 1 in the last 30 s."),
         { "SESSIONS", "loginguard_sessions", "gauge", "Entries in logind's sessions directory.", 1,
           "sessions", "", "SESSIONS_WARN", NULL, KEY_UINT },
@@ -108,6 +109,14 @@ static const Metric metrics[] = {
           "session-*.scope entries in the units directory.", 1, "session_scopes", "", "SCOPES_WARN",
           NULL, KEY_UINT },
         GAUGE("SESSIONS_WARN", "loginguard_sessions_warn", "Threshold: sessions_warn."),
+        { "USER_JOBS_PENDING", "loginguard_user_jobs_pending", "gauge",
+          "Start jobs of single users' units (user@UID, user-runtime-dir@UID, session scopes) "
+          "pending longer than user_job_warn_ms.",
+          1, "user_jobs", "", NULL, NULL, KEY_UINT },
+        GAUGE("USER_BREAKERS_OPEN", "loginguard_user_breakers_open",
+              "Users whose own breaker is open: their logins skip pam_systemd, others' do not."),
+        SECONDS("USER_JOB_WARN_USEC", "loginguard_user_job_warn_seconds",
+                "Threshold: user_job_warn_ms."),
         GAUGE("SCOPES_WARN", "loginguard_session_scopes_warn", "Threshold: scopes_warn."),
         GAUGE("CPU_WARN_PERCENT", "loginguard_cpu_warn_percent", "Threshold: cpu_warn_percent."),
         GAUGE("SESSIONS_FS_USED_PERCENT", "loginguard_sessions_fs_used_percent",
@@ -136,8 +145,8 @@ static const Metric metrics[] = {
         SIGNED("MOUNTS_DELTA_30S", "loginguard_mounts_delta_30s",
                "Change of the number of mounts over the last 30 s."),
         { "FALLBACKS", "loginguard_fallbacks_total", "counter",
-          "Logins that skipped or cut the wrapped module since guardd started.", 1, "fallbacks", "c",
-          NULL, NULL, KEY_UINT },
+          "Logins that skipped or cut the wrapped module since guardd started.", 1, "fallbacks",
+          "c", NULL, NULL, KEY_UINT },
         SECONDS("GUARDD_ROUND_USEC", "loginguard_guardd_round_seconds",
                 "Time guardd spent on its last round."),
         COUNTER("GUARDD_ROUNDS", NULL, NULL),
@@ -171,9 +180,9 @@ static const char *const action_values[] = { "allow", "skip", NULL };
 static const char *const devlog_values[] = { "ok", "full", "stuck", "absent", NULL };
 static const char *const pid1_values[] = { "ok", "busy", "stuck", "stopped", "unknown", NULL };
 static const char *const breaker_values[] = { "closed", "open", "half-open", NULL };
-static const char *const culprit_values[] = { "none", "bus", "pid1", "login1", "bus-queue",
-                                              "consolekit", "devlog", "leak", "host", "guardd",
-                                              NULL };
+static const char *const culprit_values[] = { "none",      "bus",        "pid1",   "login1",
+                                              "bus-queue", "consolekit", "devlog", "leak",
+                                              "host",      "guardd",     "user",   NULL };
 
 static const EnumMetric enum_metrics[] = {
         { "OVERALL", "loginguard_overall", "Overall verdict (1 for the current state).",
@@ -345,6 +354,67 @@ static void prometheus_enum(const OutputContext *c, const EnumMetric *e, FILE *f
                 fprintf(f, "%s{state=\"%s\"} %d\n", e->name, *val, cur && strcmp(cur, *val) == 0);
 }
 
+/* USER_JOBS: "user:uid:unit:age_s" entries, comma-separated. Calls @fn
+ * for each well-formed one; the fields hold no ',' or ':' (guardd
+ * replaced them) and are sanitized again here. */
+typedef void (*UserJobFn)(FILE *f, const char *user, const char *uid, const char *unit,
+                          const char *age, bool first);
+
+static void each_user_job(const OutputContext *c, FILE *f, UserJobFn fn) {
+        const char *list = get(c, "USER_JOBS");
+        char buf[1024], *save = NULL;
+        bool first = true;
+
+        if (!list)
+                return;
+        status_sanitize(list, buf, sizeof(buf));
+        for (char *e = strtok_r(buf, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+                char *user = e, *uid = strchr(user, ':'), *unit, *age;
+                uint64_t n;
+
+                if (!uid)
+                        continue;
+                *uid++ = '\0';
+                unit = strchr(uid, ':');
+                if (!unit)
+                        continue;
+                *unit++ = '\0';
+                age = strchr(unit, ':');
+                if (!age)
+                        continue;
+                *age++ = '\0';
+                if (parse_u64(age, &n) < 0 || strchr(age, ':'))
+                        continue;
+                fn(f, user, uid, unit, age, first);
+                first = false;
+        }
+}
+
+/* A Prometheus label value: '\\' and '"' escaped (the text is sanitized). */
+static void prom_label(FILE *f, const char *name, const char *v, bool comma) {
+        fprintf(f, "%s%s=\"", comma ? "," : "", name);
+        for (const char *p = v; *p; p++) {
+                if (*p == '\\' || *p == '"')
+                        fputc('\\', f);
+                fputc(*p, f);
+        }
+        fputc('"', f);
+}
+
+static void prom_user_job(FILE *f, const char *user, const char *uid, const char *unit,
+                          const char *age, bool first) {
+        if (first)
+                fprintf(f,
+                        "# HELP loginguard_user_job_pending_seconds How long a start job of PID 1 "
+                        "for one user's unit (user@UID, user-runtime-dir@UID, a session scope) has "
+                        "been pending.\n# TYPE loginguard_user_job_pending_seconds gauge\n");
+        fprintf(f, "loginguard_user_job_pending_seconds{");
+        prom_label(f, "user", user, false);
+        prom_label(f, "uid", uid, true);
+        prom_label(f, "unit", unit, true);
+        fprintf(f, "} %s\n", age);
+}
+
 static void render_prometheus(const OutputContext *c, FILE *f) {
         const char *w = get(c, "WRITTEN_REALTIME_USEC");
         uint64_t t = 0;
@@ -368,6 +438,7 @@ static void render_prometheus(const OutputContext *c, FILE *f) {
                 if (metrics[i].name && metric_value(c, &metrics[i], v, sizeof(v)))
                         fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %s\n", metrics[i].name,
                                 metrics[i].help, metrics[i].name, metrics[i].type, metrics[i].name, v);
+        each_user_job(c, f, prom_user_job);
 }
 
 /* A JSON string of sanitized text: valid UTF-8, controls escaped. */
@@ -405,6 +476,18 @@ static void json_value(FILE *f, const char *key, const char *v) {
                 fprintf(f, "null");
 }
 
+static void json_user_job(FILE *f, const char *user, const char *uid, const char *unit,
+                          const char *age, bool first) {
+        uint64_t n;
+
+        fprintf(f, "%s{\"user\":", first ? "" : ",");
+        json_string(f, user);
+
+        fprintf(f, ",\"uid\":%s,\"unit\":", parse_u64(uid, &n) == 0 ? uid : "null");
+        json_string(f, unit);
+        fprintf(f, ",\"pending_seconds\":%s}", age);
+}
+
 static void render_json(const OutputContext *c, FILE *f) {
         static const char *const liveness[] = { [GUARDD_UNCHECKED] = NULL, [GUARDD_GONE] = "gone",
                                                 [GUARDD_ALIVE] = "alive" };
@@ -429,7 +512,9 @@ static void render_json(const OutputContext *c, FILE *f) {
                 fputc(':', f);
                 json_value(f, status_key_at(c->status, i), status_value_at(c->status, i));
         }
-        fprintf(f, "}}\n");
+        fprintf(f, "},\"user_jobs\":[");
+        each_user_job(c, f, json_user_job);
+        fprintf(f, "]}\n");
 }
 
 typedef struct Hint {

@@ -65,6 +65,7 @@ static void bus_drop(BusProbe *b) {
         for (size_t i = 0; i < ELEMENTSOF(b->services); i++)
                 service_reset_calls(&b->services[i]);
         call_reset(&b->daemon_pid);
+        call_reset(&b->list_jobs);
         b->job_match = sd_bus_slot_unref(b->job_match);
         if (b->bus) {
                 (void) sd_bus_detach_event(b->bus);
@@ -309,6 +310,67 @@ static void ensure_connected(BusProbe *b, uint64_t now) {
  * @b: probe
  * @now: CLOCK_MONOTONIC usec
  */
+/**
+ * user_job_unit() - is @unit one that a single user's logins wait on?
+ * @unit: unit name
+ *
+ * Return: true for user@UID.service, user-runtime-dir@UID.service and
+ * session-ID.scope.
+ */
+bool user_job_unit(const char *unit) {
+        size_t n = strlen(unit);
+
+        return (strncmp(unit, "user@", 5) == 0 && n > 13 &&
+                strcmp(unit + n - 8, ".service") == 0) ||
+               (strncmp(unit, "user-runtime-dir@", 17) == 0 && n > 25 &&
+                strcmp(unit + n - 8, ".service") == 0) ||
+               (strncmp(unit, "session-", 8) == 0 && n > 14 && strcmp(unit + n - 6, ".scope") == 0);
+}
+
+static uint64_t first_seen(const BusProbe *b, uint32_t id, uint64_t now) {
+        for (unsigned i = 0; i < b->n_user_jobs; i++)
+                if (b->user_jobs[i].id == id)
+                        return b->user_jobs[i].first_seen_usec;
+        return now;
+}
+
+/* ListJobs: a(usssoo) = id, unit, type, state, job path, unit path. The
+ * start jobs of the users' units are kept, with when each was first seen. */
+static int read_user_jobs(BusProbe *b, sd_bus_message *m, uint64_t now) {
+        UserJob jobs[USER_JOBS_MAX];
+        unsigned n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(usssoo)");
+        while (r > 0) {
+                const char *unit, *type, *state, *jp, *up;
+                uint32_t id;
+
+                r = sd_bus_message_read(m, "(usssoo)", &id, &unit, &type, &state, &jp, &up);
+                if (r <= 0)
+                        break;
+                if (n == USER_JOBS_MAX || strcmp(type, "start") != 0 || !user_job_unit(unit))
+                        continue;
+                jobs[n] = (UserJob){ .id = id, .first_seen_usec = first_seen(b, id, now) };
+                (void) snprintf(jobs[n].unit, sizeof(jobs[n].unit), "%s", unit);
+                n++;
+        }
+        if (r < 0)
+                return r;
+        memcpy(b->user_jobs, jobs, n * sizeof(jobs[0]));
+        b->n_user_jobs = n;
+        return 0;
+}
+
+static int on_list_jobs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        BusProbe *b = userdata;
+
+        call_answered(b, &b->list_jobs, m);
+        b->user_jobs_known =
+                b->list_jobs.error == 0 && read_user_jobs(b, m, now_usec(CLOCK_MONOTONIC)) >= 0;
+        return 0;
+}
+
 void bus_probe_start_round(BusProbe *b, uint64_t now) {
         assert(b);
 
@@ -319,6 +381,16 @@ void bus_probe_start_round(BusProbe *b, uint64_t now) {
                 (void) start_call(b, &b->daemon_pid,
                                   &DBUS_CALL("GetConnectionUnixProcessID", on_daemon_pid,
                                              "org.freedesktop.DBus"),
+                                  b);
+        /* PID 1's jobs, within the same deadline: never auto-started. */
+        if (!call_pending(&b->list_jobs) || call_expired(&b->list_jobs, now, b->timeout_usec))
+                (void) start_call(b, &b->list_jobs,
+                                  &(CallSpec){ .dest = "org.freedesktop.systemd1",
+                                               .path = "/org/freedesktop/systemd1",
+                                               .iface = "org.freedesktop.systemd1.Manager",
+                                               .member = "ListJobs",
+                                               .cb = on_list_jobs,
+                                               .no_auto_start = true },
                                   b);
         for (size_t i = 0; i < ELEMENTSOF(b->services); i++) {
                 ServiceProbe *s = &b->services[i];
@@ -479,6 +551,8 @@ void bus_probe_finish_round(BusProbe *b, uint64_t now, uint64_t slow_usec) {
 
         assert(b);
         b->state = bus_state_of(b, now);
+        if (call_expired(&b->list_jobs, now, b->timeout_usec))
+                b->user_jobs_known = false; /* PID 1 did not list its jobs in time */
         if (b->state == BUS_OK) {
                 b->backoff_usec = 0;
                 b->stuck_rounds = 0;

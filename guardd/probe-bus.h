@@ -17,6 +17,16 @@
 
 
 #define QUEUE_HISTORY 64U
+#define USER_JOBS_MAX 32U
+
+/* A start job of PID 1's for a unit one user's logins wait on: user@UID,
+ * user-runtime-dir@UID, session-ID.scope. PID 1's job list carries no
+ * times: the age counts from the first round guardd saw the job. */
+typedef struct UserJob {
+        uint32_t id;
+        char unit[96];
+        uint64_t first_seen_usec;
+} UserJob;
 #define QUEUE_WINDOW_USEC (30 * UINT64_C(1000000))
 
 typedef struct Call {
@@ -75,6 +85,10 @@ struct BusProbe {
         uint64_t timeout_usec;
         ServiceProbe services[3];
         sd_bus_slot *job_match; /* PID 1's JobNew signals, counted */
+        Call list_jobs; /* PID 1's ListJobs, once a round */
+        UserJob user_jobs[USER_JOBS_MAX];
+        unsigned n_user_jobs;
+        bool user_jobs_known; /* the last ListJobs answered */
         uint64_t jobs; /* JobNew signals seen since start */
         /* Called when a call runs out of time, so that the verdict is
          * published at once rather than at the next round. */
@@ -91,6 +105,7 @@ void bus_probe_done(BusProbe *b);
 void bus_probe_start_round(BusProbe *b, uint64_t now);
 void bus_probe_finish_round(BusProbe *b, uint64_t now, uint64_t slow_usec);
 bool bus_probe_idle(const BusProbe *b);
+bool user_job_unit(const char *unit);
 int64_t queue_growth_over(const uint64_t *usec, const uint64_t *bytes, unsigned n, unsigned next,
                           uint64_t now, uint64_t window);
 SvcState service_judge(BusState bus, const ServiceProbe *s, uint64_t now, uint64_t timeout_usec,

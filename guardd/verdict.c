@@ -47,11 +47,12 @@ typedef struct Findings {
 } Findings;
 
 static const char *const culprit_names[_CULPRIT_MAX] = {
-        [CULPRIT_NONE] = "none",       [CULPRIT_BUS] = "bus",
-        [CULPRIT_PID1] = "pid1",       [CULPRIT_LOGIN1] = "login1",
+        [CULPRIT_NONE] = "none",           [CULPRIT_BUS] = "bus",
+        [CULPRIT_PID1] = "pid1",           [CULPRIT_LOGIN1] = "login1",
         [CULPRIT_BUS_QUEUE] = "bus-queue", [CULPRIT_CONSOLEKIT] = "consolekit",
-        [CULPRIT_DEVLOG] = "devlog",   [CULPRIT_LEAK] = "leak",
-        [CULPRIT_HOST] = "host",       [CULPRIT_GUARDD] = "guardd",
+        [CULPRIT_DEVLOG] = "devlog",       [CULPRIT_LEAK] = "leak",
+        [CULPRIT_HOST] = "host",           [CULPRIT_GUARDD] = "guardd",
+        [CULPRIT_USER] = "user",
 };
 
 const char *culprit_to_string(Culprit c) {
@@ -384,6 +385,39 @@ static void judge_host(const Observation *o, const Config *c, Findings *f) {
                             p1->cpu_percent, a, b);
 }
 
+/* ---- one user's own units ------------------------------------------- */
+
+/* "alice (uid 1000)", "uid 1000" (no name in /etc/passwd), "a user". */
+static void user_label(const UserJobObs *j, char *buf, size_t size) {
+        if (j->uid_known && *j->user)
+                (void) snprintf(buf, size, "%s (uid %" PRIu32 ")", j->user, j->uid);
+        else if (j->uid_known)
+                (void) snprintf(buf, size, "uid %" PRIu32, j->uid);
+        else
+                (void) snprintf(buf, size, "a user");
+}
+
+static bool user_job_late(const UserJobObs *j, const Config *c) {
+        return j->age_usec >= c->user_job_warn_usec;
+}
+
+/* The longest wait first (the jobs come sorted). A warning: the user's
+ * own logins fall back by their own breaker, everybody else's are fine. */
+static void judge_user_jobs(const Observation *o, const Config *c, Findings *f) {
+        for (unsigned i = 0; i < o->n_user_jobs; i++) {
+                const UserJobObs *j = &o->user_jobs[i];
+                char who[96], unit[96], d[32];
+
+                if (!user_job_late(j, c))
+                        continue;
+                user_label(j, who, sizeof(who));
+                status_sanitize(j->unit, unit, sizeof(unit));
+                format_duration(j->age_usec, d, sizeof(d));
+                add_finding(f, SEV_WARNING, CULPRIT_USER,
+                            "logins of %s wait for %s: start job pending for %s", who, unit, d);
+        }
+}
+
 static void ok_summary(const Observation *o, Findings *f) {
         char d[32], n[32], path[128];
 
@@ -405,6 +439,7 @@ static void judge_all(const Observation *o, const Config *c, const VerdictState 
         judge_login1_other(o, c, vs, f);
         judge_other_sockets(o, f);
         judge_leaks(o, c, f);
+        judge_user_jobs(o, c, f);
         judge_host(o, c, f);
 }
 
@@ -624,6 +659,41 @@ static int set_host(Status *st, const Observation *o, const Config *c) {
         return 0;
 }
 
+/* "alice:1000:user@1000.service:47,...": the late jobs, oldest first;
+ * ',' and ':' cannot appear in a user or unit name shown. */
+static int set_user_jobs(Status *st, const Observation *o, const Config *c) {
+        char list[1024];
+        size_t used = 0;
+        unsigned late = 0;
+
+        list[0] = '\0';
+        for (unsigned i = 0; i < o->n_user_jobs; i++) {
+                const UserJobObs *j = &o->user_jobs[i];
+                char unit[96], uid[16] = "";
+                int w;
+
+                if (!user_job_late(j, c))
+                        continue;
+                late++;
+                status_sanitize(j->unit, unit, sizeof(unit));
+                for (char *p = unit; *p; p++)
+                        if (*p == ',' || *p == ':')
+                                *p = '_';
+                if (j->uid_known)
+                        (void) snprintf(uid, sizeof(uid), "%" PRIu32, j->uid);
+                w = snprintf(list + used, sizeof(list) - used, "%s%s:%s:%s:%" PRIu64,
+                             used ? "," : "", j->user, uid, unit, j->age_usec / USEC_PER_SEC);
+                if (w < 0 || (size_t) w >= sizeof(list) - used)
+                        break;
+                used += (size_t) w;
+        }
+        TRY(set_u64_or_empty(st, "USER_JOBS_PENDING", o->user_jobs_known, late));
+        TRY(status_set_text(st, "USER_JOBS", list));
+        TRY(status_set_u64(st, "USER_JOB_WARN_USEC", c->user_job_warn_usec));
+        TRY(status_set_u64(st, "USER_BREAKERS_OPEN", o->user_breakers_open));
+        return 0;
+}
+
 static int set_breakers(Status *st, const Observation *o) {
         static const char *const keys[_OBS_SERVICE_MAX] = {
                 [OBS_LOGIN1] = "LOGIN1_BREAKER",
@@ -699,6 +769,7 @@ static int compose(Status *st, const Observation *o, const Config *c, const Verd
                 TRY(set_proc(st, proc_prefix[i], &o->procs[i]));
         TRY(set_devlog(st, &o->devlog));
         TRY(set_host(st, o, c));
+        TRY(set_user_jobs(st, o, c));
         TRY(set_breakers(st, o));
         TRY(set_guardd(st, o, c));
         return 0;

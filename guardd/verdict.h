@@ -42,6 +42,7 @@ typedef enum Culprit {
         CULPRIT_LEAK,
         CULPRIT_HOST, /* a respawn loop, mount churn: not the login path */
         CULPRIT_GUARDD,
+        CULPRIT_USER, /* one user's own units hold that user's logins */
         _CULPRIT_MAX,
 } Culprit;
 

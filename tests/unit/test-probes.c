@@ -28,6 +28,7 @@
 #include "probe-fs.h"
 #include "probe-proc.h"
 #include "sockdiag.h"
+#include "user-jobs.h"
 
 #define FIX "tests/fixtures/proc"
 #define S UINT64_C(1000000)
@@ -244,6 +245,49 @@ static void test_sockdiag_parse(void **state) {
         sockdiag_table_done(&t);
 }
 
+/* Which units are one user's, whose uid they hold, and the user's name
+ * from passwd text: only a plain name is shown. */
+static void test_user_jobs(void **state) {
+        static const char pw[] = "root:x:0:0:root:/root:/bin/bash\n"
+                                 "bad:name:x:1001:1001::/:/bin/sh\n"
+                                 "evil\x1b[2J:x:1002:1002::/:/bin/sh\n"
+                                 "alice:x:1000:1000:Alice:/home/alice:/bin/bash";
+        char dir[] = "/tmp/lg-userjobs.XXXXXX", path[64], name[64];
+        uint32_t uid = 0;
+        FILE *f;
+
+        assert_true(user_job_unit("user@1000.service"));
+        assert_true(user_job_unit("user-runtime-dir@0.service"));
+        assert_true(user_job_unit("session-c3.scope"));
+        assert_false(user_job_unit("user.slice"));
+        assert_false(user_job_unit("user@.service"));
+        assert_false(user_job_unit("sshd.service"));
+        assert_int_equal(user_job_uid("user@1000.service", "/nonexistent", &uid), 0);
+        assert_int_equal(uid, 1000);
+        assert_int_equal(user_job_uid("user-runtime-dir@42.service", "/nonexistent", &uid), 0);
+        assert_int_equal(uid, 42);
+        assert_true(user_job_uid("user@x.service", "/nonexistent", &uid) < 0);
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(path, sizeof(path), "%s/c3", dir);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        fputs("# This is private data. Do not parse.\nUID=1001\nUSER=bob\n", f);
+        fclose(f);
+        assert_int_equal(user_job_uid("session-c3.scope", dir, &uid), 0);
+        assert_int_equal(uid, 1001);
+        assert_true(user_job_uid("session-..%2f.scope", dir, &uid) < 0);
+        assert_true(user_job_uid("session-c9.scope", dir, &uid) < 0);
+        (void) unlink(path);
+        (void) rmdir(dir);
+
+        assert_true(passwd_name_of(pw, sizeof(pw) - 1, 1000, name, sizeof(name)));
+        assert_string_equal(name, "alice");
+        assert_true(passwd_name_of(pw, sizeof(pw) - 1, 0, name, sizeof(name)));
+        assert_string_equal(name, "root");
+        assert_false(passwd_name_of(pw, sizeof(pw) - 1, 1002, name, sizeof(name)));
+        assert_false(passwd_name_of(pw, sizeof(pw) - 1, 4242, name, sizeof(name)));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_proc_stat),
@@ -254,6 +298,7 @@ int main(void) {
                 cmocka_unit_test(test_service_state_machine),
                 cmocka_unit_test(test_queue_growth),
                 cmocka_unit_test(test_sockdiag_parse),
+                cmocka_unit_test(test_user_jobs),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

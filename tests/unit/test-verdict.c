@@ -363,6 +363,52 @@ static void test_host(void **state) {
         status_free(s);
 }
 
+/* Issue 23: one user's own unit start job pending past user_job_warn_ms
+ * is named with the user, uid, unit and age; logins stay allowed. */
+static void test_user_jobs(void **state) {
+        VerdictState vs = {};
+        Observation o = healthy();
+        Status *s;
+
+        o.user_jobs_known = true;
+        o.n_user_jobs = 2;
+        o.user_jobs[0] = (UserJobObs){ .uid = 1000,
+                                       .uid_known = true,
+                                       .user = "alice",
+                                       .unit = "user@1000.service",
+                                       .age_usec = 47 * S };
+        o.user_jobs[1] = (UserJobObs){
+                .uid = 1001, .uid_known = true, .unit = "session-c7.scope", .age_usec = 2 * S
+        };
+        s = judge(&o, &vs);
+        expect(s, "OVERALL", "warning");
+        expect(s, "CULPRIT", "user");
+        expect(s, "LOGIN1_ACTION", "allow");
+        expect(s, "USER_JOBS_PENDING", "1");
+        expect(s, "USER_JOBS", "alice:1000:user@1000.service:47");
+        expect_summary(s, "logins of alice (uid 1000) wait for user@1000.service: start job "
+                          "pending for 47 s");
+        status_free(s);
+
+        /* No name in /etc/passwd: the uid alone; both late: both listed. */
+        o.user_jobs[0].user[0] = '\0';
+        o.user_jobs[1].age_usec = 12 * S;
+        s = judge(&o, &vs);
+        expect(s, "USER_JOBS_PENDING", "2");
+        expect(s, "USER_JOBS", ":1000:user@1000.service:47,:1001:session-c7.scope:12");
+        expect_summary(s,
+                       "logins of uid 1000 wait for user@1000.service: start job pending for 47 s");
+        status_free(s);
+
+        /* PID 1 did not list its jobs in time: unknown, not zero. */
+        o = healthy();
+        o.user_jobs_known = false;
+        s = judge(&o, &vs);
+        expect(s, "USER_JOBS_PENDING", "");
+        expect(s, "OVERALL", "ok");
+        status_free(s);
+}
+
 /* Skip at once; allow at the first healthy round; after a flap (bad again
  * within a minute of allow) only after healthy_rounds. */
 static void test_hysteresis(void **state) {
@@ -453,6 +499,7 @@ int main(void) {
                 cmocka_unit_test(test_consolekit),
                 cmocka_unit_test(test_devlog),
                 cmocka_unit_test(test_host),
+                cmocka_unit_test(test_user_jobs),
                 cmocka_unit_test(test_hysteresis),
                 cmocka_unit_test(test_hostile_names),
         };
