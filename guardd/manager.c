@@ -251,10 +251,24 @@ static uint64_t read_breakers(const Config *c, BreakerObs ret[_OBS_SERVICE_MAX])
         return sum;
 }
 
+/* A closed per-user breaker whose last cut is older than the window
+ * decides nothing (closed is what no file means) and its counters are in
+ * the host's record too: removed, so that the directory holds only users
+ * with recent trouble (a 4 KiB page each on tmpfs). An hour at least: a
+ * window given as a module argument may be longer than the file's. */
+#define USER_BREAKER_KEEP_USEC (3600 * UINT64_C(1000000))
+#define USER_SCAN_EVERY_USEC (10 * UINT64_C(1000000))
+
+static bool user_breaker_stale(const BreakerRecord *r, const Config *c, uint64_t now) {
+        return BREAKER_WORD_STATE(r->word) == BREAKER_CLOSED && r->last_cut_usec <= now &&
+               now - r->last_cut_usec > MAX(c->window_usec, USER_BREAKER_KEEP_USEC);
+}
+
 /* Users whose own breaker is open (their logins skip pam_systemd while
  * everybody else's call it): counted for on-call, never summed into
  * FALLBACKS (the host's record counts those logins already). */
 static unsigned count_user_breakers(const Config *c) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
         _cleanup_close_ int state_fd = -EBADF, users_fd = -EBADF;
         _cleanup_(closedirp) DIR *d = NULL;
         unsigned n = 0;
@@ -272,10 +286,13 @@ static unsigned count_user_breakers(const Config *c) {
         for (struct dirent *de; (de = readdir(d));) {
                 BreakerRecord r;
 
-                if (strncmp(de->d_name, BREAKER_FILE_PREFIX, strlen(BREAKER_FILE_PREFIX)) == 0 &&
-                    breaker_file_read(dirfd(d), de->d_name, geteuid(), &r) == 0 &&
-                    BREAKER_WORD_STATE(r.word) != BREAKER_CLOSED)
+                if (strncmp(de->d_name, BREAKER_FILE_PREFIX, strlen(BREAKER_FILE_PREFIX)) != 0 ||
+                    breaker_file_read(dirfd(d), de->d_name, geteuid(), &r) < 0)
+                        continue;
+                if (BREAKER_WORD_STATE(r.word) != BREAKER_CLOSED)
                         n++;
+                else if (user_breaker_stale(&r, c, now))
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
         }
         return n;
 }
@@ -298,7 +315,13 @@ static void sample(Manager *m, uint64_t now) {
                 m->fallbacks_base_set = true;
         }
         m->obs.fallbacks = f - m->fallbacks_base;
-        m->obs.user_breakers_open = count_user_breakers(&m->config);
+        /* Reading every user's record costs ~30 us each (10,000 users: a
+         * third of a second): at most every 10 s. */
+        if (m->user_scan_usec == 0 || now - m->user_scan_usec >= USER_SCAN_EVERY_USEC) {
+                m->user_breakers_open = count_user_breakers(&m->config);
+                m->user_scan_usec = now;
+        }
+        m->obs.user_breakers_open = m->user_breakers_open;
 }
 
 /* ---- the observation ------------------------------------------------------ */

@@ -59,6 +59,8 @@ typedef struct Manager {
         Watcher watcher;
         /* bookkeeping */
         bool fallbacks_base_set;
+        uint64_t user_scan_usec; /* the last count of users' open breakers */
+        unsigned user_breakers_open;
         uint64_t fallbacks_base;
         Observation obs;
         uint64_t rounds;

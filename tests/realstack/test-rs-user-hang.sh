@@ -73,7 +73,7 @@ rs_driver stock 60 --user lgbob --ops open,close
 lg_assert_match "$(lg_kv "$OUT" env.XDG_SESSION_ID)" '^c?[0-9]+$' "stock: lgbob's login registered, the same"
 lg_assert_eq "$(rs_breaker STATE)" closed "the host's breaker stays closed"
 lg_assert_eq "$(rs_status_key LOGIN1_ACTION)" allow "guardd allows logind for everybody"
-lg_check "guardd counts lguser's open breaker" rs_wait_status USER_BREAKERS_OPEN 1 15
+lg_check "guardd counts lguser's open breaker" rs_wait_status USER_BREAKERS_OPEN 1 30
 lg_check "and the fallbacks (2 cuts, 1 skip)" rs_wait_status_ge FALLBACKS 3 15
 
 named() { rs_status_key USER_JOBS | grep -Eq '^lguser:1000:user@1000\.service:[0-9]+'; }
