@@ -65,7 +65,7 @@ MODULE_SRC := $(wildcard pam_module/*.c)
 GUARDD_SRC := $(wildcard guardd/*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test-*.c))
 TOOLS := $(B)/tests/logind-double $(B)/tests/devlog-double $(B)/tests/pam-driver \
-	$(B)/tests/bus-flood $(B)/tests/status-tool $(B)/bench/bench-decision
+	$(B)/tests/bus-flood $(B)/tests/status-tool $(B)/bench/bench-decision $(B)/bench/bench-users
 
 LIBCOMMON := $(B)/libcommon.a
 MODULE := $(B)/pam_loginguard.so
@@ -151,6 +151,10 @@ $(PAMCHECK): $(B)/obj/loginguard-pam/loginguard-pam-check.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam
 
 $(B)/bench/bench-decision: $(B)/obj/bench/bench-decision.o $(UNIT_OBJS) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam -ldl
+
+$(B)/bench/bench-users: $(B)/obj/bench/bench-users.o $(UNIT_OBJS) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam -ldl
 
