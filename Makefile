@@ -218,6 +218,9 @@ format-check:
 pkglibdir ?= $(prefix)/lib/loginguard
 pkgdatadir ?= $(datadir)/loginguard
 pamconfigdir ?= $(datadir)/pam-configs
+# Where the alerting rules' runbook_url points: the runbook as installed, or
+# a copy you publish (RUNBOOK_URL=https://.../runbook.md).
+RUNBOOK_URL ?= file://$(docdir)/runbook.md
 
 install: all
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(securedir)/pam_loginguard.so
@@ -228,7 +231,10 @@ install: all
 	install -D -m 0644 conf/guardd.service $(DESTDIR)$(unitdir)/guardd.service
 	install -D -m 0644 conf/tmpfiles.conf $(DESTDIR)$(tmpfilesdir)/loginguard.conf
 	install -D -m 0644 conf/pam-configs/loginguard $(DESTDIR)$(pamconfigdir)/loginguard
-	install -D -m 0644 conf/prometheus/loginguard.rules.yml $(DESTDIR)$(pkgdatadir)/prometheus/loginguard.rules.yml
+	install -d $(DESTDIR)$(pkgdatadir)/prometheus
+	sed 's|file:///usr/share/doc/loginguard/runbook.md|$(RUNBOOK_URL)|' conf/prometheus/loginguard.rules.yml \
+		>$(DESTDIR)$(pkgdatadir)/prometheus/loginguard.rules.yml
+	chmod 0644 $(DESTDIR)$(pkgdatadir)/prometheus/loginguard.rules.yml
 	for m in docs/*.[58]; do \
 		install -D -m 0644 $$m $(DESTDIR)$(mandir)/man$${m##*.}/$$(basename $$m); done
 	for d in README.md docs/*.md; do install -D -m 0644 $$d $(DESTDIR)$(docdir)/$$(basename $$d); done

@@ -122,12 +122,16 @@ static int parse_argv(int argc, char **argv, Args *a) {
 }
 
 /* A monitor reading a truncated answer must not take it for a state. */
+/* The monitoring-plugin exit codes, except for --prometheus: metrics that
+ * were printed are a success whatever they say (the state is in them), so
+ * `guardd status --prometheus > f.tmp && mv f.tmp f.prom` keeps working
+ * during an incident, when it matters. */
 static int render_checked(const OutputContext *c, OutputMode mode) {
         int state = output_render(c, mode, stdout);
 
         if (fflush(stdout) != 0 || ferror(stdout))
                 return STATE_UNKNOWN;
-        return state;
+        return mode == OUTPUT_PROMETHEUS ? 0 : state;
 }
 
 static int check_config(const Args *a) {

@@ -30,6 +30,12 @@ lg_assert_match "$gc" '^\./usr/sbin/guardd$' "guardd in loginguard-guardd"
 lg_assert_match "$gc" '^\./lib/systemd/system/guardd\.service$' "unit shipped"
 lg_assert_match "$gc" '^\./etc/loginguard/loginguard\.conf$' "config shipped"
 lg_assert_match "$(dpkg-deb -I "$gd" conffiles 2>/dev/null)" '^/etc/loginguard/loginguard\.conf$' "config is a conffile"
+# The alerting rules' runbook_url points at the runbook the package installs.
+mkdir -p "$LG_TMP/gx"
+dpkg-deb -x "$gd" "$LG_TMP/gx"
+urls=$(grep -o 'runbook_url: "file://[^"#]*' "$LG_TMP/gx/usr/share/loginguard/prometheus/loginguard.rules.yml" | sed 's|^runbook_url: "file://||' | sort -u)
+lg_assert_eq "$urls" /usr/share/doc/loginguard-guardd/runbook.md "the rules' runbook_url: the package's runbook"
+lg_check "that runbook is in the package, uncompressed" test -f "$LG_TMP/gx$urls"
 mkdir -p "$LG_TMP/ctl"
 dpkg-deb -e "$gd" "$LG_TMP/ctl"
 lg_assert_match "$(cat "$LG_TMP/ctl/postinst")" 'deb-systemd-helper .*guardd\.service' "postinst enables guardd.service"

@@ -16,12 +16,20 @@ for state in ok warning critical hostile; do
         sed "s/@NOW@/$(now)/" "$fix/status/$state.status" >"$LG_TMP/$state.status"
         chmod 0644 "$LG_TMP/$state.status"
         case $state in ok) want=0 ;; warning) want=1 ;; *) want=2 ;; esac
-        for mode in "" --json --nagios --prometheus; do
+        for mode in "" --json --nagios; do
                 # shellcheck disable=SC2086
                 "$B/guardd" status --status "$LG_TMP/$state.status" $mode >"$LG_TMP/$state.out$mode" 2>&1
                 lg_assert_eq "$?" "$want" "$state status ${mode:-(human)}: exit code"
         done
+        # Metrics printed are a success: the textfile idiom
+        # (status --prometheus > f.tmp && mv f.tmp f.prom) must work in an incident.
+        "$B/guardd" status --status "$LG_TMP/$state.status" --prometheus >"$LG_TMP/$state.out--prometheus" 2>&1
+        lg_assert_eq "$?" 0 "$state status --prometheus: exit code 0 (the state is in the metrics)"
+        lg_assert_match "$(cat "$LG_TMP/$state.out--prometheus")" '^loginguard_guardd_up 1$' "$state status --prometheus: metrics printed"
 done
+"$B/guardd" status --status "$LG_TMP/critical.status" --prometheus >"$LG_TMP/f.tmp" && mv "$LG_TMP/f.tmp" "$LG_TMP/f.prom"
+lg_assert_match "$(cat "$LG_TMP/f.prom" 2>/dev/null)" '^loginguard_overall\{state="critical"\} 1$' \
+        "critical: the textfile idiom (> f.tmp && mv) publishes the critical state"
 out=$(head -n 1 "$LG_TMP/critical.out--nagios")
 lg_assert_match "$out" '^LOGINGUARD CRITICAL - logind not answering for 14 s \(pid 812, 99% CPU, 19,763 sessions on disk\) \| ' \
         "nagios first line: LOGINGUARD <STATE> - <summary naming the culprit> | <perfdata>"

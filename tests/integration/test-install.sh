@@ -27,6 +27,12 @@ expect /usr/share/man/man8/guardd.8 644
 expect /usr/share/man/man8/loginguard-pam.8 644
 expect /usr/share/man/man5/loginguard.conf.5 644
 expect /usr/share/doc/loginguard/runbook.md 644
+lg_assert_eq "$(grep -o 'runbook_url: "[^"#]*' "$D/usr/share/loginguard/prometheus/loginguard.rules.yml" | sort -u)" \
+        'runbook_url: "file:///usr/share/doc/loginguard/runbook.md' "installed rules link the installed runbook"
+make -s -C "$LG_ROOT" BUILD="$BUILD" B="$B" install DESTDIR="$LG_TMP/d2" prefix=/usr securedir=/usr/lib/security \
+        RUNBOOK_URL=https://runbooks.example/loginguard.md >>"$LG_TMP/install.log" 2>&1
+lg_assert_eq "$(grep -o 'runbook_url: "[^"#]*' "$LG_TMP/d2/usr/share/loginguard/prometheus/loginguard.rules.yml" | sort -u)" \
+        'runbook_url: "https://runbooks.example/loginguard.md' "RUNBOOK_URL= sets an https base"
 lg_assert_eq "$("$D/usr/sbin/guardd" check-config --config "$D/etc/loginguard/loginguard.conf")" \
         "$D/etc/loginguard/loginguard.conf: ok" "installed guardd accepts the installed config"
 lg_assert_match "$(cat "$D/usr/lib/tmpfiles.d/loginguard.conf")" '^d /run/loginguard 0755 root root -$' "tmpfiles: /run/loginguard 0755 root"

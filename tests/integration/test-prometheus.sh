@@ -46,4 +46,8 @@ anchors=$(sed -n 's/^## //p' "$LG_ROOT/docs/runbook.md" | tr 'A-Z' 'a-z' | sed '
 for a in $(grep -o 'runbook\.md#[a-z0-9_-]*' "$LG_ROOT/conf/prometheus/loginguard.rules.yml" | sort -u | cut -d'#' -f2); do
         lg_check "runbook has the rules' anchor #$a" grep -qx -- "$a" <<<"$anchors"
 done
+# docs/operations.md names every alert the rules ship.
+for a in $(sed -n 's/^ *- alert: //p' "$rules"); do
+        lg_check "docs/operations.md names alert $a" grep -q "\b$a\b" "$LG_ROOT/docs/operations.md"
+done
 lg_done
