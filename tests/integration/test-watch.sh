@@ -182,11 +182,12 @@ lg_check "guardd continued: heartbeat fresh" wait_fresh 1 5
 
 # --- a call handed to guardd just before it stopped: cut once it continues
 # (The heartbeat is fresh for 300 ms after guardd stops: the driver is
-# started first and its call let go right after the stop.)
-lg_freeze "$LOGIND_PID"
+# started first and its call let go right after the stop. logind is frozen
+# only after guardd stopped: a running guardd would soon say skip.)
 mark
 start_call "$LG_TMP/handed.out"
 kill -STOP "$GUARDD_PID"
+lg_freeze "$LOGIND_PID"
 go_call
 sleep 2
 kill -CONT "$GUARDD_PID"
@@ -199,10 +200,10 @@ lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "handed over: th
 settle
 
 # --- guardd killed during a call: the next guardd takes the table over
-lg_freeze "$LOGIND_PID"
 mark
 start_call "$LG_TMP/killed.out"
 kill -STOP "$GUARDD_PID"
+lg_freeze "$LOGIND_PID"
 go_call
 lg_check "guardd killed: the call was handed over first" armed
 kill -KILL "$GUARDD_PID"
@@ -253,10 +254,12 @@ lg_assert_within "$(($(lg_kv "$out" open_usec) / 1000))" 0 "$base" "guardd says 
 settle
 
 # --- SIGTERM with a call armed
-lg_freeze "$LOGIND_PID"
 start_call "$LG_TMP/term.out"
+kill -STOP "$GUARDD_PID"
+lg_freeze "$LOGIND_PID"
 go_call
 lg_check "SIGTERM: the call is armed first" armed
+kill -CONT "$GUARDD_PID"
 kill -TERM "$GUARDD_PID"
 lg_check "SIGTERM: no new calls taken (heartbeat 0)" wait_fresh 0 10
 wait "$drv"
