@@ -105,6 +105,30 @@ void breaker_file_name(const char *target, char *buf, size_t size) {
         (void) snprintf(buf, size, BREAKER_FILE_PREFIX "%s", target);
 }
 
+/* A directory others cannot plant files in: root's (or @owner's), not
+ * writable by group or others; made 0755 root's when missing and @create,
+ * whatever the caller's umask and group. */
+static int dir_open_at(int at_fd, const char *path, uid_t owner, bool create) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        fd = openat(at_fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT && create) {
+                if (mkdirat(at_fd, path, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                fd = openat(at_fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0 && (fchown(fd, 0, 0) < 0 || fchmod(fd, 0755) < 0))
+                        return -errno;
+        }
+        if (fd < 0)
+                return errno == ELOOP ? -ENOTDIR : -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if ((st.st_uid != 0 && st.st_uid != owner) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return -EPERM;
+        return TAKE_FD(fd);
+}
+
 /**
  * breaker_user_hash() - a 64-bit FNV-1a hash of a user name: the per-user
  * breaker's key. The name comes from PAM (no NSS on the decision path), so
@@ -146,26 +170,7 @@ void breaker_user_file_name(const char *target, const char *user, char *buf, siz
  * Return: the directory fd or -errno (-ENOENT when missing).
  */
 int breaker_users_dir_open(int state_dir_fd, uid_t owner, bool create) {
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
-
-        fd = openat(state_dir_fd, BREAKER_USERS_DIR,
-                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT && create) {
-                if (mkdirat(state_dir_fd, BREAKER_USERS_DIR, 0700) < 0 && errno != EEXIST)
-                        return -errno;
-                fd = openat(state_dir_fd, BREAKER_USERS_DIR,
-                            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd >= 0 && (fchown(fd, 0, 0) < 0 || fchmod(fd, 0755) < 0))
-                        return -errno;
-        }
-        if (fd < 0)
-                return errno == ELOOP ? -ENOTDIR : -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if ((st.st_uid != 0 && st.st_uid != owner) || (st.st_mode & (S_IWGRP | S_IWOTH)))
-                return -EPERM;
-        return TAKE_FD(fd);
+        return dir_open_at(state_dir_fd, BREAKER_USERS_DIR, owner, create);
 }
 
 /**
@@ -360,22 +365,5 @@ void breaker_file_unmap(BreakerMap *m) {
  * writable by group or others; -ENOTDIR for a symlink; other -errno.
  */
 int breaker_dir_open(const char *path, uid_t owner, bool create) {
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
-
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT && create) {
-                if (mkdir(path, 0700) < 0 && errno != EEXIST)
-                        return -errno;
-                fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd >= 0 && (fchown(fd, 0, 0) < 0 || fchmod(fd, 0755) < 0))
-                        return -errno;
-        }
-        if (fd < 0)
-                return errno == ELOOP ? -ENOTDIR : -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if ((st.st_uid != 0 && st.st_uid != owner) || (st.st_mode & (S_IWGRP | S_IWOTH)))
-                return -EPERM;
-        return TAKE_FD(fd);
+        return dir_open_at(AT_FDCWD, path, owner, create);
 }
