@@ -73,7 +73,7 @@ static void populate(const char *state_dir, unsigned users) {
 
         if (breaker_open(&host, state_dir, "pam_systemd", true, 0) < 0)
                 exit(1);
-        breaker_count(&host, OUTCOME_CUT); /* the host's file exists, closed */
+        breaker_count(&host, OUTCOME_CUT, now); /* the host's file exists, closed */
         for (unsigned i = 0; i < users; i++) {
                 Breaker u;
 

@@ -8,6 +8,7 @@
  */
 #include "breaker-file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -171,6 +172,40 @@ void breaker_user_file_name(const char *target, const char *user, char *buf, siz
  */
 int breaker_users_dir_open(int state_dir_fd, uid_t owner, bool create) {
         return dir_open_at(state_dir_fd, BREAKER_USERS_DIR, owner, create);
+}
+
+/**
+ * breaker_users_walk() - each per-user record whose file name starts with
+ * @prefix, read and checked as breaker_file_read() does (others skipped).
+ * @users_fd: the users directory (not consumed)
+ * @prefix: file name prefix, e.g. "breaker-" or "breaker-pam_systemd.u"
+ * @owner: uid allowed to own the files besides root
+ * @fn: called for each; false stops the walk
+ * @userdata: for @fn
+ */
+void breaker_users_walk(int users_fd, const char *prefix, uid_t owner, BreakerUserFn fn,
+                        void *userdata) {
+        _cleanup_close_ int fd = -EBADF;
+        DIR *d;
+
+        /* A fresh open: a dup would share (and move) the caller's offset. */
+        fd = openat(users_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d)
+                return;
+        TAKE_FD(fd);
+        for (struct dirent *de; (de = readdir(d));) {
+                BreakerRecord r;
+
+                if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+                    breaker_file_read(dirfd(d), de->d_name, owner, &r) < 0)
+                        continue;
+                if (!fn(dirfd(d), de->d_name, &r, userdata))
+                        break;
+        }
+        (void) closedir(d);
 }
 
 /**

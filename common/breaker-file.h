@@ -77,6 +77,11 @@ void breaker_file_name(const char *target, char *buf, size_t size);
 uint64_t breaker_user_hash(const char *user);
 void breaker_user_file_name(const char *target, const char *user, char *buf, size_t size);
 int breaker_users_dir_open(int state_dir_fd, uid_t owner, bool create);
+/* Called for each trusted record of this boot in the users directory;
+ * returns false to stop the walk. */
+typedef bool (*BreakerUserFn)(int dir_fd, const char *name, const BreakerRecord *r, void *userdata);
+void breaker_users_walk(int users_fd, const char *prefix, uid_t owner, BreakerUserFn fn,
+                        void *userdata);
 int breaker_record_check(const BreakerRecord *r, size_t len, const uint8_t boot_id[16]);
 int breaker_file_read(int dir_fd, const char *name, uid_t owner, BreakerRecord *ret);
 int breaker_file_map(int dir_fd, const char *name, uid_t owner, bool create, BreakerMap *ret);

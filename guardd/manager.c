@@ -267,11 +267,25 @@ static bool user_breaker_stale(const BreakerRecord *r, const Config *c, uint64_t
 /* Users whose own breaker is open (their logins skip pam_systemd while
  * everybody else's call it): counted for on-call, never summed into
  * FALLBACKS (the host's record counts those logins already). */
+typedef struct UserCount {
+        const Config *c;
+        uint64_t now;
+        unsigned open;
+} UserCount;
+
+static bool count_user(int dir_fd, const char *name, const BreakerRecord *r, void *userdata) {
+        UserCount *u = userdata;
+
+        if (BREAKER_WORD_STATE(r->word) != BREAKER_CLOSED)
+                u->open++;
+        else if (user_breaker_stale(r, u->c, u->now))
+                (void) unlinkat(dir_fd, name, 0);
+        return true;
+}
+
 static unsigned count_user_breakers(const Config *c) {
-        uint64_t now = now_usec(CLOCK_MONOTONIC);
         _cleanup_close_ int state_fd = -EBADF, users_fd = -EBADF;
-        _cleanup_(closedirp) DIR *d = NULL;
-        unsigned n = 0;
+        UserCount u = { .c = c, .now = now_usec(CLOCK_MONOTONIC) };
 
         state_fd = open(c->state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (state_fd < 0)
@@ -279,22 +293,8 @@ static unsigned count_user_breakers(const Config *c) {
         users_fd = breaker_users_dir_open(state_fd, geteuid(), false);
         if (users_fd < 0)
                 return 0;
-        d = fdopendir(users_fd);
-        if (!d)
-                return 0;
-        TAKE_FD(users_fd);
-        for (struct dirent *de; (de = readdir(d));) {
-                BreakerRecord r;
-
-                if (strncmp(de->d_name, BREAKER_FILE_PREFIX, strlen(BREAKER_FILE_PREFIX)) != 0 ||
-                    breaker_file_read(dirfd(d), de->d_name, geteuid(), &r) < 0)
-                        continue;
-                if (BREAKER_WORD_STATE(r.word) != BREAKER_CLOSED)
-                        n++;
-                else if (user_breaker_stale(&r, c, now))
-                        (void) unlinkat(dirfd(d), de->d_name, 0);
-        }
-        return n;
+        breaker_users_walk(users_fd, BREAKER_FILE_PREFIX, geteuid(), count_user, &u);
+        return u.open;
 }
 
 static void sample(Manager *m, uint64_t now) {

@@ -14,14 +14,11 @@
  */
 #include "breaker.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "io-util.h"
 #include "macro.h"
 
 #define CAS_ATTEMPTS 8
@@ -202,13 +199,18 @@ static void close_after_trial(Breaker *b, uint64_t now) {
                 (void) cas(&b->map.rec->word, b->trial_word, BREAKER_WORD(BREAKER_CLOSED, 0, now));
 }
 
+/* A cut call, in the counters only: not yet evidence for the state. */
+static void count_cut(BreakerRecord *r, uint64_t now) {
+        add(&r->cuts, 1);
+        add(&r->fallbacks, 1);
+        __atomic_store_n(&r->last_cut_usec, now, __ATOMIC_RELAXED);
+}
+
 static void record_cut(Breaker *b, const BreakerParams *p, uint64_t now) {
         BreakerRecord *r = b->map.rec;
         uint64_t slot;
 
-        add(&r->cuts, 1);
-        add(&r->fallbacks, 1);
-        __atomic_store_n(&r->last_cut_usec, now, __ATOMIC_RELAXED);
+        count_cut(r, now);
         slot = __atomic_fetch_add(&r->bad_next, 1, __ATOMIC_ACQ_REL) % BREAKER_BAD_SLOTS;
         __atomic_store_n(&r->bad[slot], now, __ATOMIC_RELEASE);
         if (b->trial_word) {
@@ -292,19 +294,17 @@ int breaker_open_user(Breaker *b, const Breaker *host, const char *target, const
  * state machine is not moved.
  * @b: the host's breaker
  * @outcome: OUTCOME_CUT or OUTCOME_SKIPPED
+ * @now: CLOCK_MONOTONIC usec
  */
-void breaker_count(Breaker *b, CallOutcome outcome) {
+void breaker_count(Breaker *b, CallOutcome outcome, uint64_t now) {
         if (!b->privileged || b->dir_fd < 0 || !ensure_map(b, true))
                 return;
-        if (outcome == OUTCOME_CUT) {
-                add(&b->map.rec->cuts, 1);
-                __atomic_store_n(&b->map.rec->last_cut_usec, now_usec(CLOCK_MONOTONIC),
-                                 __ATOMIC_RELAXED);
-        } else if (outcome == OUTCOME_SKIPPED)
+        if (outcome == OUTCOME_CUT)
+                count_cut(b->map.rec, now);
+        else if (outcome == OUTCOME_SKIPPED) {
                 add(&b->map.rec->skips, 1);
-        else
-                return;
-        add(&b->map.rec->fallbacks, 1);
+                add(&b->map.rec->fallbacks, 1);
+        }
 }
 
 /**
@@ -343,33 +343,29 @@ bool breaker_trip(Breaker *b, uint64_t now) {
  *
  * Return: the count.
  */
+typedef struct StuckCount {
+        const BreakerParams *p;
+        uint64_t now;
+        unsigned n, enough;
+} StuckCount;
+
+static bool count_stuck(int dir_fd, const char *name, const BreakerRecord *r, void *userdata) {
+        StuckCount *c = userdata;
+
+        if (r->last_cut_usec > 0 && r->last_cut_usec <= c->now &&
+            r->last_cut_usec + c->p->window_usec >= c->now)
+                c->n++;
+        return c->n < c->enough;
+}
+
 unsigned breaker_users_stuck(const Breaker *user, const char *target, const BreakerParams *p,
                              uint64_t now, unsigned enough) {
+        StuckCount c = { .p = p, .now = now, .enough = enough };
         char prefix[96];
-        _cleanup_close_ int fd = -EBADF;
-        DIR *d;
-        unsigned n = 0;
 
-        if (user->dir_fd < 0)
+        if (user->dir_fd < 0 || enough == 0)
                 return 0;
         (void) snprintf(prefix, sizeof(prefix), BREAKER_FILE_PREFIX "%s.u", target);
-        fd = fcntl(user->dir_fd, F_DUPFD_CLOEXEC, 3);
-        if (fd < 0)
-                return 0;
-        d = fdopendir(fd);
-        if (!d)
-                return 0;
-        TAKE_FD(fd);
-        for (struct dirent *de; n < enough && (de = readdir(d));) {
-                BreakerRecord r;
-
-                if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
-                    breaker_file_read(dirfd(d), de->d_name, user->owner, &r) < 0)
-                        continue;
-                if (r.last_cut_usec > 0 && r.last_cut_usec <= now &&
-                    r.last_cut_usec + p->window_usec >= now)
-                        n++;
-        }
-        (void) closedir(d);
-        return n;
+        breaker_users_walk(user->dir_fd, prefix, user->owner, count_stuck, &c);
+        return c.n;
 }

@@ -58,7 +58,7 @@ int breaker_open(Breaker *b, const char *state_dir, const char *target, bool pri
                  uid_t owner);
 int breaker_open_user(Breaker *b, const Breaker *host, const char *target, const char *user,
                       bool create);
-void breaker_count(Breaker *b, CallOutcome outcome);
+void breaker_count(Breaker *b, CallOutcome outcome, uint64_t now);
 bool breaker_trip(Breaker *b, uint64_t now);
 unsigned breaker_users_stuck(const Breaker *user, const char *target, const BreakerParams *p,
                              uint64_t now, unsigned enough);

@@ -326,7 +326,7 @@ static void record_user_cut(Ctx *c) {
                                          true);
         }
         breaker_record(&c->user_breaker, &c->bp, now, OUTCOME_CUT);
-        breaker_count(&c->breaker, OUTCOME_CUT);
+        breaker_count(&c->breaker, OUTCOME_CUT, now);
         breaker_record(&c->breaker, &c->bp, now, OUTCOME_OK); /* ends a host trial only */
         n = breaker_users_stuck(&c->user_breaker, c->o->target_name, &c->bp, now, TRIP_USERS);
         if (n >= TRIP_USERS && breaker_trip(&c->breaker, now))
