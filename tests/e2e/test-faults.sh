@@ -7,6 +7,10 @@
 # the deadline plus a slack: twice the slowest login of the same storm
 # with logind healthy, timed in this run, and at least 1 s (40 logins at
 # once on 2 cores queue for the CPU; that is the machine, not loginguard).
+# While guardd is killed, a call it watched waits for the next guardd to
+# take the table over: that take-over time is measured in this run too
+# (a sanitizer build starts several times slower), and the killer leaves
+# each guardd twice that long, as systemd's RestartSec= would.
 . "$(dirname "$0")/../lib/harness.sh"
 lg_enter_namespace "$@"
 lg_setup
@@ -37,11 +41,32 @@ lg_assert_eq "$STORM_OK" 40 "healthy storm: all 40 logins succeeded"
 base=$STORM_MAX_MS
 lg_log "healthy storm of 40: slowest ${base} ms (the baseline)"
 
+# From exec to watching the table (WATCHDOG=guardd in a status it wrote).
+kill "$GUARDD_PID"
+wait "$GUARDD_PID" 2>/dev/null
+takeover=0
+for i in 1 2 3; do
+        rm -f /run/loginguard/status
+        t0=$(date +%s%N)
+        "$B/guardd" --config "$LG_TMP/guardd.conf" >>"$LG_TMP/guardd.log" 2>&1 &
+        lg_track $!
+        lg_wait_status WATCHDOG guardd 20 || lg_fail "a restarted guardd watches within 20 s"
+        t=$((($(date +%s%N) - t0) / 1000000))
+        [ "$t" -gt "$takeover" ] && takeover=$t
+        pkill -KILL -f "guardd --config $LG_TMP/guardd.conf"
+        sleep 0.2
+done
+period=$(lg_max 300 $((2 * takeover)))
+lg_log "a restarted guardd watches after ${takeover} ms (slowest of 3); killed every ${period} ms"
+"$B/guardd" --config "$LG_TMP/guardd.conf" >>"$LG_TMP/guardd.log" 2>&1 &
+lg_track $!
+lg_wait_status WATCHDOG guardd 20
+
 lg_freeze "$LOGIND_PID"
-# guardd killed and restarted every 300 ms while 5 waves of 40 logins run.
+# guardd killed and restarted every $period ms while 5 waves of 40 logins run.
 (
         while [ ! -e "$LG_TMP/stop" ]; do
-                sleep 0.3
+                sleep "$(awk -v p="$period" 'BEGIN {printf "%.3f", p / 1000}')"
                 pkill -KILL -f "guardd --config $LG_TMP/guardd.conf" 2>/dev/null
                 "$B/guardd" --config "$LG_TMP/guardd.conf" >>"$LG_TMP/guardd.log" 2>&1 &
                 disown
@@ -59,7 +84,7 @@ touch "$LG_TMP/stop"
 wait "$killer" 2>/dev/null
 pkill -KILL -f "guardd --config $LG_TMP/guardd.conf" 2>/dev/null
 lg_assert_eq "$total" 200 "guardd killed during a storm: all 200 logins succeeded"
-lg_assert_within "$worst" "$deadline" "$base" "guardd killed during a storm: none waited more than the deadline (ms)"
+lg_assert_within "$worst" $((deadline + takeover)) "$base" "guardd killed during a storm: none waited more than the deadline and a take-over (ms)"
 
 # Status file deleted (guardd gone): the breaker and the deadline decide.
 rm -f /run/loginguard/status /run/loginguard/breaker-pam_systemd
