@@ -52,7 +52,9 @@ static int open_checked(int dir_fd, uid_t owner) {
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EBADMSG;
-        if ((st.st_uid != 0 && st.st_uid != owner) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+        /* Nothing in it is for others to read (pids, deadlines, what a login
+         * keeps open): a table readable by them is not ours. */
+        if ((st.st_uid != 0 && st.st_uid != owner) || (st.st_mode & (S_IRWXG | S_IRWXO)))
                 return -EPERM;
         if ((size_t) st.st_size != sizeof(WatchFile))
                 return -EBADMSG;
@@ -70,8 +72,9 @@ static int create_file(int dir_fd, const uint8_t boot_id[16]) {
         f->version = WATCH_FILE_VERSION;
         f->size = sizeof(WatchFile);
         memcpy(f->boot_id, boot_id, sizeof(f->boot_id));
+        f->pidns_ino = watch_pidns_ino();
         /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): freed by _cleanup_ */
-        return write_file_atomic(dir_fd, WATCH_FILE_NAME, (const char *) f, sizeof(*f), 0644,
+        return write_file_atomic(dir_fd, WATCH_FILE_NAME, (const char *) f, sizeof(*f), 0600,
                                  false);
 }
 
@@ -154,6 +157,8 @@ int64_t watch_boot_wall_usec(void) {
  * @now: CLOCK_MONOTONIC usec
  */
 void watch_file_beat(WatchFile *f, uint64_t now) {
+        if (__atomic_load_n(&f->pidns_ino, __ATOMIC_RELAXED) == 0)
+                __atomic_store_n(&f->pidns_ino, watch_pidns_ino(), __ATOMIC_RELAXED);
         __atomic_store_n(&f->boot_wall_usec, watch_boot_wall_usec(), __ATOMIC_RELAXED);
         __atomic_store_n(&f->heartbeat_usec, now, __ATOMIC_SEQ_CST);
 }
@@ -185,7 +190,8 @@ bool watch_file_fresh(const WatchFile *f, uint64_t now) {
  * Return: true when guardd may act on it.
  */
 bool watch_slot_valid(const WatchSlot *s) {
-        return s->pid > 0 && s->n_keep <= WATCH_KEEP_MAX && s->bus_len < CUT_PATH_MAX &&
+        return s->claim_usec > 0 && s->fd_limit > 0 && s->fd_limit <= WATCH_FD_LIMIT_MAX &&
+               s->n_keep <= WATCH_KEEP_MAX && s->bus_len < CUT_PATH_MAX &&
                memchr(s->devlog, '\0', sizeof(s->devlog)) != NULL &&
                (s->bus_len == 0 || s->bus[0] == '\0' || memchr(s->bus, '\0', sizeof(s->bus)));
 }
@@ -248,11 +254,31 @@ int watch_service_from_key(const char *service_key) {
         return -ENOENT;
 }
 
+/**
+ * watch_pidns_ino() - this process's pid namespace, by its inode: a login
+ * hands guardd its deadline only when they share one (pids in the words are
+ * of guardd's namespace).
+ *
+ * Return: the inode, or 0 when unknown.
+ */
+uint64_t watch_pidns_ino(void) {
+        struct stat st;
+
+        return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t) st.st_ino : 0;
+}
+
+/* Futex waits compare 32 bits: the half of the word with state and generation. */
+static uint32_t *word_futex(WatchFile *f, unsigned slot) {
+        uint32_t *half = (uint32_t *) (void *) &f->words[slot];
+
+        return __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? half : half + 1;
+}
+
 static unsigned user_slots(const WatchFile *f) {
         unsigned n = 0;
 
         for (unsigned i = 0; i < WATCH_SLOTS; i++) {
-                uint32_t w = __atomic_load_n(&f->words[i], __ATOMIC_RELAXED);
+                uint64_t w = __atomic_load_n(&f->words[i], __ATOMIC_RELAXED);
 
                 n += WATCH_WORD_STATE(w) != WATCH_FREE && WATCH_WORD_USER(w);
         }
@@ -263,21 +289,26 @@ static unsigned user_slots(const WatchFile *f) {
  * watch_claim() - take a free slot, to fill in and arm.
  * @f: table
  * @user: the login runs for a user (real uid not 0)
+ * @pid: the claimer, getpid(): the slot stays claimed while it can run
  * @hint: where to start looking (spreads concurrent logins)
  * @ret_word: the slot's word as claimed
  *
  * Return: the slot; -EBUSY when none is free (or a user's share is used).
  */
-int watch_claim(WatchFile *f, bool user, unsigned hint, uint32_t *ret_word) {
+int watch_claim(WatchFile *f, bool user, int32_t pid, unsigned hint, uint64_t *ret_word) {
+        if (pid <= 0)
+                return -EINVAL;
         if (user && user_slots(f) >= WATCH_USER_SLOTS)
                 return -EBUSY;
         for (unsigned k = 0; k < WATCH_SLOTS; k++) {
                 unsigned i = (hint + k) % WATCH_SLOTS;
-                uint32_t w = __atomic_load_n(&f->words[i], __ATOMIC_RELAXED), nw;
+                uint64_t w = __atomic_load_n(&f->words[i], __ATOMIC_RELAXED), nw;
 
                 if (WATCH_WORD_STATE(w) != WATCH_FREE)
                         continue;
-                nw = WATCH_WORD((WATCH_WORD_GEN(w) + 1) & WATCH_GEN_MASK, user, WATCH_CLAIMED);
+                nw = WATCH_WORD_WITH_PID(
+                        WATCH_WORD((WATCH_WORD_GEN(w) + 1) & WATCH_GEN_MASK, user, WATCH_CLAIMED),
+                        pid);
                 if (__atomic_compare_exchange_n(&f->words[i], &w, nw, false, __ATOMIC_ACQUIRE,
                                                 __ATOMIC_RELAXED)) {
                         *ret_word = nw;
@@ -296,9 +327,9 @@ int watch_claim(WatchFile *f, bool user, unsigned hint, uint32_t *ret_word) {
  * Return: false when the slot was taken back meanwhile (the login looked
  * dead to guardd while it was stopped): then it is not ours any more.
  */
-bool watch_arm(WatchFile *f, unsigned slot, uint32_t *word) {
+bool watch_arm(WatchFile *f, unsigned slot, uint64_t *word) {
         WatchSlot *s = &f->slots[slot];
-        uint32_t claimed = *word, armed = WATCH_WORD_AS(claimed, WATCH_ARMED);
+        uint64_t claimed = *word, armed = WATCH_WORD_AS(claimed, WATCH_ARMED);
 
         s->ret = 0;
         s->fired = s->n_cut = s->waited = s->patience_over = 0;
@@ -320,14 +351,18 @@ static void read_result(const WatchSlot *s, bool exact, WatchResult *ret) {
         };
 }
 
-static uint32_t free_word(uint32_t w) {
+static uint64_t free_word(uint64_t w) {
         return WATCH_WORD(WATCH_WORD_GEN(w), false, WATCH_FREE);
+}
+
+static uint32_t ret_of(uint64_t armed, unsigned how) {
+        return (uint32_t) WATCH_WORD_AS(armed, how);
 }
 
 /* The slot is ARMED again: read what guardd did and free it. False when
  * guardd started another look in between (then try again). */
-static bool take_result(WatchFile *f, unsigned slot, uint32_t armed, WatchResult *ret) {
-        uint32_t w = armed;
+static bool take_result(WatchFile *f, unsigned slot, uint64_t armed, WatchResult *ret) {
+        uint64_t w = armed;
 
         read_result(&f->slots[slot], true, ret);
         return __atomic_compare_exchange_n(&f->words[slot], &w, free_word(armed), false,
@@ -335,9 +370,8 @@ static bool take_result(WatchFile *f, unsigned slot, uint32_t armed, WatchResult
 }
 
 /* Waited too long for a cut: tell guardd to free the slot when it is done. */
-static void abandon(WatchFile *f, unsigned slot, uint32_t armed, WatchResult *ret) {
-        __atomic_store_n(&f->slots[slot].ret, WATCH_WORD_AS(armed, WATCH_RET_ABANDONED),
-                         __ATOMIC_SEQ_CST);
+static void abandon(WatchFile *f, unsigned slot, uint64_t armed, WatchResult *ret) {
+        __atomic_store_n(&f->slots[slot].ret, ret_of(armed, WATCH_RET_ABANDONED), __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&f->words[slot], __ATOMIC_SEQ_CST) == armed &&
             take_result(f, slot, armed, ret))
                 return;
@@ -352,16 +386,15 @@ static void abandon(WatchFile *f, unsigned slot, uint32_t armed, WatchResult *re
  * @armed: its armed word
  * @ret: what guardd did; exact unless the wait ran out
  */
-void watch_finish(WatchFile *f, unsigned slot, uint32_t armed, WatchResult *ret) {
-        uint32_t cutting = WATCH_WORD_AS(armed, WATCH_CUTTING);
+void watch_finish(WatchFile *f, unsigned slot, uint64_t armed, WatchResult *ret) {
+        uint64_t cutting = WATCH_WORD_AS(armed, WATCH_CUTTING);
         uint64_t now = 0, until;
 
-        __atomic_store_n(&f->slots[slot].ret, WATCH_WORD_AS(armed, WATCH_RET_RETURNED),
-                         __ATOMIC_SEQ_CST);
+        __atomic_store_n(&f->slots[slot].ret, ret_of(armed, WATCH_RET_RETURNED), __ATOMIC_SEQ_CST);
         (void) raw_clock_monotonic(&now);
         until = now + WATCH_FINISH_WAIT_USEC;
         for (;;) {
-                uint32_t w = __atomic_load_n(&f->words[slot], __ATOMIC_SEQ_CST);
+                uint64_t w = __atomic_load_n(&f->words[slot], __ATOMIC_SEQ_CST);
 
                 if (w == armed) {
                         if (take_result(f, slot, armed, ret))
@@ -377,7 +410,7 @@ void watch_finish(WatchFile *f, unsigned slot, uint32_t armed, WatchResult *ret)
                         abandon(f, slot, armed, ret);
                         return;
                 }
-                (void) raw_futex_wait_until(&f->words[slot], cutting, until);
+                (void) raw_futex_wait_until(word_futex(f, slot), (uint32_t) cutting, until);
         }
 }
 
@@ -390,10 +423,10 @@ void watch_finish(WatchFile *f, unsigned slot, uint32_t armed, WatchResult *ret)
  *
  * Return: true when it has.
  */
-bool watch_returned(const WatchFile *f, unsigned slot, uint32_t armed, unsigned how) {
+bool watch_returned(const WatchFile *f, unsigned slot, uint64_t armed, unsigned how) {
         uint32_t r = __atomic_load_n(&f->slots[slot].ret, __ATOMIC_SEQ_CST);
 
-        return r == WATCH_WORD_AS(armed, how);
+        return r == ret_of(armed, how);
 }
 
 /**
@@ -405,8 +438,8 @@ bool watch_returned(const WatchFile *f, unsigned slot, uint32_t armed, unsigned 
  *
  * Return: true when guardd may act on the call now; end with watch_pass_end().
  */
-bool watch_pass_begin(WatchFile *f, unsigned slot, uint32_t armed) {
-        uint32_t w = armed;
+bool watch_pass_begin(WatchFile *f, unsigned slot, uint64_t armed) {
+        uint64_t w = armed;
 
         if (!__atomic_compare_exchange_n(&f->words[slot], &w, WATCH_WORD_AS(armed, WATCH_CUTTING),
                                          false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
@@ -425,9 +458,9 @@ bool watch_pass_begin(WatchFile *f, unsigned slot, uint32_t armed) {
  * @slot: slot
  * @armed: its armed word
  */
-void watch_pass_end(WatchFile *f, unsigned slot, uint32_t armed) {
+void watch_pass_end(WatchFile *f, unsigned slot, uint64_t armed) {
         __atomic_store_n(&f->words[slot], armed, __ATOMIC_SEQ_CST);
-        raw_futex_wake(&f->words[slot]);
+        raw_futex_wake(word_futex(f, slot));
         if (watch_returned(f, slot, armed, WATCH_RET_ABANDONED))
                 (void) watch_release(f, slot, armed);
 }
@@ -441,7 +474,7 @@ void watch_pass_end(WatchFile *f, unsigned slot, uint32_t armed) {
  *
  * Return: true when freed.
  */
-bool watch_release(WatchFile *f, unsigned slot, uint32_t word) {
+bool watch_release(WatchFile *f, unsigned slot, uint64_t word) {
         return __atomic_compare_exchange_n(&f->words[slot], &word, free_word(word), false,
                                            __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 }

@@ -4,22 +4,28 @@
  * its wrapped call to guardd instead of starting a watchdog thread of its
  * own, which costs 100 to 200 us a call in a small VM (issue 13).
  *
- * guardd makes the file, stamps a heartbeat into it every
- * WATCH_TICK_USEC and looks at the slots. A login that runs as root claims
- * a slot by compare-and-swap, fills in who it is (pid and a random cookie
- * at an address of its own, which guardd reads back with
- * process_vm_readv() before it believes the slot), its deadline, its
- * sockets before the call and the peers it may cut, and arms it. Only
- * while the heartbeat is fresh does the login rely on guardd; otherwise it
- * withdraws and starts its own thread, as before. At the deadline guardd
- * judges the same evidence the thread would and cuts the call's new
- * sockets through pidfd_getfd(). When the call returns the login ends the
- * slot; a cut in progress is waited for, bounded.
+ * guardd makes the file (mode 0600: nothing in it is for users), stamps a
+ * heartbeat into it every WATCH_TICK_USEC and looks at the slots. A login
+ * that runs as root, in guardd's pid namespace, claims a slot by
+ * compare-and-swap of a word that carries its pid, fills in when it
+ * claimed (CLOCK_BOOTTIME), its deadline, its sockets before the call and
+ * the peers it may cut, and arms it. Only while the heartbeat is fresh
+ * does the login rely on guardd; otherwise it withdraws and starts its own
+ * thread, as before. guardd believes a slot's process only after the
+ * kernel attests it: a pidfd for the word's pid, whose process started
+ * (/proc/PID/stat) no later than the claim, still alive after that look. It
+ * never reads a login's memory. At the deadline guardd judges the same
+ * evidence the thread would and cuts the call's new sockets through
+ * pidfd_getfd(), looking at descriptors below the login's limit only.
+ * When the call returns the login ends the slot; a cut in progress is
+ * waited for, bounded. A claimed slot is freed only once its claimer can
+ * no longer run, so a login stopped between claim and arm writes into its
+ * own slot when it wakes, never into another login's.
  *
- * No lock anywhere: each slot has a 32-bit word (state, generation, whether
- * a user's setuid login holds it) changed only by compare-and-swap, so a
- * process stopped at any point holds at most its own slot. This is the
- * only code that knows the layout.
+ * No lock anywhere: each slot has a 64-bit word (state, generation, whether
+ * a user's setuid login holds it, the claimer's pid) changed only by
+ * compare-and-swap, so a process stopped at any point holds at most its own
+ * slot. This is the only code that knows the layout.
  */
 #pragma once
 
@@ -33,12 +39,16 @@
 
 #define WATCH_FILE_NAME "watch"
 #define WATCH_FILE_MAGIC UINT64_C(0x315457474c6f6c00) /* "\0loLGWT1" */
-#define WATCH_FILE_VERSION 2U
+#define WATCH_FILE_VERSION 3U
 #define WATCH_SLOTS 128U
 /* Slots that logins run by users (setuid su, sudo) may hold at once: a user
  * stopping many of them leaves the rest for root's logins. */
 #define WATCH_USER_SLOTS 64U
 #define WATCH_KEEP_MAX 16U /* more sockets before the call: the thread watches */
+/* guardd looks at a login's descriptors below its limit, and never above
+ * this (sshd, cron and su run with a limit of 1024): its work per look stays
+ * bounded whatever a user leaves open above it. */
+#define WATCH_FD_LIMIT_MAX 1024
 #define WATCH_TICK_USEC (100U * UINT64_C(1000))
 /* An older heartbeat: guardd is not watching (stopped, gone, starved). */
 #define WATCH_FRESH_USEC (300U * UINT64_C(1000))
@@ -59,19 +69,23 @@ typedef enum WatchState {
 } WatchState;
 
 /*
- * The slot word:
- *   bits 0-1  WatchState
- *   bit 2     held by a login whose real uid is not 0
- *   bits 8-31 generation, bumped by each claim: a stale compare-and-swap
- *             (a login whose slot was taken back) fails
+ * The slot word, 64 bits:
+ *   bits 0-1   WatchState
+ *   bit 2      held by a login whose real uid is not 0
+ *   bits 8-31  generation, bumped by each claim: a stale compare-and-swap
+ *              (a login whose slot was taken back) fails
+ *   bits 32-63 the claimer's pid, set by the claim itself
+ * The low 32 bits are what futex waits compare (watch_word_futex()).
  */
 #define WATCH_USER_BIT 0x4U
 #define WATCH_WORD(gen, user, state) \
         ((uint32_t) (gen) << 8 | ((user) ? WATCH_USER_BIT : 0U) | (uint32_t) (state))
 #define WATCH_WORD_STATE(w) ((WatchState) ((w) &0x3U))
 #define WATCH_WORD_USER(w) (((w) &WATCH_USER_BIT) != 0)
-#define WATCH_WORD_GEN(w) ((uint32_t) (w) >> 8)
-#define WATCH_WORD_AS(w, state) (((uint32_t) (w) & ~0x3U) | (uint32_t) (state))
+#define WATCH_WORD_GEN(w) ((uint32_t) ((w) &0xffffffffU) >> 8)
+#define WATCH_WORD_PID(w) ((int32_t) (uint32_t) ((uint64_t) (w) >> 32))
+#define WATCH_WORD_WITH_PID(low, pid) ((uint64_t) (uint32_t) (pid) << 32 | (uint32_t) (low))
+#define WATCH_WORD_AS(w, state) (((w) & ~(__typeof__(w)) 0x3U) | (uint32_t) (state))
 
 /* slot.ret: the slot's word with WATCH_RET_* in the state bits, once the
  * call returned (RETURNED) or its login stopped waiting (ABANDONED). */
@@ -88,16 +102,16 @@ typedef struct WatchKeep {
 
 typedef struct WatchSlot {
         /* the login's, written between claim and arm */
-        int32_t pid;
         uint32_t flags;
-        uint64_t cookie;
-        uint64_t cookie_addr; /* where in the login's memory the cookie is */
+        uint32_t pad0;
+        uint64_t claim_usec; /* CLOCK_BOOTTIME at the claim: its process started before */
         int64_t since_sec; /* CLOCK_REALTIME: older session files are not its */
         uint64_t deadline_usec; /* CLOCK_MONOTONIC, absolute */
         uint64_t patience_usec; /* CLOCK_MONOTONIC, absolute */
         uint32_t n_keep;
         uint32_t bus_len;
-        /* fds at or above were not looked at before the call: never cut; 0: all were */
+        /* guardd reads fds below this only (1..WATCH_FD_LIMIT_MAX): the call's new
+         * sockets are there; the ones above were not looked at before it: never cut */
         int32_t fd_limit;
         uint32_t pad;
         WatchKeep keep[WATCH_KEEP_MAX]; /* sockets before the call: never cut */
@@ -143,8 +157,9 @@ typedef struct WatchFile {
          * boot whose heartbeat happens to match our uptime is not fresh). */
         int64_t boot_wall_usec;
         uint64_t armed_total; /* calls armed, ever (this boot) */
+        uint64_t pidns_ino; /* guardd's pid namespace: pids in the words are of it */
         WatchVerdict verdict;
-        uint32_t words[WATCH_SLOTS];
+        uint64_t words[WATCH_SLOTS];
         WatchSlot slots[WATCH_SLOTS];
 } WatchFile;
 
@@ -173,12 +188,13 @@ bool watch_verdict_read(const WatchFile *f, WatchVerdict *ret);
 int watch_service_from_key(const char *service_key);
 
 /* The login's side. */
-int watch_claim(WatchFile *f, bool user, unsigned hint, uint32_t *ret_word);
-bool watch_arm(WatchFile *f, unsigned slot, uint32_t *word);
-void watch_finish(WatchFile *f, unsigned slot, uint32_t armed, WatchResult *ret);
+uint64_t watch_pidns_ino(void);
+int watch_claim(WatchFile *f, bool user, int32_t pid, unsigned hint, uint64_t *ret_word);
+bool watch_arm(WatchFile *f, unsigned slot, uint64_t *word);
+void watch_finish(WatchFile *f, unsigned slot, uint64_t armed, WatchResult *ret);
 
 /* guardd's side. */
-bool watch_pass_begin(WatchFile *f, unsigned slot, uint32_t armed);
-void watch_pass_end(WatchFile *f, unsigned slot, uint32_t armed);
-bool watch_release(WatchFile *f, unsigned slot, uint32_t word);
-bool watch_returned(const WatchFile *f, unsigned slot, uint32_t armed, unsigned how);
+bool watch_pass_begin(WatchFile *f, unsigned slot, uint64_t armed);
+void watch_pass_end(WatchFile *f, unsigned slot, uint64_t armed);
+bool watch_release(WatchFile *f, unsigned slot, uint64_t word);
+bool watch_returned(const WatchFile *f, unsigned slot, uint64_t armed, unsigned how);

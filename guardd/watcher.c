@@ -2,9 +2,12 @@
 /*
  * The watch table, guardd's side (see watcher.h). One timer: every tick,
  * or sooner when a call's deadline or next look comes first. Each look at
- * a slot: forget what is gone, believe a new slot only after its cookie
- * is read back, free slots of processes that are gone, and at the
- * deadline judge and cut exactly as the module's thread would.
+ * a slot: forget what is gone, believe a new slot only once the kernel
+ * attests its process (watch-file.h), free slots whose claimer can no
+ * longer run, and at the deadline judge and cut exactly as the module's
+ * thread would. The work of one look is bounded whatever the login's
+ * process holds: descriptors are read in order up to its limit (at most
+ * WATCH_FD_LIMIT_MAX), never its memory.
  */
 #include "watcher.h"
 
@@ -20,7 +23,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,12 +38,8 @@
  * look that cut nothing, up to 5 s (a login stopped for good costs little). */
 #define WATCH_RECUT_USEC (250 * USEC_PER_MSEC)
 #define WATCH_RECUT_MAX_USEC (5 * USEC_PER_SEC)
-/* A slot claimed and never armed (its login stopped or died while filling it). */
-#define WATCH_CLAIM_STALE_USEC (10 * USEC_PER_SEC)
 /* How long guardd, told to stop, keeps watching the calls it has. */
 #define WATCH_STOP_MAX_USEC (30 * USEC_PER_SEC)
-/* A slot that names no process of ours is kept this long past its patience. */
-#define WATCH_REJECTED_KEEP_USEC (60 * USEC_PER_SEC)
 #define CAP_BIT_SYS_PTRACE 19
 
 static void local_forget(WatchLocal *l) {
@@ -80,7 +78,7 @@ static const char *cannot_cut(void) {
 /* A table left by an earlier guardd may hold its looks in progress. */
 static void adopt(WatchFile *f) {
         for (unsigned i = 0; i < WATCH_SLOTS; i++) {
-                uint32_t w = __atomic_load_n(&f->words[i], __ATOMIC_SEQ_CST);
+                uint64_t w = __atomic_load_n(&f->words[i], __ATOMIC_SEQ_CST);
 
                 if (WATCH_WORD_STATE(w) == WATCH_CUTTING)
                         watch_pass_end(f, i, WATCH_WORD_AS(w, WATCH_ARMED));
@@ -254,98 +252,84 @@ void watcher_publish(Watcher *w, const Status *s, const Config *c) {
 
 /* ---- one slot ------------------------------------------------------------- */
 
-/* Is process @pid the slot's login? The pidfd pins the process; the cookie
- * is read by pid, so the pidfd is checked alive after the read: alive at
- * both ends, the pid named that process in between. */
-static bool try_pid(WatchLocal *l, const WatchSlot *s, int pid) {
-        uint64_t cookie = 0;
-        struct iovec local = { &cookie, sizeof(cookie) };
-        struct iovec remote = { (void *) (uintptr_t) s->cookie_addr, sizeof(cookie) };
-        struct pollfd p;
-        int fd;
+/* When process @pid started, CLOCK_BOOTTIME usec, from /proc/PID/stat
+ * (field 22, after the last ')': the name before it is the process's own). */
+static int started_usec(int pid, uint64_t *ret) {
+        char path[32], buf[1024], *p;
+        _cleanup_close_ int fd = -EBADF;
+        uint64_t ticks;
+        long hz = sysconf(_SC_CLK_TCK);
+        ssize_t n;
 
-        fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        (void) snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
-                return false;
-        p = (struct pollfd){ .fd = fd, .events = POLLIN };
-        if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) sizeof(cookie) ||
-            cookie != s->cookie || s->cookie == 0 || poll(&p, 1, 0) != 0) {
-                (void) close(fd);
-                return false;
-        }
-        if (l->pidfd >= 0)
-                (void) close(l->pidfd);
-        l->pidfd = fd;
-        l->pid = pid;
-        return true;
-}
-
-/* The last pid of "NSpid:\t812\t3\n" (the innermost namespace's), when
- * there are several. */
-static bool nested_pid_is(const char *status, int pid) {
-        const char *p = strstr(status, "\nNSpid:");
-        uint64_t v = 0;
-        unsigned n = 0;
-
+                return -errno;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0 || hz <= 0)
+                return -EBADMSG;
+        buf[n] = '\0';
+        p = strrchr(buf, ')');
         if (!p)
-                return false;
-        for (p += 7; *p && *p != '\n';) {
-                char *end;
-
-                p += strspn(p, " \t");
-                if (*p < '0' || *p > '9')
-                        break;
-                v = strtoull(p, &end, 10);
-                p = end;
-                n++;
+                return -EBADMSG;
+        /* p + 2 is field 3 (state); starttime is field 22. */
+        p += 2;
+        for (unsigned field = 3; field < 22; field++) {
+                p = strchr(p, ' ');
+                if (!p)
+                        return -EBADMSG;
+                p++;
         }
-        return n > 1 && v == (uint64_t) pid;
+        p[strcspn(p, " ")] = '\0';
+        if (parse_u64(p, &ticks) < 0 || ticks > UINT64_MAX / USEC_PER_SEC)
+                return -EBADMSG;
+        *ret = ticks * USEC_PER_SEC / (uint64_t) hz;
+        return 0;
 }
 
-/* A login in a pid namespace below ours: the process whose innermost pid
- * is the slot's, found in /proc (rare: once a slot, for slots whose pid
- * here is not their login). */
-static bool find_nested(WatchLocal *l, const WatchSlot *s) {
-        _cleanup_closedir_ DIR *d = opendir("/proc");
-        char path[300], buf[2048];
+static bool pidfd_exited(int pidfd) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
-        if (!d)
-                return false;
-        for (struct dirent *de; (de = readdir(d));) {
-                _cleanup_close_ int fd = -EBADF;
-                uint64_t pid;
-                ssize_t n;
-
-                if (parse_u64(de->d_name, &pid) < 0 || pid > INT32_MAX || (int) pid == s->pid)
-                        continue;
-                (void) snprintf(path, sizeof(path), "%s/status", de->d_name);
-                fd = openat(dirfd(d), path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-                n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-                if (n <= 0)
-                        continue;
-                buf[n] = '\0';
-                if (nested_pid_is(buf, s->pid) && try_pid(l, s, (int) pid))
-                        return true;
-        }
-        return false;
+        return poll(&p, 1, 0) != 0;
 }
 
+/* A pidfd for @pid when the process there started no later than
+ * @not_after_usec (CLOCK_BOOTTIME) and is still alive after that look: then
+ * it is the process that had the pid at that time. -ESRCH: no such
+ * process (or a later one); other -errno: could not tell. */
+static int attest(int pid, uint64_t not_after_usec) {
+        _cleanup_close_ int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        uint64_t started;
+        int r;
+
+        if (fd < 0)
+                return errno == ESRCH ? -ESRCH : -errno;
+        r = started_usec(pid, &started);
+        if (r < 0)
+                return r == -ENOENT ? -ESRCH : r;
+        if (started > not_after_usec || pidfd_exited(fd))
+                return -ESRCH;
+        return TAKE_FD(fd);
+}
+
+/* Believe an armed slot: its claimer (the word's pid) started before it
+ * claimed. A pid reused by another process since names a process that
+ * started later: rejected, and the slot freed (its claimer is gone). */
 static void verify(WatchLocal *l, const WatchSlot *s) {
-        l->verified = try_pid(l, s, s->pid) || find_nested(l, s);
-        l->rejected = !l->verified;
-        if (l->rejected) {
-                /* Watch the pid's process, if any, to free the slot when it is gone. */
-                l->pidfd = (int) syscall(SYS_pidfd_open, s->pid, 0);
-                l->pid = s->pid;
-                log_warning("Watch slot of pid %d names no process of ours; not watching it.",
-                            (int) s->pid);
+        int fd = attest(l->pid, s->claim_usec);
+
+        if (fd >= 0) {
+                l->pidfd = fd;
+                l->verified = true;
+                return;
         }
+        l->rejected = true;
+        log_warning("Watch slot of pid %d names no process that claimed it; not watching it.",
+                    l->pid);
 }
 
 static bool process_gone(const WatchLocal *l) {
-        struct pollfd p = { .fd = l->pidfd, .events = POLLIN };
-
-        return l->pidfd < 0 || poll(&p, 1, 0) != 0;
+        return l->pidfd < 0 || pidfd_exited(l->pidfd);
 }
 
 static bool keep_has(const WatchSlot *s, int fd, uint64_t ino) {
@@ -406,35 +390,47 @@ static bool socket_ino(const char *link, uint64_t *ret) {
         return parse_u64(num, ret) == 0;
 }
 
-/* Every socket of the call's process not kept and not cut before: the
- * numbers come from /proc, the sockets through the pidfd, so a pid
- * reused meanwhile yields nothing. */
-static unsigned cut_new(WatchLocal *l, const WatchSlot *s) {
-        _cleanup_closedir_ DIR *d = NULL;
+/* Every socket of the call's process below its limit, not kept and not cut
+ * before: the numbers come from /proc (in ascending order, so the listing
+ * stops at the limit: descriptors above it cost nothing), the sockets
+ * through the pidfd, so a pid reused meanwhile yields nothing. */
+static unsigned cut_new(Watcher *w, WatchLocal *l, const WatchSlot *s) {
+        _cleanup_close_ int dir = -EBADF;
         char path[32], link[64];
         unsigned n = 0;
         CutFilter f;
 
         filter_of(s, &f);
         (void) snprintf(path, sizeof(path), "/proc/%d/fd", l->pid);
-        d = opendir(path);
-        if (!d)
+        dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
                 return 0;
-        for (struct dirent *de; (de = readdir(d));) {
-                uint64_t fd, ino;
-                ssize_t k;
+        for (;;) {
+                long got = syscall(SYS_getdents64, dir, w->dents, sizeof(w->dents));
 
-                if (parse_u64(de->d_name, &fd) < 0 || fd > INT32_MAX)
-                        continue;
-                k = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
-                if (k <= 0)
-                        continue;
-                link[k] = '\0';
-                if (!socket_ino(link, &ino) || keep_has(s, (int) fd, ino) || cut_before(l, ino))
-                        continue;
-                n += cut_one(l, &f, (int) fd, ino);
+                if (got <= 0)
+                        return n;
+                for (long off = 0; off < got;) {
+                        const struct dirent64 *de =
+                                (const struct dirent64 *) (void *) (w->dents + off);
+                        uint64_t fd, ino;
+                        ssize_t k;
+
+                        off += de->d_reclen;
+                        if (parse_u64(de->d_name, &fd) < 0)
+                                continue;
+                        if (fd >= (uint64_t) s->fd_limit)
+                                return n;
+                        k = readlinkat(dir, de->d_name, link, sizeof(link) - 1);
+                        if (k <= 0)
+                                continue;
+                        link[k] = '\0';
+                        if (!socket_ino(link, &ino) || keep_has(s, (int) fd, ino) ||
+                            cut_before(l, ino))
+                                continue;
+                        n += cut_one(l, &f, (int) fd, ino);
+                }
         }
-        return n;
 }
 
 static unsigned judge(Watcher *w, const WatchLocal *l, const WatchSlot *s) {
@@ -468,7 +464,7 @@ static void look(Watcher *w, unsigned i, WatchLocal *l, uint64_t now) {
         } else {
                 if (why)
                         s->patience_over = 1;
-                n = cut_new(l, s);
+                n = cut_new(w, l, s);
                 if (n > 0) {
                         log_notice("pid %d: cut %u connection%s of its wrapped call, %llu ms past "
                                    "the deadline.",
@@ -484,32 +480,40 @@ static void look(Watcher *w, unsigned i, WatchLocal *l, uint64_t now) {
         watch_pass_end(f, i, l->word);
 }
 
-/* A slot claimed but never armed: free it once its login is gone, or has
- * been at it for WATCH_CLAIM_STALE_USEC (then the login's arm fails and
- * it uses its own thread). */
-static void look_claimed(WatchFile *f, unsigned i, uint32_t word, const WatchLocal *l,
-                         uint64_t now) {
-        int pid = __atomic_load_n(&f->slots[i].pid, __ATOMIC_RELAXED);
+/* A slot claimed and not armed yet: freed only once its claimer (the
+ * word's pid) can no longer run. Its start time is checked against when
+ * guardd first saw the claim (the slot's own fields are not written yet):
+ * a process that started later is not the claimer. A claimer stopped
+ * between claim and arm keeps its slot; when it wakes it writes there and
+ * nowhere else. */
+static void look_claimed(WatchFile *f, unsigned i, uint64_t word, WatchLocal *l) {
+        int fd;
 
-        if (now - l->seen_usec >= WATCH_CLAIM_STALE_USEC ||
-            (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH))
+        if (l->pidfd >= 0) {
+                if (pidfd_exited(l->pidfd))
+                        (void) watch_release(f, i, word);
+                return;
+        }
+        fd = attest(l->pid, l->seen_boot_usec);
+        if (fd >= 0)
+                l->pidfd = fd;
+        else if (fd == -ESRCH)
                 (void) watch_release(f, i, word);
 }
 
 /* Nobody will end this slot: its process is gone, its login stopped
  * waiting, or it names no process of ours and its patience is long over. */
-static bool slot_over(const WatchFile *f, unsigned i, const WatchLocal *l, uint64_t now) {
-        return process_gone(l) || watch_returned(f, i, l->word, WATCH_RET_ABANDONED) ||
-               (l->rejected && now > f->slots[i].patience_usec + WATCH_REJECTED_KEEP_USEC);
+static bool slot_over(const WatchFile *f, unsigned i, const WatchLocal *l) {
+        return l->rejected || process_gone(l) || watch_returned(f, i, l->word, WATCH_RET_ABANDONED);
 }
 
 /* Returns when this slot next needs a look (UINT64_MAX: not by time). */
 static uint64_t look_at(Watcher *w, unsigned i, uint64_t now) {
         WatchFile *f = w->map.file;
         WatchLocal *l = &w->local[i];
-        uint32_t word = __atomic_load_n(&f->words[i], __ATOMIC_SEQ_CST);
+        uint64_t word = __atomic_load_n(&f->words[i], __ATOMIC_SEQ_CST);
         WatchState st = WATCH_WORD_STATE(word);
-        uint32_t armed = WATCH_WORD_AS(word, WATCH_ARMED);
+        uint64_t armed = WATCH_WORD_AS(word, WATCH_ARMED);
 
         if (st == WATCH_FREE || (l->word != 0 && l->word != armed))
                 local_forget(l);
@@ -517,19 +521,25 @@ static uint64_t look_at(Watcher *w, unsigned i, uint64_t now) {
                 return UINT64_MAX;
         if (l->word == 0) {
                 l->word = armed;
-                l->seen_usec = now;
+                l->pid = WATCH_WORD_PID(word);
+                l->seen_boot_usec = now_usec(CLOCK_BOOTTIME);
         }
         if (st == WATCH_CLAIMED) {
-                look_claimed(f, i, word, l, now);
+                look_claimed(f, i, word, l);
                 return UINT64_MAX;
         }
         if (!l->verified && !l->rejected) {
-                if (!watch_slot_valid(&f->slots[i]))
+                /* The pidfd from the claimed look may be of a process that
+                 * only looked like the claimer: judge again by the slot. */
+                if (l->pidfd >= 0)
+                        (void) close(l->pidfd);
+                l->pidfd = -EBADF;
+                if (!watch_slot_valid(&f->slots[i]) || l->pid <= 0)
                         l->rejected = true;
                 else
                         verify(l, &f->slots[i]);
         }
-        if (slot_over(f, i, l, now)) {
+        if (slot_over(f, i, l)) {
                 if (watch_release(f, i, armed))
                         local_forget(l);
                 return UINT64_MAX;

@@ -7,13 +7,14 @@
  * stuck: wait, up to patience) and otherwise shuts down the call's new
  * sockets to the bus, /run/systemd/ or /dev/log, taken with pidfd_getfd().
  *
- * A slot is believed only once the cookie its login put in its own memory
- * is read back there (process_vm_readv) while the pidfd shows the process
- * alive: a pid reused by another process, or a slot a root process forged,
- * names nobody guardd will cut. A login in a pid namespace below guardd's
- * writes its own pid; guardd then finds it by NSpid in /proc. Without CAP_SYS_PTRACE, pidfd_getfd()
- * or with Yama at 3, guardd does not publish a heartbeat: the module then keeps watching with its
- * own thread.
+ * A slot is believed only once the kernel attests its process: a pidfd
+ * for the pid its claim put in the slot's word, whose process started no
+ * later than the claim (/proc/PID/stat) and is alive after that look. A
+ * pid reused by another process names a process that started later:
+ * never acted on. guardd never reads a login's memory; logins in another
+ * pid namespace keep their own thread. Without CAP_SYS_PTRACE,
+ * pidfd_getfd() or with Yama at 3, guardd does not publish a heartbeat:
+ * the module then keeps watching with its own thread.
  */
 #pragma once
 
@@ -30,12 +31,12 @@
 
 /* guardd's own view of one slot. */
 typedef struct WatchLocal {
-        uint32_t word; /* the armed word this is about; 0: none */
-        int pid; /* the login's pid here (the slot's is in its own pid namespace) */
+        uint64_t word; /* the armed word this is about; 0: none */
+        int pid; /* the claimer's pid, from the word */
         int pidfd;
-        bool verified; /* the cookie was read back: the slot's process is its login */
-        bool rejected; /* it is not: never acted on, freed when that process is gone */
-        uint64_t seen_usec;
+        bool verified; /* the kernel attests the slot's process is its claimer */
+        bool rejected; /* it is not (or the slot is malformed): never acted on, freed */
+        uint64_t seen_boot_usec; /* CLOCK_BOOTTIME when guardd first saw the claim */
         uint64_t next_usec; /* next look; 0: not yet planned */
         uint64_t recut_usec; /* the period of looks after a cut */
         uint64_t cut_ino[WATCHER_CUT_MEMORY];

@@ -2,17 +2,21 @@
 /*
  * The call watched by guardd. Everything that could make guardd's watch
  * unsound sends the call to the thread instead (-EAGAIN): no table, a
- * stale heartbeat (guardd stopped or gone), a socket table too large for
- * a slot, a deadline shorter than two of guardd's ticks, no free slot. The heartbeat is read again
- * after the slot is armed: guardd stopping clears it before its last look at the table, so either
- * guardd sees our slot or we see it gone.
+ * stale heartbeat (guardd stopped or gone), another pid namespace than
+ * guardd's (its pids are not ours), a socket table too large for a slot, a
+ * deadline shorter than two
+ * of guardd's ticks, no free slot. The heartbeat is read again after the
+ * slot is armed: guardd stopping clears it before its last look at the
+ * table, so either guardd sees our slot or we see it gone.
+ *
+ * Nothing here is a secret or an address: guardd learns who we are from
+ * the kernel (the pid in the claimed word, our start time in /proc), not
+ * from our memory.
  */
 #include "watch.h"
 
 #include <errno.h>
 #include <string.h>
-#include <sys/auxv.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,36 +26,36 @@
 #define WATCH_REMAP_USEC (5 * USEC_PER_SEC)
 #define WATCH_REMAPS 8U
 
-/* Proof of identity that guardd reads back from our memory: a process
- * that got our pid after we died cannot have it at that address. */
-static uint64_t make_cookie(void) {
-        uint64_t c = 0;
-        const uint64_t *at_random;
-
-        if (getrandom(&c, sizeof(c), GRND_NONBLOCK) == (ssize_t) sizeof(c) && c != 0)
-                return c;
-        at_random = (const uint64_t *) getauxval(AT_RANDOM);
-        c = now_usec(CLOCK_MONOTONIC) ^ ((uint64_t) getpid() << 40);
-        return (at_random ? c ^ at_random[0] : c) | 1U;
-}
-
 static bool keep_fits(const SockTable *t) {
         return t && !t->open && t->n <= WATCH_KEEP_MAX;
 }
 
-static void fill_slot(WatchSlot *s, const GuardCall *call, uint64_t start,
-                      const volatile uint64_t *cookie) {
+/* Where guardd stops reading our descriptors. A limit up to
+ * WATCH_FD_LIMIT_MAX: that limit (nothing can be opened above it). A
+ * higher one: the table was listed whole and is small (a large one is
+ * t->open, which the thread watches), so the lowest free numbers, where
+ * the call's new sockets go, are below WATCH_FD_LIMIT_MAX. */
+static int32_t scan_end(const SockTable *t) {
+        return t->limit > 0 && t->limit <= WATCH_FD_LIMIT_MAX ? t->limit : WATCH_FD_LIMIT_MAX;
+}
+
+/* The same pid namespace as guardd's: the pid in our word is ours there. */
+static bool same_pidns(const WatchFile *f) {
+        uint64_t theirs = __atomic_load_n(&f->pidns_ino, __ATOMIC_RELAXED);
+
+        return theirs != 0 && theirs == watch_pidns_ino();
+}
+
+static void fill_slot(WatchSlot *s, const GuardCall *call, uint64_t start, uint64_t claim_usec) {
         const SockTable *k = call->keep;
 
-        s->pid = (int32_t) getpid();
         s->flags = call->evidence ? WATCH_F_EVIDENCE : 0;
-        s->cookie = *cookie;
-        s->cookie_addr = (uint64_t) (uintptr_t) cookie;
+        s->claim_usec = claim_usec;
         s->since_sec = call->evidence ? call->evidence->since_sec : (int64_t) time(NULL);
         s->deadline_usec = start + call->deadline_usec;
         s->patience_usec = start + MAX(call->patience_usec, call->deadline_usec);
         s->n_keep = (uint32_t) k->n;
-        s->fd_limit = k->limit;
+        s->fd_limit = scan_end(k);
         for (size_t i = 0; i < k->n; i++)
                 s->keep[i] = (WatchKeep){ .fd = k->e[i].fd, .ino = (uint64_t) k->e[i].ino };
         memcpy(s->bus, call->filter->bus, sizeof(s->bus));
@@ -61,17 +65,21 @@ static void fill_slot(WatchSlot *s, const GuardCall *call, uint64_t start,
 }
 
 /* Our slot, armed while guardd is watching: the slot, or -EAGAIN. */
-static int arm(const GuardCall *call, uint64_t start, const volatile uint64_t *cookie,
-               uint32_t *ret_word) {
+static int arm(const GuardCall *call, uint64_t start, uint64_t *ret_word) {
         WatchFile *f = call->watch;
-        unsigned hint = (unsigned) getpid() * 2654435761U;
+        pid_t pid = getpid();
+        unsigned hint = (unsigned) pid * 2654435761U;
         WatchResult ignored;
+        uint64_t claim_usec;
         int slot;
 
-        slot = watch_claim(f, call->user, hint % WATCH_SLOTS, ret_word);
+        /* Before the claim: our process started earlier still, which is
+         * what guardd checks against /proc. */
+        claim_usec = now_usec(CLOCK_BOOTTIME);
+        slot = watch_claim(f, call->user, (int32_t) pid, hint % WATCH_SLOTS, ret_word);
         if (slot < 0)
                 return -EAGAIN;
-        fill_slot(&f->slots[slot], call, start, cookie);
+        fill_slot(&f->slots[slot], call, start, claim_usec);
         if (!watch_arm(f, (unsigned) slot, ret_word))
                 return -EAGAIN;
         if (watch_file_fresh(f, now_usec(CLOCK_MONOTONIC)))
@@ -89,26 +97,22 @@ static int arm(const GuardCall *call, uint64_t start, const volatile uint64_t *c
  * it was not called: the caller starts its own watchdog).
  */
 int watch_call(const GuardCall *call, GuardResult *ret) {
-        volatile uint64_t cookie;
         WatchResult res;
-        uint64_t start;
-        uint32_t word = 0;
+        uint64_t start, word = 0;
         int slot;
 
         if (!call->watch || call->deadline_usec < WATCH_MIN_DEADLINE_USEC || !keep_fits(call->keep))
                 return -EAGAIN;
         start = now_usec(CLOCK_MONOTONIC);
-        if (!watch_file_fresh(call->watch, start))
+        if (!watch_file_fresh(call->watch, start) || !same_pidns(call->watch))
                 return -EAGAIN;
-        cookie = make_cookie();
-        slot = arm(call, start, &cookie, &word);
+        slot = arm(call, start, &word);
         if (slot < 0)
                 return slot;
         *ret = (GuardResult){ .by_guardd = true };
         ret->rc = call->fn(call->pamh, call->flags, call->argc, call->argv);
         ret->elapsed_usec = now_usec(CLOCK_MONOTONIC) - start;
         watch_finish(call->watch, (unsigned) slot, word, &res);
-        cookie = 0;
         ret->fired = res.fired || ret->elapsed_usec >= call->deadline_usec;
         ret->n_cut = res.n_cut;
         ret->waited = res.waited;

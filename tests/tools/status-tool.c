@@ -6,15 +6,18 @@
  *   status-tool breaker PATH                           (a breaker file, as KEY=VALUE)
  *   status-tool breaker-forge PATH open|closed         (a record of another boot)
  *   status-tool watch PATH                             (guardd's watch table, as lines)
- *   status-tool watch-forge PATH PID                   (arm a slot naming PID, wrong cookie)
- * `read` prints the keys, or "verdict=..." and exits 1 when rejected;
- * `breaker` prints "verdict=absent" (missing or another boot's) and exits 1.
+ *   status-tool watch-forge PATH PID                   (arm a slot naming PID, claimed before it
+ * started) status-tool watch-hold PATH MODE NFDS              (a login that attacks the table, see
+ * there) `read` prints the keys, or "verdict=..." and exits 1 when rejected; `breaker` prints
+ * "verdict=absent" (missing or another boot's) and exits 1.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -174,22 +177,23 @@ static int cmd_watch(const char *path) {
                hb ? (long long) (now - MIN(hb, now)) / 1000 : -1, watch_file_fresh(m.file, now),
                (unsigned long long) m.file->armed_total);
         for (unsigned i = 0; i < WATCH_SLOTS; i++) {
-                uint32_t w = m.file->words[i];
+                uint64_t w = m.file->words[i];
 
                 if (WATCH_WORD_STATE(w) != WATCH_FREE)
                         printf("slot=%u state=%s pid=%d user=%d\n", i,
-                               watch_state_name(WATCH_WORD_STATE(w)), (int) m.file->slots[i].pid,
+                               watch_state_name(WATCH_WORD_STATE(w)), (int) WATCH_WORD_PID(w),
                                WATCH_WORD_USER(w));
         }
         watch_file_unmap(&m);
         return 0;
 }
 
-/* What a root process could write to make guardd cut another's sockets:
- * a slot naming PID, due at once, with a cookie that is not in PID's memory. */
+/* What a login whose pid was reused leaves behind: a slot naming PID, due at
+ * once, claimed before PID's process started (its claimer died, and PID
+ * went to another process). guardd must not cut that process's sockets. */
 static int cmd_watch_forge(const char *path, const char *pid_text) {
         uint64_t pid = 0, now = now_usec(CLOCK_MONOTONIC);
-        uint32_t word;
+        uint64_t word;
         WatchMap m = {};
         WatchSlot *s;
         int slot, r;
@@ -199,13 +203,12 @@ static int cmd_watch_forge(const char *path, const char *pid_text) {
         r = map_watch(path, &m);
         if (r < 0)
                 return 1;
-        slot = watch_claim(m.file, false, 0, &word);
+        slot = watch_claim(m.file, false, (int32_t) pid, 0, &word);
         if (slot < 0)
                 return 1;
         s = &m.file->slots[slot];
-        *s = (WatchSlot){ .pid = (int32_t) pid,
-                          .cookie = 0x5eed5eed5eed5eedULL,
-                          .cookie_addr = (uint64_t) (uintptr_t) &pid,
+        *s = (WatchSlot){ .claim_usec = 1, /* just after boot: before PID started */
+                          .fd_limit = WATCH_FD_LIMIT_MAX,
                           .since_sec = (int64_t) time(NULL),
                           .deadline_usec = now,
                           .patience_usec = now };
@@ -217,7 +220,72 @@ static int cmd_watch_forge(const char *path, const char *pid_text) {
         return r;
 }
 
+/* Descriptors @n above the usual limit of 1024, then the soft limit back
+ * at 1024: what a user's su can inherit. */
+static int hold_fds(unsigned n) {
+        struct rlimit rl;
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return -1;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_max < 1100 + (rlim_t) n)
+                return -1;
+        for (unsigned i = 0; i < n; i++)
+                if (dup3(fd, (int) (1100 + i), O_CLOEXEC) < 0)
+                        return -1;
+        rl.rlim_cur = 1024;
+        return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/*
+ * A login that attacks the watch table, as a user's su stopped at the
+ * worst moment would:
+ *   claim: claims a slot, prints "slot=N", stops itself (SIGSTOP); when
+ *          continued, fills it in and arms it as a login would, prints
+ *          "armed=1" or "armed=0" (taken back meanwhile) and exits;
+ *   armed: holds NFDS descriptors above 1024, claims and arms a slot due at
+ *          once, prints "slot=N" and stops itself until killed.
+ */
+static int cmd_watch_hold(const char *path, const char *mode, const char *nfds) {
+        uint64_t n = 0, now = now_usec(CLOCK_MONOTONIC), claim = now_usec(CLOCK_BOOTTIME), word;
+        bool stop_first = strcmp(mode, "claim") == 0;
+        WatchMap m = {};
+        WatchSlot *s;
+        int slot;
+
+        if ((!stop_first && strcmp(mode, "armed") != 0) || parse_u64(nfds, &n) < 0 || n > 1000000)
+                return 2;
+        if (n > 0 && hold_fds((unsigned) n) < 0)
+                return 1;
+        if (map_watch(path, &m) < 0)
+                return 1;
+        slot = watch_claim(m.file, true, (int32_t) getpid(), 0, &word);
+        if (slot < 0)
+                return 1;
+        printf("slot=%d\n", slot);
+        (void) fflush(stdout);
+        if (stop_first)
+                (void) raise(SIGSTOP);
+        s = &m.file->slots[slot];
+        *s = (WatchSlot){ .claim_usec = claim,
+                          .fd_limit = 1024,
+                          .since_sec = (int64_t) time(NULL),
+                          .deadline_usec = now,
+                          .patience_usec = now + 60 * USEC_PER_SEC };
+        (void) snprintf(s->bus, sizeof(s->bus), "/nonexistent");
+        s->bus_len = (uint32_t) strlen(s->bus);
+        printf("armed=%d\n", watch_arm(m.file, (unsigned) slot, &word));
+        (void) fflush(stdout);
+        if (!stop_first)
+                for (;;)
+                        (void) raise(SIGSTOP);
+        return 0;
+}
+
 int main(int argc, char **argv) {
+        if (argc == 5 && strcmp(argv[1], "watch-hold") == 0)
+                return cmd_watch_hold(argv[2], argv[3], argv[4]);
         if (argc == 3 && strcmp(argv[1], "watch") == 0)
                 return cmd_watch(argv[2]);
         if (argc == 4 && strcmp(argv[1], "watch-forge") == 0)

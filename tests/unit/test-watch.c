@@ -37,11 +37,11 @@ static WatchFile *fresh_table(void) {
         return f;
 }
 
-static unsigned arm_one(WatchFile *f, bool user, uint32_t *word) {
-        int slot = watch_claim(f, user, 0, word);
+static unsigned arm_one(WatchFile *f, bool user, uint64_t *word) {
+        int slot = watch_claim(f, user, 4242, 0, word);
 
         assert_true(slot >= 0);
-        f->slots[slot].pid = 4242;
+        assert_int_equal(WATCH_WORD_PID(*word), 4242);
         assert_true(watch_arm(f, (unsigned) slot, word));
         assert_int_equal(WATCH_WORD_STATE(*word), WATCH_ARMED);
         return (unsigned) slot;
@@ -49,21 +49,21 @@ static unsigned arm_one(WatchFile *f, bool user, uint32_t *word) {
 
 static void test_claim_and_share(void **state) {
         WatchFile *f = fresh_table();
-        uint32_t w1, w2, w;
-        int a = watch_claim(f, false, 5, &w1), b = watch_claim(f, false, 5, &w2), n = 0;
+        uint64_t w1, w2, w;
+        int a = watch_claim(f, false, 4242, 5, &w1), b = watch_claim(f, false, 4242, 5, &w2), n = 0;
 
         assert_int_equal(a, 5);
         assert_int_equal(b, 6); /* taken: the next one */
         assert_int_equal(WATCH_WORD_GEN(w1), 1);
         /* Users' logins get half the table, root's logins the rest. */
-        while (watch_claim(f, true, 0, &w) >= 0)
+        while (watch_claim(f, true, 4242, 0, &w) >= 0)
                 n++;
         assert_int_equal(n, WATCH_USER_SLOTS);
-        assert_int_equal(watch_claim(f, true, 0, &w), -EBUSY);
-        while (watch_claim(f, false, 0, &w) >= 0)
+        assert_int_equal(watch_claim(f, true, 4242, 0, &w), -EBUSY);
+        while (watch_claim(f, false, 4242, 0, &w) >= 0)
                 n++;
         assert_int_equal(n + 2, WATCH_SLOTS);
-        assert_int_equal(watch_claim(f, false, 0, &w), -EBUSY);
+        assert_int_equal(watch_claim(f, false, 4242, 0, &w), -EBUSY);
         free(f);
 }
 
@@ -71,11 +71,11 @@ static void test_claim_and_share(void **state) {
  * its arm fails (it then uses its own thread), the new owner's stands. */
 static void test_taken_back(void **state) {
         WatchFile *f = fresh_table();
-        uint32_t mine, theirs;
-        int slot = watch_claim(f, true, 3, &mine);
+        uint64_t mine, theirs;
+        int slot = watch_claim(f, true, 4242, 3, &mine);
 
         assert_true(watch_release(f, (unsigned) slot, mine));
-        assert_int_equal(watch_claim(f, false, 3, &theirs), slot);
+        assert_int_equal(watch_claim(f, false, 4242, 3, &theirs), slot);
         assert_false(watch_arm(f, (unsigned) slot, &mine));
         assert_true(watch_arm(f, (unsigned) slot, &theirs));
         free(f);
@@ -84,7 +84,7 @@ static void test_taken_back(void **state) {
 static void test_finish_idle(void **state) {
         WatchFile *f = fresh_table();
         WatchResult r;
-        uint32_t w;
+        uint64_t w;
         unsigned slot = arm_one(f, false, &w);
 
         assert_int_equal(f->armed_total, 1);
@@ -101,7 +101,7 @@ static void test_finish_idle(void **state) {
 typedef struct Finisher {
         WatchFile *f;
         unsigned slot;
-        uint32_t word;
+        uint64_t word;
         WatchResult r;
         uint64_t took_usec;
 } Finisher;
@@ -198,7 +198,7 @@ static void test_verdict(void **state) {
 }
 
 static void test_slot_valid(void **state) {
-        WatchSlot s = { .pid = 7 };
+        WatchSlot s = { .claim_usec = 7, .fd_limit = 1024 };
 
         assert_true(watch_slot_valid(&s));
         s.n_keep = WATCH_KEEP_MAX + 1;
@@ -210,8 +210,33 @@ static void test_slot_valid(void **state) {
         s.bus_len = CUT_PATH_MAX;
         assert_false(watch_slot_valid(&s));
         s.bus_len = 0;
-        s.pid = 0;
+        s.fd_limit = WATCH_FD_LIMIT_MAX + 1; /* guardd's look would not be bounded */
         assert_false(watch_slot_valid(&s));
+        s.fd_limit = 0;
+        assert_false(watch_slot_valid(&s));
+        s.fd_limit = 1024;
+        s.claim_usec = 0;
+        assert_false(watch_slot_valid(&s));
+}
+
+/* The claimer's pid is part of the claimed word and stays through every
+ * state change: guardd knows whose slot it is before any field is written. */
+static void test_word_carries_pid(void **state) {
+        WatchFile *f = fresh_table();
+        uint64_t w;
+        int slot = watch_claim(f, true, 4194304, 9, &w);
+
+        assert_int_equal(slot, 9);
+        assert_int_equal(WATCH_WORD_PID(f->words[slot]), 4194304);
+        assert_int_equal(WATCH_WORD_STATE(f->words[slot]), WATCH_CLAIMED);
+        assert_true(WATCH_WORD_USER(f->words[slot]));
+        assert_true(watch_arm(f, (unsigned) slot, &w));
+        assert_int_equal(WATCH_WORD_PID(f->words[slot]), 4194304);
+        assert_true(watch_pass_begin(f, (unsigned) slot, w));
+        assert_int_equal(WATCH_WORD_PID(f->words[slot]), 4194304);
+        watch_pass_end(f, (unsigned) slot, w);
+        assert_int_equal(watch_claim(f, false, 0, 1, &w), -EINVAL);
+        free(f);
 }
 
 static int dir_fd(void) {
@@ -223,6 +248,7 @@ static int dir_fd(void) {
 
 static void test_files(void **state) {
         char path[256], link[256];
+        struct stat st;
         WatchMap m = {};
         int fd = dir_fd();
 
@@ -232,9 +258,14 @@ static void test_files(void **state) {
         watch_file_unmap(&m);
         assert_int_equal(watch_file_map(fd, geteuid(), false, &m), 0); /* a login maps it */
         watch_file_unmap(&m);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0600); /* nothing in it is for users */
         assert_int_equal(chmod(path, 0666), 0);
         assert_int_equal(watch_file_map(fd, geteuid(), false, &m), -EPERM);
+        /* Readable by others: pids and deadlines of root's logins, not ours. */
         assert_int_equal(chmod(path, 0644), 0);
+        assert_int_equal(watch_file_map(fd, geteuid(), false, &m), -EPERM);
+        assert_int_equal(chmod(path, 0600), 0);
         assert_int_equal(truncate(path, 100), 0);
         assert_int_equal(watch_file_map(fd, geteuid(), false, &m), -EBADMSG);
         /* guardd replaces a corrupt one. */
@@ -262,10 +293,15 @@ static int teardown(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_claim_and_share), cmocka_unit_test(test_taken_back),
-                cmocka_unit_test(test_finish_idle),     cmocka_unit_test(test_finish_waits_for_cut),
-                cmocka_unit_test(test_finish_gives_up), cmocka_unit_test(test_fresh),
-                cmocka_unit_test(test_verdict),         cmocka_unit_test(test_slot_valid),
+                cmocka_unit_test(test_claim_and_share),
+                cmocka_unit_test(test_taken_back),
+                cmocka_unit_test(test_finish_idle),
+                cmocka_unit_test(test_finish_waits_for_cut),
+                cmocka_unit_test(test_finish_gives_up),
+                cmocka_unit_test(test_fresh),
+                cmocka_unit_test(test_verdict),
+                cmocka_unit_test(test_slot_valid),
+                cmocka_unit_test(test_word_carries_pid),
                 cmocka_unit_test(test_files),
         };
 
