@@ -39,11 +39,23 @@ static int32_t scan_end(const SockTable *t) {
         return t->limit > 0 && t->limit <= WATCH_FD_LIMIT_MAX ? t->limit : WATCH_FD_LIMIT_MAX;
 }
 
-/* The same pid namespace as guardd's: the pid in our word is ours there. */
-static bool same_pidns(const WatchFile *f) {
-        uint64_t theirs = __atomic_load_n(&f->pidns_ino, __ATOMIC_RELAXED);
+/* The same pid namespace as guardd's: the pid in our word is ours there.
+ * A process never changes its own pid namespace (setns() and unshare()
+ * apply to its children), so ours is looked up once a process: a child
+ * forked into another namespace has another pid, and looks again. */
+static bool same_pidns(const WatchFile *f, pid_t pid) {
+        static uint64_t cached; /* pid << 32 | 1, then the inode: see below */
+        static uint64_t cached_ino;
+        uint64_t theirs = __atomic_load_n(&f->pidns_ino, __ATOMIC_RELAXED), mine;
 
-        return theirs != 0 && theirs == watch_pidns_ino();
+        if (__atomic_load_n(&cached, __ATOMIC_ACQUIRE) == ((uint64_t) pid << 32 | 1U))
+                mine = __atomic_load_n(&cached_ino, __ATOMIC_RELAXED);
+        else {
+                mine = watch_pidns_ino();
+                __atomic_store_n(&cached_ino, mine, __ATOMIC_RELAXED);
+                __atomic_store_n(&cached, (uint64_t) pid << 32 | 1U, __ATOMIC_RELEASE);
+        }
+        return theirs != 0 && theirs == mine;
 }
 
 static void fill_slot(WatchSlot *s, const GuardCall *call, uint64_t start, uint64_t claim_usec) {
@@ -104,7 +116,7 @@ int watch_call(const GuardCall *call, GuardResult *ret) {
         if (!call->watch || call->deadline_usec < WATCH_MIN_DEADLINE_USEC || !keep_fits(call->keep))
                 return -EAGAIN;
         start = now_usec(CLOCK_MONOTONIC);
-        if (!watch_file_fresh(call->watch, start) || !same_pidns(call->watch))
+        if (!watch_file_fresh(call->watch, start) || !same_pidns(call->watch, getpid()))
                 return -EAGAIN;
         slot = arm(call, start, &word);
         if (slot < 0)
