@@ -21,7 +21,7 @@
 /**
  * proc_parse_stat() - parse the text of /proc/PID/stat.
  * @text: contents; comm may contain spaces and parentheses
- * @ret: state, comm, CPU ticks and RSS pages
+ * @ret: state, comm, CPU ticks, start time and RSS pages
  *
  * Return: 0 or -EINVAL.
  */
@@ -31,7 +31,7 @@
 
 int proc_parse_stat(const char *text, ProcStat *ret) {
         const char *open = strchr(text, '('), *close = strrchr(text, ')'), *p;
-        unsigned long long utime, stime, rss;
+        unsigned long long utime, stime, start, rss;
         ProcStat s = {};
         size_t n;
 
@@ -41,7 +41,7 @@ int proc_parse_stat(const char *text, ProcStat *ret) {
         n = MIN((size_t) (close - open - 1), sizeof(s.comm) - 1);
         memcpy(s.comm, open + 1, n);
         s.state = close[2];
-        /* Fields after comm: 3 state ... 14 utime 15 stime ... 24 rss. */
+        /* Fields after comm: 3 state ... 14 utime 15 stime ... 22 starttime ... 24 rss. */
         p = close + 2;
         for (int field = STAT_FIELD_STATE; field < STAT_FIELD_UTIME; field++) {
                 p = strchr(p, ' ');
@@ -49,9 +49,11 @@ int proc_parse_stat(const char *text, ProcStat *ret) {
                         return -EINVAL;
                 p++;
         }
-        if (sscanf(p, "%llu %llu %*s %*s %*s %*s %*s %*s %*s %*s %llu", &utime, &stime, &rss) != 3)
+        if (sscanf(p, "%llu %llu %*s %*s %*s %*s %*s %*s %llu %*s %llu", &utime, &stime, &start,
+                   &rss) != 4)
                 return -EINVAL;
         s.ticks = utime + stime;
+        s.start_ticks = start;
         s.rss_pages = rss;
         *ret = s;
         return 0;

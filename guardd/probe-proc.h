@@ -30,6 +30,7 @@ typedef struct ProcStat {
         char comm[32];
         uint64_t ticks; /* utime + stime */
         uint64_t rss_pages;
+        uint64_t start_ticks; /* when it started, clock ticks after boot (CLOCK_BOOTTIME) */
 } ProcStat;
 
 #define PROC_ROOT "/proc"

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "macro.h"
 #include "parse-util.h"
+#include "probe-proc.h"
 
 /* As the module's thread: after the deadline, a look every 250 ms at
  * evidence that went away and at sockets opened since; doubled after a
@@ -252,38 +253,17 @@ void watcher_publish(Watcher *w, const Status *s, const Config *c) {
 
 /* ---- one slot ------------------------------------------------------------- */
 
-/* When process @pid started, CLOCK_BOOTTIME usec, from /proc/PID/stat
- * (field 22, after the last ')': the name before it is the process's own). */
+/* When process @pid started, CLOCK_BOOTTIME usec (/proc/PID/stat). */
 static int started_usec(int pid, uint64_t *ret) {
-        char path[32], buf[1024], *p;
-        _cleanup_close_ int fd = -EBADF;
-        uint64_t ticks;
         long hz = sysconf(_SC_CLK_TCK);
-        ssize_t n;
+        ProcStat st;
+        int r = proc_read_stat(pid, &st);
 
-        (void) snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0 || hz <= 0)
+        if (r < 0)
+                return r;
+        if (hz <= 0 || st.start_ticks > UINT64_MAX / USEC_PER_SEC)
                 return -EBADMSG;
-        buf[n] = '\0';
-        p = strrchr(buf, ')');
-        if (!p)
-                return -EBADMSG;
-        /* p + 2 is field 3 (state); starttime is field 22. */
-        p += 2;
-        for (unsigned field = 3; field < 22; field++) {
-                p = strchr(p, ' ');
-                if (!p)
-                        return -EBADMSG;
-                p++;
-        }
-        p[strcspn(p, " ")] = '\0';
-        if (parse_u64(p, &ticks) < 0 || ticks > UINT64_MAX / USEC_PER_SEC)
-                return -EBADMSG;
-        *ret = ticks * USEC_PER_SEC / (uint64_t) hz;
+        *ret = st.start_ticks * USEC_PER_SEC / (uint64_t) hz;
         return 0;
 }
 
@@ -306,7 +286,7 @@ static int attest(int pid, uint64_t not_after_usec) {
                 return errno == ESRCH ? -ESRCH : -errno;
         r = started_usec(pid, &started);
         if (r < 0)
-                return r == -ENOENT ? -ESRCH : r;
+                return r;
         if (started > not_after_usec || pidfd_exited(fd))
                 return -ESRCH;
         return TAKE_FD(fd);

@@ -41,6 +41,7 @@ static void test_proc_stat(void **state) {
         assert_int_equal(s.state, 'S');
         assert_int_equal(s.ticks, 380);
         assert_int_equal(s.rss_pages, 2048);
+        assert_int_equal(s.start_ticks, 500); /* field 22 */
         assert_int_equal(proc_read_stat_at(FIX, 101, &s), 0);
         assert_string_equal(s.comm, "a) b (c");
         assert_int_equal(s.state, 'R');
