@@ -303,6 +303,8 @@ static void verify(WatchLocal *l, const WatchSlot *s) {
                 l->verified = true;
                 return;
         }
+        if (fd != -ESRCH)
+                return; /* could not tell (guardd out of descriptors, say): the next tick does */
         l->rejected = true;
         log_warning("Watch slot of pid %d names no process that claimed it; not watching it.",
                     l->pid);
@@ -518,6 +520,8 @@ static uint64_t look_at(Watcher *w, unsigned i, uint64_t now) {
                         l->rejected = true;
                 else
                         verify(l, &f->slots[i]);
+                if (!l->verified && !l->rejected)
+                        return now + WATCH_TICK_USEC;
         }
         if (slot_over(f, i, l)) {
                 if (watch_release(f, i, armed))
