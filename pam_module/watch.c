@@ -77,9 +77,8 @@ static void fill_slot(WatchSlot *s, const GuardCall *call, uint64_t start, uint6
 }
 
 /* Our slot, armed while guardd is watching: the slot, or -EAGAIN. */
-static int arm(const GuardCall *call, uint64_t start, uint64_t *ret_word) {
+static int arm(const GuardCall *call, pid_t pid, uint64_t start, uint64_t *ret_word) {
         WatchFile *f = call->watch;
-        pid_t pid = getpid();
         unsigned hint = (unsigned) pid * 2654435761U;
         WatchResult ignored;
         uint64_t claim_usec;
@@ -111,14 +110,16 @@ static int arm(const GuardCall *call, uint64_t start, uint64_t *ret_word) {
 int watch_call(const GuardCall *call, GuardResult *ret) {
         WatchResult res;
         uint64_t start, word = 0;
+        pid_t pid;
         int slot;
 
         if (!call->watch || call->deadline_usec < WATCH_MIN_DEADLINE_USEC || !keep_fits(call->keep))
                 return -EAGAIN;
         start = now_usec(CLOCK_MONOTONIC);
-        if (!watch_file_fresh(call->watch, start) || !same_pidns(call->watch, getpid()))
+        pid = getpid();
+        if (!watch_file_fresh(call->watch, start) || !same_pidns(call->watch, pid))
                 return -EAGAIN;
-        slot = arm(call, start, &word);
+        slot = arm(call, pid, start, &word);
         if (slot < 0)
                 return slot;
         *ret = (GuardResult){ .by_guardd = true };
