@@ -282,28 +282,60 @@ settle
 bopts="conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state status=$LG_TMP/no-status deadline=1000 trip=64 window=1"
 lg_service burst "$(lg_module_line optional "$bopts" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
 BURST=150
+
+# run_burst SERVICE TAG: BURST logins started at once; their driver output
+# goes to $LG_TMP/TAG.all.
+run_burst() {
+        local i p pids=""
+        rm -f "$LG_TMP"/ready.* "$LG_TMP/go"
+        for i in $(seq 1 "$BURST"); do
+                (
+                        touch "$LG_TMP/ready.$i"
+                        while [ ! -e "$LG_TMP/go" ]; do sleep 0.01; done
+                        lg_driver "$1" --ops open >"$LG_TMP/$2.$i"
+                ) &
+                pids="$pids $!"
+        done
+        for _ in $(seq 1 400); do
+                [ "$(find "$LG_TMP" -maxdepth 1 -name 'ready.*' | wc -l)" -ge "$BURST" ] && break
+                sleep 0.05
+        done
+        touch "$LG_TMP/go"
+        for p in $pids; do wait "$p"; done
+        cat "$LG_TMP/$2".[0-9]* >"$LG_TMP/$2.all"
+}
+
+slowest_ms() {
+        echo $(($(sed -n 's/^open_usec=//p' "$LG_TMP/$1.all" | sort -n | tail -n 1) / 1000))
+}
+
+# The same burst with logind healthy first (and a deadline no healthy call
+# reaches): the slowest of those logins is what 150 logins at once cost this
+# machine in this run (2 cores, maybe a sanitizer build, maybe a loaded CI
+# host). A cut burst may take the deadline on top of that, not more; a fixed
+# allowance would measure the machine instead (issue 27). A missed cut
+# waits for the bus's 120 s reply timeout, far above either.
+lg_service burst-base "$(lg_module_line optional "${bopts/deadline=1000/deadline=120000}" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
+run_burst burst-base healthy
+lg_assert_eq "$(grep -c '^env.XDG_SESSION_ID=c[0-9]*$' "$LG_TMP/healthy.all")" "$BURST" "burst, logind healthy: every login registered"
+queue=$(slowest_ms healthy)
+lg_log "burst, logind healthy: the slowest login took $queue ms"
+settle
+
 calls0=$(watch_key ARMED_TOTAL)
 lg_freeze "$LOGIND_PID"
-pids=""
-for i in $(seq 1 "$BURST"); do
-        (
-                touch "$LG_TMP/ready.$i"
-                while [ ! -e "$LG_TMP/go" ]; do sleep 0.01; done
-                lg_driver burst --ops open >"$LG_TMP/burst.$i"
-        ) &
-        pids="$pids $!"
-done
-for _ in $(seq 1 400); do
-        [ "$(find "$LG_TMP" -maxdepth 1 -name 'ready.*' | wc -l)" -ge "$BURST" ] && break
-        sleep 0.05
-done
-touch "$LG_TMP/go"
-for p in $pids; do wait "$p"; done
-cat "$LG_TMP"/burst.* >"$LG_TMP/burst.all"
-lg_assert_eq "$(grep -c '^open_rc=PAM_SUCCESS$' "$LG_TMP/burst.all")" "$BURST" "burst: every login went on"
-lg_assert_eq "$(grep -c '^env.LOGINGUARD_FALLBACK=deadline$' "$LG_TMP/burst.all")" "$BURST" "burst: every call cut at the deadline"
-slowest=$(sed -n 's/^open_usec=//p' "$LG_TMP/burst.all" | sort -n | tail -n 1)
-lg_assert_within "$((slowest / 1000))" 3000 "$base" "burst: the slowest login returned within the deadline + 2 s of queueing for 2 cores (ms)"
+run_burst burst cut
+lg_assert_eq "$(grep -c '^open_rc=PAM_SUCCESS$' "$LG_TMP/cut.all")" "$BURST" "burst: every login went on"
+# trip=64 within window=1 s: on a slow machine (a sanitizer build) the last
+# logins of the burst may start their call after 64 cuts and rightly skip
+# pam_systemd on the open breaker. Every other login was cut, and the
+# breaker cannot open before 64 were.
+cut=$(grep -c '^env.LOGINGUARD_FALLBACK=deadline$' "$LG_TMP/cut.all")
+skipped=$(grep -c '^env.LOGINGUARD_FALLBACK=breaker$' "$LG_TMP/cut.all")
+lg_log "burst: $cut cut at the deadline, $skipped skipped on the breaker"
+lg_assert_eq "$((cut + skipped))" "$BURST" "burst: every call cut at the deadline, or skipped once the breaker opened"
+lg_assert_ge "$cut" 64 "burst: at least trip=64 calls cut before the breaker opened"
+lg_assert_within "$(slowest_ms cut)" $((1000 + queue)) "$base" "burst: the slowest login returned within the deadline + the healthy burst's slowest ($queue ms)"
 handed=$(($(watch_key ARMED_TOTAL) - calls0))
 lg_log "burst: $handed of $BURST calls handed to guardd, the rest watched by their own thread"
 lg_assert_ge "$handed" 1 "burst: guardd watched some of them"
