@@ -18,8 +18,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -204,64 +202,18 @@ static bool blocked_call(const char *task_dir, BlockedCall *ret) {
         return ret->args[0] <= INT32_MAX;
 }
 
-/* The destination of an unconnected sendto()/sendmsg(), read from the
- * writer's memory (process_vm_readv: CAP_SYS_PTRACE). */
-static bool unconnected_destination(pid_t pid, const BlockedCall *c, char *ret, size_t size) {
-        struct sockaddr_un sa = {};
-        unsigned long addr = 0, len = 0;
-        struct iovec local, remote;
-
-        if (c->nr == SYS_sendto) {
-                addr = c->args[4];
-                len = c->args[5];
-        } else if (c->nr == SYS_sendmsg) {
-                struct msghdr mh;
-
-                local = (struct iovec){ &mh, sizeof(mh) };
-                remote = (struct iovec){ (void *) c->args[1], sizeof(mh) };
-                if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) sizeof(mh))
-                        return false;
-                addr = (unsigned long) mh.msg_name;
-                len = mh.msg_namelen;
-        }
-        if (addr == 0 || len <= offsetof(struct sockaddr_un, sun_path) || len > sizeof(sa))
-                return false;
-        local = (struct iovec){ &sa, len };
-        remote = (struct iovec){ (void *) addr, len };
-        if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) len ||
-            sa.sun_family != AF_UNIX || sa.sun_path[0] == '\0')
-                return false;
-        (void) snprintf(ret, size, "%.*s", (int) (len - offsetof(struct sockaddr_un, sun_path)),
-                        sa.sun_path);
-        return true;
-}
-
-/* Does an unconnected writer write to the reader's socket? Its
- * destination path names the same socket file. */
-static bool writes_to_reader(const DevlogReader *r, pid_t pid, const BlockedCall *c) {
-        char path[sizeof(((struct sockaddr_un *) 0)->sun_path) + 1];
-        char proc_path[256];
-        struct stat st;
-
-        if (!unconnected_destination(pid, c, path, sizeof(path)))
-                return false;
-        /* Resolve it as the writer does, in its own mount namespace. */
-        (void) snprintf(proc_path, sizeof(proc_path), "/proc/%d/root%s", (int) pid, path);
-        return stat(proc_path, &st) == 0 && st.st_dev == r->path_dev && st.st_ino == r->path_ino;
-}
-
-static void tally(CensusEntry *list, unsigned *n, const char *name, pid_t reader) {
+static void tally_n(CensusEntry *list, unsigned *n, const char *name, unsigned count) {
         unsigned i;
 
         for (i = 0; i < *n; i++)
                 if (strcmp(list[i].name, name) == 0) {
-                        list[i].count++;
+                        list[i].count += count;
                         break;
                 }
         if (i == *n && *n < CENSUS_TOP) {
                 (void) snprintf(list[i].name, sizeof(list[i].name), "%s", name);
-                list[i].count = 1;
-                list[i].reader = reader;
+                list[i].count = count;
+                list[i].reader = 0;
                 (*n)++;
         }
         /* Keep the biggest first: one bubble step is enough per increment. */
@@ -271,6 +223,10 @@ static void tally(CensusEntry *list, unsigned *n, const char *name, pid_t reader
                 list[i] = tmp;
                 i--;
         }
+}
+
+static void tally(CensusEntry *list, unsigned *n, const char *name) {
+        tally_n(list, n, name, 1);
 }
 
 static void count_task(const DevlogReader *r, const UnixSockTable *t, pid_t pid,
@@ -289,16 +245,58 @@ static void count_task(const DevlogReader *r, const UnixSockTable *t, pid_t pid,
         s = sockdiag_find_ino(t, ino);
         if (!s)
                 return;
-        if ((s->peer && s->peer == r->sock_ino) || (!s->peer && writes_to_reader(r, pid, &call))) {
-                c->blocked++;
+        if (!s->peer) {
+                /* sendto()/sendmsg() with an address: where to is in the
+                 * writer's memory, which guardd never reads. Decided below. */
+                c->unconnected++;
                 if (proc_read_stat(pid, &ps) == 0)
-                        tally(c->writers, &c->n_writers, ps.comm, 0);
+                        tally(c->unconnected_writers, &c->n_unconnected_writers, ps.comm);
                 return;
         }
-        if (!s->peer)
-                return; /* unconnected, to somewhere else */
+        if (s->peer == r->sock_ino) {
+                c->blocked++;
+                if (proc_read_stat(pid, &ps) == 0)
+                        tally(c->writers, &c->n_writers, ps.comm);
+                return;
+        }
         peer = sockdiag_find_ino(t, s->peer);
-        tally(c->others, &c->n_others, peer && *peer->path ? peer->path : "(unnamed socket)", 0);
+        tally(c->others, &c->n_others, peer && *peer->path ? peer->path : "(unnamed socket)");
+}
+
+/* A writer blocks in unix_wait_for_peer only on a datagram socket whose
+ * receive queue is full. So when the reader's socket has datagrams queued
+ * and no other named datagram socket has any, the reader's is the only
+ * place the unconnected writers can be waiting on: that is the kernel's
+ * word, not the writers'. Otherwise they are listed apart. */
+static bool only_full_candidate(const DevlogReader *r, const UnixSockTable *t) {
+        const UnixSock *reader = sockdiag_find_ino(t, r->sock_ino);
+
+        if (!reader || reader->rqueue == 0)
+                return false;
+        for (size_t i = 0; i < t->n; i++) {
+                const UnixSock *s = &t->socks[i];
+
+                if (s->ino != r->sock_ino && s->named && s->type == SOCK_DGRAM && s->rqueue > 0)
+                        return false;
+        }
+        return true;
+}
+
+static void attribute_unconnected(const DevlogReader *r, const UnixSockTable *t, Census *c) {
+        bool reader = only_full_candidate(r, t);
+
+        if (c->unconnected == 0)
+                return;
+        if (reader)
+                c->blocked += c->unconnected;
+        for (unsigned i = 0; i < c->n_unconnected_writers; i++) {
+                const CensusEntry *e = &c->unconnected_writers[i];
+
+                if (reader)
+                        tally_n(c->writers, &c->n_writers, e->name, e->count);
+        }
+        if (!reader)
+                tally_n(c->others, &c->n_others, UNCONNECTED_UNKNOWN, c->unconnected);
 }
 
 static void scan_tasks(const DevlogReader *r, const UnixSockTable *t, pid_t pid, Census *c) {
@@ -346,6 +344,7 @@ int devlog_census(const DevlogReader *r, Census *ret) {
                 if (parse_u64(de->d_name, &pid) == 0 && pid <= INT32_MAX)
                         scan_tasks(r, &t, (pid_t) pid, &c);
         }
+        attribute_unconnected(r, &t, &c);
         for (unsigned i = 0; i < c.n_others; i++) {
                 const UnixSock *s = NULL;
                 for (size_t j = 0; j < t.n && !s; j++)

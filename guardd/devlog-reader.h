@@ -5,7 +5,8 @@
  * the socket bound at the path, preferring a holder other than PID 1
  * (under systemd, PID 1 holds journald's socket too). The census counts
  * tasks sleeping in unix_wait_for_peer and attributes each to the socket
- * it writes to.
+ * it writes to, from what the kernel reports (sock_diag, /proc), never
+ * from the writers' memory.
  */
 #pragma once
 
@@ -14,6 +15,10 @@
 #include <sys/types.h>
 
 #define CENSUS_TOP 5
+
+/* Where unconnected writers go in the census when the kernel cannot say
+ * which socket they wait on (see only_full_candidate()). */
+#define UNCONNECTED_UNKNOWN "(unconnected; destination not attested)"
 
 typedef struct DevlogReader {
         pid_t pid; /* 0: unknown */
@@ -39,6 +44,9 @@ typedef struct Census {
         unsigned n_writers;
         CensusEntry others[CENSUS_TOP]; /* other sockets with blocked writers */
         unsigned n_others;
+        unsigned unconnected; /* blocked in sendto()/sendmsg() with an address */
+        CensusEntry unconnected_writers[CENSUS_TOP]; /* ... by command */
+        unsigned n_unconnected_writers;
         uint64_t cost_usec;
 } Census;
 

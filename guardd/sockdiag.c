@@ -62,11 +62,16 @@ static void parse_attrs(const struct unix_diag_msg *m, size_t len, UnixSock *s) 
                         s->vfs_dev = v->udiag_vfs_dev;
                 } else if (a->rta_type == UNIX_DIAG_PEER && plen >= sizeof(uint32_t))
                         memcpy(&s->peer, RTA_DATA(a), sizeof(uint32_t));
-                else if (a->rta_type == UNIX_DIAG_NAME && plen > 0 &&
-                         ((const char *) RTA_DATA(a))[0])
-                        (void) snprintf(s->path, sizeof(s->path), "%.*s",
-                                        (int) MIN(plen, sizeof(s->path) - 1),
-                                        (const char *) RTA_DATA(a));
+                else if (a->rta_type == UNIX_DIAG_RQLEN && plen >= sizeof(struct unix_diag_rqlen)) {
+                        const struct unix_diag_rqlen *q = RTA_DATA(a);
+                        s->rqueue = q->udiag_rqueue;
+                } else if (a->rta_type == UNIX_DIAG_NAME && plen > 0) {
+                        s->named = true;
+                        if (((const char *) RTA_DATA(a))[0])
+                                (void) snprintf(s->path, sizeof(s->path), "%.*s",
+                                                (int) MIN(plen, sizeof(s->path) - 1),
+                                                (const char *) RTA_DATA(a));
+                }
         }
 }
 
@@ -80,7 +85,8 @@ static int send_request(int fd) {
                          .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
                 .r = { .sdiag_family = AF_UNIX,
                        .udiag_states = UINT32_MAX,
-                       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER },
+                       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
+                                     UDIAG_SHOW_RQLEN },
         };
 
         return send(fd, &req, sizeof(req), 0) < 0 ? -errno : 0;

@@ -2,11 +2,12 @@
 /*
  * AF_UNIX sockets from the kernel's socket diagnostics (NETLINK_SOCK_DIAG):
  * each socket's inode, the VFS inode of the path it is bound to, its
- * peer, and its name. This is how guardd finds the socket bound at
- * /dev/log and which socket a blocked writer is writing to.
+ * peer, its name and whether anything waits in its receive queue. This is how guardd finds the
+ * socket bound at /dev/log and which socket a blocked writer is writing to.
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -16,7 +17,9 @@ typedef struct UnixSock {
         uint32_t peer; /* 0: not connected */
         uint32_t vfs_ino; /* 0: not bound to a path */
         uint32_t vfs_dev; /* kernel's new_encode_dev() */
+        uint32_t rqueue; /* datagram: length of the first queued one; 0: empty */
         uint8_t type;
+        bool named; /* bound to a path or an abstract name */
         char path[108];
 } UnixSock;
 

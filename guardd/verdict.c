@@ -317,8 +317,13 @@ static void judge_other_sockets(const Observation *o, Findings *f) {
         if (!c->valid || c->n_others == 0 || c->others[0].count < OTHER_SOCKET_WARN)
                 return;
         status_sanitize(c->others[0].name, name, sizeof(name));
-        add_finding(f, SEV_WARNING, CULPRIT_HOST, "%u tasks blocked writing to %s (reader pid %d)",
-                    c->others[0].count, name, (int) c->others[0].reader);
+        if (c->others[0].reader > 0)
+                add_finding(f, SEV_WARNING, CULPRIT_HOST,
+                            "%u tasks blocked writing to %s (reader pid %d)", c->others[0].count,
+                            name, (int) c->others[0].reader);
+        else
+                add_finding(f, SEV_WARNING, CULPRIT_HOST, "%u tasks blocked writing to %s",
+                            c->others[0].count, name);
 }
 
 /* ---- leaks and the host ------------------------------------------------ */

@@ -222,6 +222,22 @@ lg_check "unconnected: a writer seen blocked in /proc" lg_until 60 blocked_ge 1
 lg_check "writers blocked in sendto() on an unconnected socket are counted" \
         lg_until 5 status_match DEVLOG_TOP_WRITERS '(^|,)python3:[0-9]+'
 lg_log "unconnected: DEVLOG_TOP_WRITERS=$(lg_status_key DEVLOG_TOP_WRITERS)"
+# guardd never reads a writer's memory, where sendto()'s address is: it
+# counts them for the reader only when the reader's queue is the only full
+# one. Another datagram socket filled up (the other double frozen, 600
+# datagrams, more than net.unix.max_dgram_qlen) makes that unknowable:
+# they are listed apart, not claimed for the reader.
+lg_freeze "$OTHER_PID"
+python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for i in range(600): s.sendto(b"<13>lgtest: other-%d" % i, sys.argv[1])' "$other" &
+WRITERS="$WRITERS $!"
+lg_check "unconnected, two full sockets: listed as not attested" \
+        lg_until 30 status_match DEVLOG_OTHER_BLOCKED '(^|,)\(unconnected; destination not attested\):[0-9]+'
+lg_assert_nomatch "$(lg_status_key DEVLOG_TOP_WRITERS)" 'python3' "unconnected, two full sockets: not claimed for the reader"
+lg_thaw "$OTHER_PID"
+lg_check "unconnected, the other socket drained: counted for the reader again" \
+        lg_until 30 status_match DEVLOG_TOP_WRITERS '(^|,)python3:[0-9]+'
 lg_thaw "$DEVLOG_PID"
 lg_check "unconnected: writers finish" writers_done 15
 kill "$GUARDD_PID"; wait "$GUARDD_PID" 2>/dev/null

@@ -31,9 +31,8 @@
 # --keep-unit); --private-network keeps the container's sshd off the
 # host's port 22; the unified cgroup hierarchy is forced because systemd
 # 258+ refuses cgroup v1 and Debian 12 itself boots unified by default;
-# nspawn 252's seccomp filter lacks pidfd_getfd (guardd's drain) and the
-# process_vm_* calls (its census of unconnected writers), which a host
-# outside a container has.
+# nspawn 252's seccomp filter lacks pidfd_getfd (guardd's drain and its
+# cut of a stuck login's sockets), which a host outside a container has.
 
 RS_CACHE=${LG_REALSTACK_DIR:-/var/cache/loginguard/realstack}
 RS_PKGS="systemd,systemd-sysv,dbus,libpam-systemd,libpam-runtime,openssh-server,openssh-client,procps"
@@ -129,7 +128,7 @@ rs_boot() {
         RS_NAME=lg$$
         SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn -q -D "$RS_ROOT" -b -M "$RS_NAME" \
                 --register=no --keep-unit --private-network --console=read-only \
-                --system-call-filter="pidfd_getfd process_vm_readv process_vm_writev" \
+                --system-call-filter="pidfd_getfd" \
                 >"$LG_TMP/rs-$suite.console" 2>&1 &
         RS_NSPAWN=$!
         for ((i = 0; i < 200; i++)); do

@@ -213,6 +213,7 @@ static void test_sockdiag_parse(void **state) {
         struct nlmsghdr *h = (struct nlmsghdr *) buf;
         struct unix_diag_msg *m = NLMSG_DATA(h);
         struct unix_diag_vfs vfs = { .udiag_vfs_ino = 777, .udiag_vfs_dev = 0x800001 };
+        struct unix_diag_rqlen rq = { .udiag_rqueue = 31, .udiag_wqueue = 0 };
         uint32_t peer = 4242;
         UnixSockTable t = {};
         size_t off, n;
@@ -225,6 +226,7 @@ static void test_sockdiag_parse(void **state) {
         off = put_attr(p, UNIX_DIAG_NAME, "/dev/log", 8);
         off += put_attr(p + off, UNIX_DIAG_VFS, &vfs, sizeof(vfs));
         off += put_attr(p + off, UNIX_DIAG_PEER, &peer, sizeof(peer));
+        off += put_attr(p + off, UNIX_DIAG_RQLEN, &rq, sizeof(rq));
         h->nlmsg_len = (uint32_t) NLMSG_LENGTH(sizeof(*m) + off);
         h->nlmsg_type = SOCK_DIAG_BY_FAMILY;
         n = NLMSG_ALIGN(h->nlmsg_len);
@@ -238,6 +240,9 @@ static void test_sockdiag_parse(void **state) {
         assert_int_equal(t.socks[0].peer, 4242);
         assert_int_equal(t.socks[0].vfs_ino, 777);
         assert_string_equal(t.socks[0].path, "/dev/log");
+        assert_true(t.socks[0].named);
+        assert_int_equal(t.socks[0].rqueue, 31); /* something queued */
+        assert_int_equal(t.socks[0].type, SOCK_DGRAM);
         assert_ptr_equal(sockdiag_find_ino(&t, 1234), &t.socks[0]);
         assert_null(sockdiag_find_ino(&t, 1));
         /* An error reply is an error, a short message is skipped. */
