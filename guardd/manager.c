@@ -433,6 +433,7 @@ static void observe(Manager *m, uint64_t now, Observation *o) {
         o->interval_usec = m->config.interval_usec;
         o->rounds = m->rounds;
         o->round_usec = m->round_cost_usec;
+        o->late_calls = m->bus.late_calls + m->userdb.late_calls;
         o->log_dropped = log_dropped();
         o->notify_dropped = m->notifier.dropped;
 }

@@ -138,6 +138,7 @@ typedef struct Observation {
         uint64_t interval_usec;
         uint64_t rounds;
         uint64_t round_usec;
+        uint64_t late_calls; /* probe calls left unjudged: guardd was late */
         uint64_t log_dropped;
         uint64_t notify_dropped;
 } Observation;

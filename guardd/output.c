@@ -150,6 +150,8 @@ static const Metric metrics[] = {
         SECONDS("GUARDD_ROUND_USEC", "loginguard_guardd_round_seconds",
                 "Time guardd spent on its last round."),
         COUNTER("GUARDD_ROUNDS", NULL, NULL),
+        COUNTER("GUARDD_LATE_CALLS", "loginguard_guardd_late_calls_total",
+                "Probe calls left unjudged and sent again because guardd itself was late."),
         COUNTER("GUARDD_LOG_DROPPED", "loginguard_guardd_log_dropped_total",
                 "Log lines guardd dropped rather than block."),
         COUNTER("GUARDD_NOTIFY_DROPPED", "loginguard_guardd_notify_dropped_total",

@@ -18,6 +18,7 @@
 #include "io-util.h"
 #include "log.h"
 #include "macro.h"
+#include "own-time.h"
 
 #define BACKOFF_MAX_USEC (5 * USEC_PER_SEC)
 /* A bus stuck this many rounds is dropped and re-made, so that requests
@@ -141,11 +142,34 @@ static int reply_error(sd_bus_message *m) {
         return -EIO;
 }
 
-static void call_answered(BusProbe *b, Call *c, sd_bus_message *m) {
+static bool call_expired(const Call *c, uint64_t now, uint64_t lost_now, uint64_t timeout) {
+        return call_pending(c) &&
+               own_deadline_passed(c->started_usec, c->lost_at_start, lost_now, now, timeout);
+}
+
+/* sd-bus ran the call out of time. When guardd was too late itself to
+ * have read an answer (own-time.h), that says nothing about the peer: the
+ * call ends unjudged and the next round sends it again. */
+static bool timed_out_while_late(BusProbe *b, Call *c) {
+        if (call_expired(c, now_usec(CLOCK_MONOTONIC), own_lost_usec(), b->timeout_usec))
+                return false;
+        b->late_calls++;
+        log_debug("A call ran out of time while guardd itself was late; sending it again.");
+        c->slot = sd_bus_slot_unref(c->slot);
+        return true;
+}
+
+/* Returns false when the answer is not to be judged (see above). */
+static bool call_answered(BusProbe *b, Call *c, sd_bus_message *m) {
+        int error = reply_error(m);
+
+        if (error == -ETIMEDOUT && timed_out_while_late(b, c))
+                return false;
         c->answered = true;
-        c->error = reply_error(m);
+        c->error = error;
         if (c->error == -ETIMEDOUT && b->on_timeout)
                 b->on_timeout(b->userdata);
+        return true;
 }
 
 typedef struct CallSpec {
@@ -171,19 +195,23 @@ static int start_call(BusProbe *b, Call *c, const CallSpec *spec, void *userdata
                 r = sd_bus_message_append(m, "s", spec->arg);
         if (r >= 0 && spec->no_auto_start)
                 r = sd_bus_message_set_auto_start(m, 0);
+        /* Before sd-bus takes its own time: its timeout never comes before
+         * ours (own_deadline_passed()). */
+        c->started_usec = now_usec(CLOCK_MONOTONIC);
+        c->lost_at_start = own_lost_usec();
         if (r >= 0)
                 r = sd_bus_call_async(b->bus, &c->slot, m, spec->cb, userdata, b->timeout_usec);
         sd_bus_message_unref(m);
         if (r < 0)
                 return log_debug("Failed to send %s: %s", spec->member, strerror(-r)), r;
-        c->started_usec = now_usec(CLOCK_MONOTONIC);
         return 0;
 }
 
 static int on_ping(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         ServiceProbe *s = userdata;
 
-        call_answered(s->parent, &s->ping, m);
+        if (!call_answered(s->parent, &s->ping, m))
+                return 0;
         s->ping_usec = now_usec(CLOCK_MONOTONIC) - s->ping.started_usec;
         return 0;
 }
@@ -191,7 +219,8 @@ static int on_ping(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 static int on_pid(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         ServiceProbe *s = userdata;
 
-        call_answered(s->parent, &s->pid, m);
+        if (!call_answered(s->parent, &s->pid, m))
+                return 0;
         if (s->pid.error == 0 && sd_bus_message_read(m, "u", &s->owner_pid) < 0)
                 s->pid.error = -EBADMSG;
         return 0;
@@ -224,7 +253,8 @@ static int on_stats(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         ServiceProbe *s = userdata;
         uint64_t v = 0;
 
-        call_answered(s->parent, &s->stats, m);
+        if (!call_answered(s->parent, &s->stats, m))
+                return 0;
         if (s->stats.error == -EACCES && !s->stats_refused) {
                 s->stats_refused = true;
                 log_notice("The bus refuses its statistics (org.freedesktop.DBus.Debug.Stats): "
@@ -252,7 +282,8 @@ static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         ServiceProbe *s = userdata;
         const char *owner = NULL;
 
-        call_answered(s->parent, &s->owner, m);
+        if (!call_answered(s->parent, &s->owner, m))
+                return 0;
         if (s->owner.error == 0 && sd_bus_message_read(m, "s", &owner) >= 0 && owner) {
                 (void) snprintf(s->owner_name, sizeof(s->owner_name), "%s", owner);
                 start_owner_probes(s->parent, s);
@@ -263,14 +294,11 @@ static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 static int on_daemon_pid(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BusProbe *b = userdata;
 
-        call_answered(b, &b->daemon_pid, m);
+        if (!call_answered(b, &b->daemon_pid, m))
+                return 0;
         if (b->daemon_pid.error == 0 && sd_bus_message_read(m, "u", &b->bus_pid) < 0)
                 b->daemon_pid.error = -EBADMSG;
         return 0;
-}
-
-static bool call_expired(const Call *c, uint64_t now, uint64_t timeout) {
-        return call_pending(c) && now >= c->started_usec + timeout;
 }
 
 /* A service's probe is still running and within its deadline: leave it. */
@@ -278,7 +306,8 @@ static bool service_busy(const BusProbe *b, const ServiceProbe *s, uint64_t now)
         const Call *calls[] = { &s->owner, &s->ping, &s->pid, &s->stats };
 
         for (size_t i = 0; i < ELEMENTSOF(calls); i++)
-                if (call_pending(calls[i]) && !call_expired(calls[i], now, b->timeout_usec))
+                if (call_pending(calls[i]) &&
+                    !call_expired(calls[i], now, b->lost_now, b->timeout_usec))
                         return true;
         return false;
 }
@@ -365,7 +394,8 @@ static int read_user_jobs(BusProbe *b, sd_bus_message *m, uint64_t now) {
 static int on_list_jobs(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BusProbe *b = userdata;
 
-        call_answered(b, &b->list_jobs, m);
+        if (!call_answered(b, &b->list_jobs, m))
+                return 0;
         b->user_jobs_known =
                 b->list_jobs.error == 0 && read_user_jobs(b, m, now_usec(CLOCK_MONOTONIC)) >= 0;
         return 0;
@@ -373,17 +403,20 @@ static int on_list_jobs(sd_bus_message *m, void *userdata, sd_bus_error *error) 
 
 void bus_probe_start_round(BusProbe *b, uint64_t now) {
         assert(b);
+        b->lost_now = own_lost_usec();
 
         ensure_connected(b, now);
         if (!b->bus)
                 return;
-        if (!call_pending(&b->daemon_pid) || call_expired(&b->daemon_pid, now, b->timeout_usec))
+        if (!call_pending(&b->daemon_pid) ||
+            call_expired(&b->daemon_pid, now, b->lost_now, b->timeout_usec))
                 (void) start_call(b, &b->daemon_pid,
                                   &DBUS_CALL("GetConnectionUnixProcessID", on_daemon_pid,
                                              "org.freedesktop.DBus"),
                                   b);
         /* PID 1's jobs, within the same deadline: never auto-started. */
-        if (!call_pending(&b->list_jobs) || call_expired(&b->list_jobs, now, b->timeout_usec))
+        if (!call_pending(&b->list_jobs) ||
+            call_expired(&b->list_jobs, now, b->lost_now, b->timeout_usec))
                 (void) start_call(b, &b->list_jobs,
                                   &(CallSpec){ .dest = "org.freedesktop.systemd1",
                                                .path = "/org/freedesktop/systemd1",
@@ -423,7 +456,8 @@ bool bus_probe_idle(const BusProbe *b) {
         assert(b);
         if (!b->bus)
                 return true;
-        if (call_pending(&b->daemon_pid) && !call_expired(&b->daemon_pid, now, b->timeout_usec))
+        if (call_pending(&b->daemon_pid) &&
+            !call_expired(&b->daemon_pid, now, b->lost_now, b->timeout_usec))
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(b->services); i++)
                 if (service_busy(b, &b->services[i], now))
@@ -446,8 +480,9 @@ static BusState bus_state_of(BusProbe *b, uint64_t now) {
         if ((l->owner.answered && l->owner.error != -ETIMEDOUT) ||
             (b->daemon_pid.answered && b->daemon_pid.error != -ETIMEDOUT))
                 return BUS_OK;
-        if (call_expired(&l->owner, now, b->timeout_usec) || l->owner.error == -ETIMEDOUT ||
-            call_expired(&b->daemon_pid, now, b->timeout_usec))
+        if (call_expired(&l->owner, now, b->lost_now, b->timeout_usec) ||
+            l->owner.error == -ETIMEDOUT ||
+            call_expired(&b->daemon_pid, now, b->lost_now, b->timeout_usec))
                 return BUS_STUCK;
         return b->state; /* still within the deadline: no new verdict */
 }
@@ -503,14 +538,15 @@ static void queue_trend_update(ServiceProbe *s, uint64_t now) {
  * @bus: the bus's state this round
  * @s: the tracker's calls
  * @now: CLOCK_MONOTONIC usec
+ * @lost_now: own_lost_usec() now
  * @timeout_usec: probe deadline
  * @slow_usec: a ping at least this long is slow
  * @ret_ping_usec: the round trip when the ping answered (untouched otherwise)
  *
  * Return: the new state; s->state when this round said nothing new.
  */
-SvcState service_judge(BusState bus, const ServiceProbe *s, uint64_t now, uint64_t timeout_usec,
-                       uint64_t slow_usec, uint64_t *ret_ping_usec) {
+SvcState service_judge(BusState bus, const ServiceProbe *s, uint64_t now, uint64_t lost_now,
+                       uint64_t timeout_usec, uint64_t slow_usec, uint64_t *ret_ping_usec) {
         if (bus != BUS_OK)
                 return SVC_UNKNOWN;
         if (s->owner.answered && s->owner.error == -ENXIO)
@@ -520,7 +556,7 @@ SvcState service_judge(BusState bus, const ServiceProbe *s, uint64_t now, uint64
                 return s->ping_usec >= slow_usec ? SVC_SLOW : SVC_OK;
         }
         if ((s->ping.answered && s->ping.error == -ETIMEDOUT) ||
-            call_expired(&s->ping, now, timeout_usec))
+            call_expired(&s->ping, now, lost_now, timeout_usec))
                 return SVC_STUCK;
         if (s->ping.answered && s->ping.error == -ENXIO)
                 return SVC_ABSENT; /* the owner went away between the calls */
@@ -530,7 +566,8 @@ SvcState service_judge(BusState bus, const ServiceProbe *s, uint64_t now, uint64
 static SvcState judge_service(const BusProbe *b, ServiceProbe *s, uint64_t now,
                               uint64_t slow_usec) {
         uint64_t ping = 0;
-        SvcState st = service_judge(b->state, s, now, b->timeout_usec, slow_usec, &ping);
+        SvcState st =
+                service_judge(b->state, s, now, b->lost_now, b->timeout_usec, slow_usec, &ping);
 
         if (st == SVC_OK || st == SVC_SLOW) {
                 s->ping_valid = true;
@@ -550,8 +587,9 @@ void bus_probe_finish_round(BusProbe *b, uint64_t now, uint64_t slow_usec) {
         BusState prev = b->state;
 
         assert(b);
+        b->lost_now = own_lost_usec();
         b->state = bus_state_of(b, now);
-        if (call_expired(&b->list_jobs, now, b->timeout_usec))
+        if (call_expired(&b->list_jobs, now, b->lost_now, b->timeout_usec))
                 b->user_jobs_known = false; /* PID 1 did not list its jobs in time */
         if (b->state == BUS_OK) {
                 b->backoff_usec = 0;

@@ -32,6 +32,7 @@ typedef struct UserJob {
 typedef struct Call {
         sd_bus_slot *slot;
         uint64_t started_usec;
+        uint64_t lost_at_start; /* own_lost_usec() when it went out */
         bool answered;
         int error; /* 0, -ETIMEDOUT (no answer), -ENXIO (no owner), other -errno */
 } Call;
@@ -90,6 +91,10 @@ struct BusProbe {
         unsigned n_user_jobs;
         bool user_jobs_known; /* the last ListJobs answered */
         uint64_t jobs; /* JobNew signals seen since start */
+        /* Calls whose deadline passed while guardd itself was late: not
+         * judged, sent again (own-time.h). */
+        uint64_t late_calls;
+        uint64_t lost_now; /* own_lost_usec() at this round's start/finish */
         /* Called when a call runs out of time, so that the verdict is
          * published at once rather than at the next round. */
         void (*on_timeout)(void *userdata);
@@ -108,5 +113,5 @@ bool bus_probe_idle(const BusProbe *b);
 bool user_job_unit(const char *unit);
 int64_t queue_growth_over(const uint64_t *usec, const uint64_t *bytes, unsigned n, unsigned next,
                           uint64_t now, uint64_t window);
-SvcState service_judge(BusState bus, const ServiceProbe *s, uint64_t now, uint64_t timeout_usec,
-                       uint64_t slow_usec, uint64_t *ret_ping_usec);
+SvcState service_judge(BusState bus, const ServiceProbe *s, uint64_t now, uint64_t lost_now,
+                       uint64_t timeout_usec, uint64_t slow_usec, uint64_t *ret_ping_usec);

@@ -17,6 +17,7 @@
 
 #include "io-util.h"
 #include "macro.h"
+#include "own-time.h"
 
 void varlink_ping_init(VarlinkPing *p, sd_event *event, const char *path, const char *request,
                        uint64_t timeout_usec) {
@@ -104,6 +105,7 @@ void varlink_ping_start(VarlinkPing *p, uint64_t now) {
                 return;
         p->fd = TAKE_FD(fd);
         p->started_usec = now;
+        p->lost_at_start = own_lost_usec();
 }
 
 /**
@@ -121,11 +123,19 @@ void varlink_ping_finish(VarlinkPing *p, uint64_t now) {
                 p->answered = false;
                 return;
         }
-        if (p->fd >= 0 && now >= p->started_usec + p->timeout_usec) {
-                if (p->state != PING_STUCK)
-                        p->unanswered_since_usec = p->started_usec;
-                p->state = PING_STUCK;
+        /* Past the deadline while guardd was late itself (own-time.h): no
+         * verdict; the next round sends it again. */
+        if (p->fd < 0 || now < p->started_usec + p->timeout_usec)
+                return;
+        if (!own_deadline_passed(p->started_usec, p->lost_at_start, own_lost_usec(), now,
+                                 p->timeout_usec)) {
+                p->late_calls++;
+                close_call(p);
+                return;
         }
+        if (p->state != PING_STUCK)
+                p->unanswered_since_usec = p->started_usec;
+        p->state = PING_STUCK;
 }
 
 /**

@@ -24,6 +24,8 @@ typedef struct VarlinkPing {
         int fd;
         sd_event_source *io;
         uint64_t started_usec;
+        uint64_t lost_at_start; /* own_lost_usec() when it went out */
+        uint64_t late_calls; /* past the deadline while guardd was late */
         size_t sent;
         bool answered;
         uint64_t answered_usec;

@@ -723,6 +723,7 @@ static int set_header(Status *st, const Observation *o) {
 static int set_guardd(Status *st, const Observation *o, const Config *c) {
         TRY(status_set_u64(st, "GUARDD_ROUND_USEC", o->round_usec));
         TRY(status_set_u64(st, "GUARDD_ROUNDS", o->rounds));
+        TRY(status_set_u64(st, "GUARDD_LATE_CALLS", o->late_calls));
         TRY(status_set_u64(st, "GUARDD_LOG_DROPPED", o->log_dropped));
         TRY(status_set_u64(st, "GUARDD_NOTIFY_DROPPED", o->notify_dropped));
         TRY(status_set_text(st, "BUS_ADDRESS", o->bus_address));

@@ -27,6 +27,7 @@
 #include "probe-bus.h"
 #include "probe-fs.h"
 #include "probe-proc.h"
+#include "own-time.h"
 #include "sockdiag.h"
 #include "user-jobs.h"
 
@@ -162,26 +163,50 @@ static void test_service_state_machine(void **state) {
         ServiceProbe s = { .state = SVC_UNKNOWN };
         uint64_t ping = 0;
 
-        assert_int_equal(service_judge(BUS_DOWN, &s, 10 * S, S, 250000, &ping), SVC_UNKNOWN);
+        assert_int_equal(service_judge(BUS_DOWN, &s, 10 * S, 0, S, 250000, &ping), SVC_UNKNOWN);
         s.owner = (Call){ .answered = true, .error = -ENXIO };
-        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, S, 250000, &ping), SVC_ABSENT);
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, 0, S, 250000, &ping), SVC_ABSENT);
         s.owner = (Call){ .answered = true };
         s.ping = (Call){ .answered = true };
         s.ping_usec = 900;
-        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, S, 250000, &ping), SVC_OK);
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, 0, S, 250000, &ping), SVC_OK);
         assert_int_equal(ping, 900);
         s.ping_usec = 300000;
-        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, S, 250000, &ping), SVC_SLOW);
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, 0, S, 250000, &ping), SVC_SLOW);
         s.ping = (Call){ .answered = true, .error = -ETIMEDOUT };
-        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, S, 250000, &ping), SVC_STUCK);
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, 0, S, 250000, &ping), SVC_STUCK);
         /* Unanswered and past the deadline: stuck without waiting for the bus's timeout. */
         s.ping = (Call){ .slot = (sd_bus_slot *) 1, .started_usec = 8 * S };
-        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, S, 250000, &ping), SVC_STUCK);
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, 0, S, 250000, &ping), SVC_STUCK);
+        /* Past the deadline, but guardd lost 1.5 s of the 2 to its own work
+         * or to waiting for a CPU: its lateness, not the peer's: no verdict. */
+        s.state = SVC_OK;
+        s.ping.lost_at_start = 100000;
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, 1600000, S, 250000, &ping), SVC_OK);
+        /* Lost a quarter of the deadline or less: judged. */
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, 350000, S, 250000, &ping), SVC_STUCK);
+        s.ping.lost_at_start = 0;
         /* Unanswered within the deadline: no new verdict. */
         s.state = SVC_OK;
         s.ping.started_usec = 9800000;
-        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, S, 250000, &ping), SVC_OK);
+        assert_int_equal(service_judge(BUS_OK, &s, 10 * S, 0, S, 250000, &ping), SVC_OK);
         s.ping.slot = NULL;
+}
+
+static void test_own_time(void **state) {
+        /* 1 s since the call, 300 ms of it guardd's own: 700 ms attended. */
+        assert_int_equal(own_attended_usec(S, 5000, 305000, 2 * S), 700000);
+        /* Lost more than elapsed (both clocks sampled apart): 0, not a wrap. */
+        assert_int_equal(own_attended_usec(S, 0, 3 * S, 2 * S), 0);
+        assert_false(own_deadline_passed(S, 0, 0, 2 * S - 1, S)); /* never before the deadline */
+        assert_true(own_deadline_passed(S, 0, 250000, 2 * S, S));
+        assert_false(own_deadline_passed(S, 0, 250001, 2 * S, S));
+        assert_true(own_deadline_passed(S, 0, 250001, 3 * S, S)); /* attended long enough later */
+        /* The kernel says something for this thread, and it only grows. */
+        uint64_t a = own_lost_usec();
+        for (volatile unsigned i = 0; i < 10000000; i++)
+                ;
+        assert_true(own_lost_usec() > a);
 }
 
 static void test_queue_growth(void **state) {
@@ -304,6 +329,7 @@ int main(void) {
                 cmocka_unit_test(test_service_state_machine),
                 cmocka_unit_test(test_queue_growth),
                 cmocka_unit_test(test_sockdiag_parse),
+                cmocka_unit_test(test_own_time),
                 cmocka_unit_test(test_user_jobs),
         };
 
