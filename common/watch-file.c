@@ -341,6 +341,58 @@ bool watch_arm(WatchFile *f, unsigned slot, uint64_t *word) {
         return true;
 }
 
+/* Between claim and arm the slot is the claimer's alone: guardd reads
+ * nothing of a claimed slot, and frees it only once the claimer cannot run. */
+static void fill_slot(WatchSlot *s, const WatchRequest *r, uint64_t claim_usec) {
+        s->flags = r->flags;
+        s->claim_usec = claim_usec;
+        s->since_sec = r->since_sec;
+        s->deadline_usec = r->deadline_usec;
+        s->patience_usec = r->patience_usec;
+        s->n_keep = MIN(r->n_keep, WATCH_KEEP_MAX);
+        s->fd_limit = r->fd_limit;
+        memcpy(s->keep, r->keep, s->n_keep * sizeof(s->keep[0]));
+        memcpy(s->bus, r->filter->bus, sizeof(s->bus));
+        s->bus_len = (uint32_t) MIN(r->filter->bus_len, sizeof(s->bus) - 1);
+        memcpy(s->devlog, r->filter->devlog, sizeof(s->devlog));
+        s->devlog[sizeof(s->devlog) - 1] = '\0';
+}
+
+/**
+ * watch_begin() - hand a call's deadline to guardd: claim a slot, fill it
+ * in, arm it, and check guardd is still watching. guardd stopping clears
+ * the heartbeat before its last look at the table, so either guardd sees
+ * the armed slot or the login sees the heartbeat gone (and withdraws).
+ * @f: table
+ * @r: the call
+ * @ret_word: the armed word, for watch_finish()
+ *
+ * Return: the slot, or -EAGAIN (no free slot, taken back while the login
+ * was stopped, or guardd not watching): the login watches the call itself.
+ */
+int watch_begin(WatchFile *f, const WatchRequest *r, uint64_t *ret_word) {
+        unsigned hint = (unsigned) r->pid * 2654435761U;
+        WatchResult ignored;
+        uint64_t claim_usec;
+        int slot;
+
+        if (r->n_keep > WATCH_KEEP_MAX || r->fd_limit < 1 || r->fd_limit > WATCH_FD_LIMIT_MAX)
+                return -EAGAIN;
+        /* Before the claim: the login's process started earlier still,
+         * which is what guardd checks against /proc. */
+        claim_usec = now_usec(CLOCK_BOOTTIME);
+        slot = watch_claim(f, r->user, r->pid, hint % WATCH_SLOTS, ret_word);
+        if (slot < 0)
+                return -EAGAIN;
+        fill_slot(&f->slots[slot], r, claim_usec);
+        if (!watch_arm(f, (unsigned) slot, ret_word))
+                return -EAGAIN;
+        if (watch_file_fresh(f, now_usec(CLOCK_MONOTONIC)))
+                return slot;
+        watch_finish(f, (unsigned) slot, *ret_word, &ignored);
+        return -EAGAIN;
+}
+
 static void read_result(const WatchSlot *s, bool exact, WatchResult *ret) {
         *ret = (WatchResult){
                 .fired = __atomic_load_n(&s->fired, __ATOMIC_RELAXED) != 0,

@@ -25,7 +25,10 @@
  * No lock anywhere: each slot has a 64-bit word (state, generation, whether
  * a user's setuid login holds it, the claimer's pid) changed only by
  * compare-and-swap, so a process stopped at any point holds at most its own
- * slot. This is the only code that knows the layout.
+ * slot. This is the only code that knows the layout, and it owns the
+ * handoff from both sides: the login calls watch_begin() and
+ * watch_finish(), guardd watch_pass_begin(), watch_pass_end(),
+ * watch_returned() and watch_release().
  */
 #pragma once
 
@@ -187,11 +190,27 @@ void watch_verdict_publish(WatchFile *f, const WatchVerdict *v);
 bool watch_verdict_read(const WatchFile *f, WatchVerdict *ret);
 int watch_service_from_key(const char *service_key);
 
-/* The login's side. */
+/* What a login hands guardd with its call (watch_begin()). */
+typedef struct WatchRequest {
+        bool user; /* real uid not 0: counts against WATCH_USER_SLOTS */
+        int32_t pid; /* getpid() */
+        uint32_t flags; /* WATCH_F_* */
+        int64_t since_sec; /* CLOCK_REALTIME: older session files are not its */
+        uint64_t deadline_usec; /* CLOCK_MONOTONIC, absolute */
+        uint64_t patience_usec; /* CLOCK_MONOTONIC, absolute */
+        const WatchKeep *keep; /* its sockets before the call: never cut */
+        uint32_t n_keep; /* <= WATCH_KEEP_MAX */
+        int32_t fd_limit; /* 1..WATCH_FD_LIMIT_MAX */
+        const CutFilter *filter; /* the peers guardd may cut */
+} WatchRequest;
+
+/* The login's side: watch_begin() before the call, watch_finish() after. */
 uint64_t watch_pidns_ino(void);
+int watch_begin(WatchFile *f, const WatchRequest *r, uint64_t *ret_word);
+void watch_finish(WatchFile *f, unsigned slot, uint64_t armed, WatchResult *ret);
+/* watch_begin()'s two steps, for tests that stop a login between them. */
 int watch_claim(WatchFile *f, bool user, int32_t pid, unsigned hint, uint64_t *ret_word);
 bool watch_arm(WatchFile *f, unsigned slot, uint64_t *word);
-void watch_finish(WatchFile *f, unsigned slot, uint64_t armed, WatchResult *ret);
 
 /* guardd's side. */
 bool watch_pass_begin(WatchFile *f, unsigned slot, uint64_t armed);

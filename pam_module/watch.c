@@ -4,10 +4,9 @@
  * unsound sends the call to the thread instead (-EAGAIN): no table, a
  * stale heartbeat (guardd stopped or gone), another pid namespace than
  * guardd's (its pids are not ours), a socket table too large for a slot, a
- * deadline shorter than two
- * of guardd's ticks, no free slot. The heartbeat is read again after the
- * slot is armed: guardd stopping clears it before its last look at the
- * table, so either guardd sees our slot or we see it gone.
+ * deadline shorter than two of guardd's ticks, no free slot. The handoff
+ * itself, both sides of it, is common/watch-file.c's: watch_begin() before
+ * the call, watch_finish() after.
  *
  * Nothing here is a secret or an address: guardd learns who we are from
  * the kernel (the pid in the claimed word, our start time in /proc), not
@@ -58,45 +57,26 @@ static bool same_pidns(const WatchFile *f, pid_t pid) {
         return theirs != 0 && theirs == mine;
 }
 
-static void fill_slot(WatchSlot *s, const GuardCall *call, uint64_t start, uint64_t claim_usec) {
-        const SockTable *k = call->keep;
-
-        s->flags = call->evidence ? WATCH_F_EVIDENCE : 0;
-        s->claim_usec = claim_usec;
-        s->since_sec = call->evidence ? call->evidence->since_sec : (int64_t) time(NULL);
-        s->deadline_usec = start + call->deadline_usec;
-        s->patience_usec = start + MAX(call->patience_usec, call->deadline_usec);
-        s->n_keep = (uint32_t) k->n;
-        s->fd_limit = scan_end(k);
-        for (size_t i = 0; i < k->n; i++)
-                s->keep[i] = (WatchKeep){ .fd = k->e[i].fd, .ino = (uint64_t) k->e[i].ino };
-        memcpy(s->bus, call->filter->bus, sizeof(s->bus));
-        s->bus_len = (uint32_t) MIN(call->filter->bus_len, sizeof(s->bus) - 1);
-        memcpy(s->devlog, call->filter->devlog, sizeof(s->devlog));
-        s->devlog[sizeof(s->devlog) - 1] = '\0';
-}
-
 /* Our slot, armed while guardd is watching: the slot, or -EAGAIN. */
 static int arm(const GuardCall *call, pid_t pid, uint64_t start, uint64_t *ret_word) {
-        WatchFile *f = call->watch;
-        unsigned hint = (unsigned) pid * 2654435761U;
-        WatchResult ignored;
-        uint64_t claim_usec;
-        int slot;
+        const SockTable *k = call->keep;
+        WatchKeep keep[WATCH_KEEP_MAX];
+        WatchRequest r = {
+                .user = call->user,
+                .pid = (int32_t) pid,
+                .flags = call->evidence ? WATCH_F_EVIDENCE : 0,
+                .since_sec = call->evidence ? call->evidence->since_sec : (int64_t) time(NULL),
+                .deadline_usec = start + call->deadline_usec,
+                .patience_usec = start + MAX(call->patience_usec, call->deadline_usec),
+                .keep = keep,
+                .n_keep = (uint32_t) k->n,
+                .fd_limit = scan_end(k),
+                .filter = call->filter,
+        };
 
-        /* Before the claim: our process started earlier still, which is
-         * what guardd checks against /proc. */
-        claim_usec = now_usec(CLOCK_BOOTTIME);
-        slot = watch_claim(f, call->user, (int32_t) pid, hint % WATCH_SLOTS, ret_word);
-        if (slot < 0)
-                return -EAGAIN;
-        fill_slot(&f->slots[slot], call, start, claim_usec);
-        if (!watch_arm(f, (unsigned) slot, ret_word))
-                return -EAGAIN;
-        if (watch_file_fresh(f, now_usec(CLOCK_MONOTONIC)))
-                return slot;
-        watch_finish(f, (unsigned) slot, *ret_word, &ignored);
-        return -EAGAIN;
+        for (size_t i = 0; i < k->n; i++)
+                keep[i] = (WatchKeep){ .fd = k->e[i].fd, .ino = (uint64_t) k->e[i].ino };
+        return watch_begin(call->watch, &r, ret_word);
 }
 
 /**
