@@ -50,6 +50,7 @@ one stock /dev/null && one wrapped /dev/null # warm both
 for ((i = 0; i < NP; i++)); do
         if ((i % 2)); then one stock "$LG_TMP/s"; one wrapped "$LG_TMP/w"; else one wrapped "$LG_TMP/w"; one stock "$LG_TMP/s"; fi
 done
+sleep 1.5 # guardd's status is rewritten every second
 watchdog=$(rs_status_key WATCHDOG) watch_calls=$(rs_status_key WATCH_CALLS)
 read -r s_med s_p99 < <(stats "$LG_TMP/s")
 read -r w_med w_p99 < <(stats "$LG_TMP/w")
@@ -60,6 +61,55 @@ read -r d_mean d_ci < <(pairdiff "$LG_TMP/s" "$LG_TMP/w")
 s_mean=$(awk '{s+=$1; n++} END {printf "%.0f", s/n}' "$LG_TMP/s")
 ratio_ci=$(awk -v d="$d_mean" -v c="$d_ci" -v m="$s_mean" \
         'BEGIN {printf "%.3f (95%% CI %.3f to %.3f)", 1+d/m, 1+(d-c)/m, 1+(d+c)/m}')
+
+# The same pairs, by a loop inside the container: no nsenter or agent
+# between logins, the container's own shell forking each driver as sshd
+# would. $2 names the output; "service total_usec" a line.
+NL=${BENCH_RS_LOOP:-1000}
+cat >"$RS_ROOT$RS_TOOLS/loop.sh" <<'LOOP'
+#!/bin/bash
+cd "$(dirname "$0")" || exit 1
+for ((i = 0; i < $1; i++)); do
+        if ((i % 2)); then order="stock wrapped"; else order="wrapped stock"; fi
+        for s in $order; do
+                echo "$s $(./pam-driver --confdir ./pam.d --service "$s" --ops open,close | sed -n 's/^total_usec=//p')"
+        done
+done
+LOOP
+chmod +x "$RS_ROOT$RS_TOOLS/loop.sh"
+in_loop() { # PAIRS TAG -> $LG_TMP/TAG.s, $LG_TMP/TAG.w
+        RS_RUN_CAP=900 rs_run "$RS_TOOLS/loop.sh" "$1" >"$LG_TMP/$2.all"
+        awk '$1 == "stock" && $2 != "" {print $2}' "$LG_TMP/$2.all" >"$LG_TMP/$2.s"
+        awk '$1 == "wrapped" && $2 != "" {print $2}' "$LG_TMP/$2.all" >"$LG_TMP/$2.w"
+}
+ratio_of() { # STOCK WRAPPED -> "ratio (95% CI lo to hi)" from the paired mean
+        local d c m
+        read -r d c < <(pairdiff "$1" "$2")
+        m=$(awk '{s+=$1; n++} END {printf "%.0f", s/n}' "$1")
+        awk -v d="$d" -v c="$c" -v m="$m" 'BEGIN {printf "%.3f (95%% CI %.3f to %.3f)", 1+d/m, 1+(d-c)/m, 1+(d+c)/m}'
+}
+echo "healthy: $NL pairs by a loop inside the container"
+calls0=$(rs_status_key WATCH_CALLS)
+in_loop "$NL" loop
+sleep 1.5 # guardd's status is rewritten every second
+loop_calls=$(($(rs_status_key WATCH_CALLS) - calls0))
+read -r l_s_med _ < <(stats "$LG_TMP/loop.s")
+read -r l_w_med _ < <(stats "$LG_TMP/loop.w")
+read -r l_d_mean l_d_ci < <(pairdiff "$LG_TMP/loop.s" "$LG_TMP/loop.w")
+loop_ratio=$(ratio_of "$LG_TMP/loop.s" "$LG_TMP/loop.w")
+
+# The fallback beside it: guardd stopped, each wrapped call watched by the
+# module's own thread.
+NT=$((NL / 2))
+echo "thread fallback: $NT pairs by the loop, guardd stopped"
+rs_exec systemctl stop guardd.service
+in_loop "$NT" thread
+rs_exec systemctl start guardd.service
+rs_wait_status LOGIN1_ACTION allow 15 || echo "guardd did not say allow again"
+read -r t_s_med _ < <(stats "$LG_TMP/thread.s")
+read -r t_w_med _ < <(stats "$LG_TMP/thread.w")
+read -r t_d_mean t_d_ci < <(pairdiff "$LG_TMP/thread.s" "$LG_TMP/thread.w")
+thread_ratio=$(ratio_of "$LG_TMP/thread.s" "$LG_TMP/thread.w")
 
 echo "ssh: $NSSH pairs"
 : >"$LG_TMP/ss" && : >"$LG_TMP/sw"
@@ -142,6 +192,16 @@ calls' deadlines (status WATCHDOG=$watchdog, WATCH_CALLS=$watch_calls after the 
 | ratio (median) | **$(awk -v a="$w_med" -v b="$s_med" 'BEGIN {printf "%.3f", a/b}')** | |
 | paired difference, mean with 95% CI | $(us2ms "$d_mean") ± $(us2ms "$d_ci") ms | |
 | ratio of means (1 + difference / stock mean of $(us2ms "$s_mean") ms) | **$ratio_ci** | |
+
+The same pairs by a loop inside the container (\`bench/realstack.sh\`'s loop.sh, run by the
+container's own shell: no nsenter between logins; \`BENCH_RS_LOOP=$NL\`), guardd watching
+($loop_calls calls handed to it), and beside it the fallback: guardd.service stopped, each
+wrapped call watched by the module's own thread ($NT pairs):
+
+| | stock median | wrapped median | paired difference, mean with 95% CI | ratio of means |
+| --- | --- | --- | --- | --- |
+| guardd watching | $(us2ms "$l_s_med") ms | $(us2ms "$l_w_med") ms | $(us2ms "$l_d_mean") ± $(us2ms "$l_d_ci") ms | **$loop_ratio** |
+| thread fallback (guardd stopped) | $(us2ms "$t_s_med") ms | $(us2ms "$t_w_med") ms | $(us2ms "$t_d_mean") ± $(us2ms "$t_d_ci") ms | $thread_ratio |
 
 Whole ssh logins (\`ssh lguser@127.0.0.1 true\` into the container's sshd, common-session
 switched with loginguard-pam between logins), $NSSH pairs:
