@@ -19,6 +19,7 @@
 
 typedef enum ConfigType {
         CFG_PATH, /* absolute path, or empty where allowed */
+        CFG_METRICS, /* absolute path, empty (off), or "auto" */
         CFG_STRING, /* free text */
         CFG_MSEC, /* duration, bare numbers are milliseconds */
         CFG_SEC, /* duration, bare numbers are seconds */
@@ -62,7 +63,7 @@ static const ConfigKey config_keys[] = {
         STR("status", CFG_PATH, status_path, CONFIG_SCOPE_ALL),
         STR("status_path", CFG_PATH, status_path, CONFIG_SCOPE_ALL),
         STR("bus_address", CFG_STRING, bus_address, CONFIG_SCOPE_DAEMON),
-        STR("metrics_path", CFG_PATH, metrics_path, CONFIG_SCOPE_DAEMON),
+        STR("metrics_path", CFG_METRICS, metrics_path, CONFIG_SCOPE_DAEMON),
         NUM("interval_ms", CFG_MSEC, interval_usec, MS(50), SEC(3600), CONFIG_SCOPE_DAEMON),
         NUM("probe_timeout_ms", CFG_MSEC, probe_timeout_usec, MS(10), SEC(600),
             CONFIG_SCOPE_DAEMON),
@@ -124,6 +125,7 @@ void config_init(Config *c) {
         };
         copy_str(c->state_dir, sizeof(c->state_dir), "/run/loginguard");
         copy_str(c->status_path, sizeof(c->status_path), "/run/loginguard/status");
+        copy_str(c->metrics_path, sizeof(c->metrics_path), "auto");
         copy_str(c->devlog_path, sizeof(c->devlog_path), "/dev/log");
         copy_str(c->sessions_dir, sizeof(c->sessions_dir), "/run/systemd/sessions");
         copy_str(c->units_dir, sizeof(c->units_dir), "/run/systemd/system");
@@ -175,6 +177,8 @@ static int set_string(const ConfigKey *k, char *field, const char *value) {
         if (n >= k->size)
                 return -ERANGE;
         if (k->type == CFG_PATH && n > 0 && value[0] != '/')
+                return -EINVAL;
+        if (k->type == CFG_METRICS && n > 0 && value[0] != '/' && strcmp(value, "auto") != 0)
                 return -EINVAL;
         if (k->type == CFG_REMEDY && config_remedy_valid(value) < 0)
                 return -EINVAL;

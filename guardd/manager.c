@@ -37,6 +37,9 @@
 #define ONCE_STEP_USEC (50 * USEC_PER_MSEC)
 /* The first round is judged just after the first calls' deadline. */
 #define FIRST_ROUND_SLACK_USEC (10 * USEC_PER_MSEC)
+/* Where Debian's prometheus-node-exporter reads textfiles (its
+ * ARGS=--collector.textfile.directory in /etc/default). */
+#define NODE_EXPORTER_TEXTFILE_DIR "/var/lib/prometheus/node-exporter"
 
 static const char *const logind_comms[] = { "systemd-logind", "elogind", NULL };
 static const char *const bus_comms[] = { "dbus-daemon", "dbus-broker", NULL };
@@ -476,10 +479,10 @@ static int publish(Manager *m, uint64_t now, bool daemon, Status **ret) {
                 log_error_errno(r, "Failed to write '%s': %m", m->config.status_path);
         if (daemon)
                 watcher_publish(&m->watcher, s, &m->config);
-        if (daemon && *m->config.metrics_path) {
-                r = output_write_metrics(s, m->config.metrics_path);
+        if (daemon && *m->metrics_path) {
+                r = output_write_metrics(s, m->metrics_path);
                 if (r < 0)
-                        log_error_errno(r, "Failed to write '%s': %m", m->config.metrics_path);
+                        log_error_errno(r, "Failed to write '%s': %m", m->metrics_path);
         }
         if (daemon) {
                 notify(m, s);
@@ -539,7 +542,29 @@ static int on_mounts(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return host_mounts_event(&m->host);
 }
 
+/* metrics_path = auto (the default): the directory Debian's
+ * prometheus-node-exporter reads *.prom files from, when it is installed;
+ * off otherwise. Looked up at start and at each reload. */
+static void resolve_metrics_path(Manager *m) {
+        struct stat st;
+
+        if (strcmp(m->config.metrics_path, "auto") != 0)
+                (void) snprintf(m->metrics_path, sizeof(m->metrics_path), "%s",
+                                m->config.metrics_path);
+        else if (stat(NODE_EXPORTER_TEXTFILE_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+                (void) snprintf(m->metrics_path, sizeof(m->metrics_path), "%s/loginguard.prom",
+                                NODE_EXPORTER_TEXTFILE_DIR);
+        else
+                m->metrics_path[0] = '\0';
+        if (*m->metrics_path)
+                log_info("Metrics for Prometheus in %s.", m->metrics_path);
+        else if (strcmp(m->config.metrics_path, "auto") == 0)
+                log_info("No metrics file: %s does not exist (metrics_path = auto).",
+                         NODE_EXPORTER_TEXTFILE_DIR);
+}
+
 static void reconfigure(Manager *m, const Config *old) {
+        resolve_metrics_path(m);
         devlog_probe_done(&m->devlog);
         devlog_probe_init(&m->devlog, m->config.devlog_path);
         m->sessions = (DirCount){ .path = m->config.sessions_dir };
@@ -646,8 +671,9 @@ int manager_start(Manager *m) {
 
         assert(m && m->event);
         sweep_temp_files(m->config.status_path);
-        if (*m->config.metrics_path)
-                sweep_temp_files(m->config.metrics_path);
+        resolve_metrics_path(m);
+        if (*m->metrics_path)
+                sweep_temp_files(m->metrics_path);
         (void) remedy_start(&m->remedy, m->event, &m->config);
         (void) watcher_start(&m->watcher, m->event, &m->config);
         r = setup_sources(m);

@@ -34,6 +34,7 @@
 
 typedef struct Manager {
         Config config;
+        char metrics_path[CONFIG_PATH_MAX]; /* config's, with "auto" resolved; "": off */
         const char *config_path; /* NULL: the default lookup */
         sd_event *event;
         sd_event_source *round_timer;

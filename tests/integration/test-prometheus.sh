@@ -22,6 +22,34 @@ lg_start_guardd
 lg_wait_for "$LG_TMP/textfile/loginguard.prom" 5
 lg_check "promtool check metrics accepts guardd's textfile" sh -c "promtool check metrics <'$LG_TMP/textfile/loginguard.prom'"
 
+# metrics_path = auto (the default): node-exporter's Debian textfile
+# directory when it exists, nothing otherwise. In a mount namespace of its
+# own with a tmpfs on /var/lib, so the host's directory is never written.
+auto_guardd() { # with|without -> the file it wrote there (empty: none), and its log
+        mkdir -p "$LG_TMP/auto-$1"
+        { cat "$LG_TMP/guardd.conf"; echo "metrics_path = auto"; echo "status_path = $LG_TMP/auto-$1/status"; echo "state_dir = $LG_TMP/auto-$1"; } >"$LG_TMP/auto-$1.conf"
+        unshare -m --propagation private bash -c '
+                mount -t tmpfs tmpfs /var/lib || exit 1
+                [ "$1" = with ] && mkdir -p /var/lib/prometheus/node-exporter
+                "$2/guardd" --config "$3/auto-$1.conf" --foreground >"$3/auto-$1.log" 2>&1 &
+                g=$!
+                for _ in $(seq 1 50); do [ -s "$3/auto-$1/status" ] && break; sleep 0.1; done
+                sleep 0.5
+                cat /var/lib/prometheus/node-exporter/loginguard.prom 2>/dev/null >"$3/auto-$1.prom"
+                kill "$g"; wait "$g"' _ "$1" "$B" "$LG_TMP"
+}
+if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+        auto_guardd with
+        lg_assert_match "$(cat "$LG_TMP/auto-with.prom")" '^loginguard_guardd_up 1' \
+                "metrics_path = auto: written where node-exporter reads, when it is installed"
+        lg_assert_match "$(cat "$LG_TMP/auto-with.log")" 'Metrics for Prometheus in /var/lib/prometheus/node-exporter/loginguard.prom' "and says where"
+        auto_guardd without
+        lg_assert_eq "$(cat "$LG_TMP/auto-without.prom")" "" "metrics_path = auto without node-exporter: no file"
+        lg_assert_match "$(cat "$LG_TMP/auto-without.log")" 'No metrics file: /var/lib/prometheus/node-exporter does not exist' "and says why"
+else
+        lg_log "not root or no mount namespaces: metrics_path = auto not tested"
+fi
+
 NE=$(command -v prometheus-node-exporter || true)
 [ -n "$NE" ] || { lg_log "prometheus-node-exporter missing: scrape not tested"; lg_done; }
 port=$((30000 + RANDOM % 20000))

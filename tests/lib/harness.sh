@@ -338,6 +338,10 @@ lg_guardd_conf() {
                 echo "spool_dir = $LG_TMP/spool"
                 echo "interval_ms = ${LG_INTERVAL_MS:-200}"
                 echo "probe_timeout_ms = ${LG_PROBE_TIMEOUT_MS:-200}"
+                # Never the host's node-exporter directory (the default,
+                # auto, writes there when it exists); tests that want
+                # metrics name a file of their own.
+                echo "metrics_path ="
                 local kv
                 for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
         } >"$LG_TMP/guardd.conf"

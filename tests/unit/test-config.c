@@ -39,7 +39,7 @@ static void test_defaults(void **state) {
         assert_int_equal(c.devlog_stuck_usec, 3000000);
         assert_int_equal(c.devlog_replay_rate, 1000);
         assert_int_equal(c.alert_cooldown_usec, 300000000);
-        assert_string_equal(c.metrics_path, "");
+        assert_string_equal(c.metrics_path, "auto");
         assert_string_equal(c.bus_address, "");
 }
 
@@ -137,6 +137,22 @@ static void test_scope(void **state) {
         assert_string_equal(c.status_path, "/x");
 }
 
+static void test_metrics_path(void **state) {
+        Config c;
+
+        config_init(&c);
+        /* auto (the default), a path, or empty: off. Nothing else. */
+        assert_int_equal(config_set(&c, "metrics_path", "lg.prom", CONFIG_SCOPE_DAEMON), -EINVAL);
+        assert_int_equal(config_set(&c, "metrics_path", "automatic", CONFIG_SCOPE_DAEMON), -EINVAL);
+        assert_string_equal(c.metrics_path, "auto");
+        assert_int_equal(config_set(&c, "metrics_path", "/x/lg.prom", CONFIG_SCOPE_DAEMON), 0);
+        assert_string_equal(c.metrics_path, "/x/lg.prom");
+        assert_int_equal(config_set(&c, "metrics_path", "", CONFIG_SCOPE_DAEMON), 0);
+        assert_string_equal(c.metrics_path, "");
+        assert_int_equal(config_set(&c, "metrics_path", "auto", CONFIG_SCOPE_DAEMON), 0);
+        assert_string_equal(c.metrics_path, "auto");
+}
+
 static void test_file(void **state) {
         char dir[] = "/tmp/test-config.XXXXXX", path[256], link[300];
         ConfigError e = {};
@@ -216,7 +232,7 @@ int main(void) {
                 cmocka_unit_test(test_errors),         cmocka_unit_test(test_long_line),
                 cmocka_unit_test(test_too_long_value), cmocka_unit_test(test_scope),
                 cmocka_unit_test(test_file),           cmocka_unit_test(test_remedy),
-                cmocka_unit_test(test_shipped_file),
+                cmocka_unit_test(test_shipped_file),   cmocka_unit_test(test_metrics_path),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
