@@ -70,11 +70,14 @@ static bool wants_status(int argc, char **argv) {
 static int parse_command(int argc, char **argv, Args *a) {
         if (optind >= argc)
                 return 0;
-        if (strcmp(argv[optind], "status") == 0)
-                a->command = CMD_STATUS;
-        else if (strcmp(argv[optind], "check-config") == 0)
-                a->command = CMD_CHECK_CONFIG;
-        else {
+        if (strcmp(argv[optind], "status") == 0) {
+                /* `guardd status --version`: the version, as with any command. */
+                if (a->command != CMD_VERSION)
+                        a->command = CMD_STATUS;
+        } else if (strcmp(argv[optind], "check-config") == 0) {
+                if (a->command != CMD_VERSION)
+                        a->command = CMD_CHECK_CONFIG;
+        } else {
                 (void) snprintf(a->error, sizeof(a->error), "unknown command '%s'", argv[optind]);
                 return -EINVAL;
         }
