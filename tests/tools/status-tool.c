@@ -6,9 +6,10 @@
  *   status-tool breaker PATH                           (a breaker file, as KEY=VALUE)
  *   status-tool breaker-forge PATH open|closed         (a record of another boot)
  *   status-tool watch PATH                             (guardd's watch table, as lines)
- *   status-tool watch-forge PATH PID                   (arm a slot naming PID, claimed before it
- * started) status-tool watch-hold PATH MODE NFDS              (a login that attacks the table, see
- * there) `read` prints the keys, or "verdict=..." and exits 1 when rejected; `breaker` prints
+ *   status-tool watch-forge PATH PID   (arm a slot naming PID, claimed before it started)
+ *   status-tool watch-hold PATH MODE NFDS   (a login that attacks the table, see there)
+ *   status-tool watch-catch PATH PID   (stop PID between its claim and its arm, see there)
+ * `read` prints the keys, or "verdict=..." and exits 1 when rejected; `breaker` prints
  * "verdict=absent" (missing or another boot's) and exits 1.
  */
 #include <errno.h>
@@ -220,6 +221,75 @@ static int cmd_watch_forge(const char *path, const char *pid_text) {
         return r;
 }
 
+static char proc_state(pid_t pid) {
+        char path[64], buf[512], *p;
+        FILE *f;
+
+        (void) snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        f = fopen(path, "re");
+        if (!f)
+                return 0;
+        p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+        (void) fclose(f);
+        return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* The state of the slot whose word names @pid: WATCH_FREE when none. */
+static WatchState slot_of(const WatchFile *f, pid_t pid) {
+        for (unsigned i = 0; i < WATCH_SLOTS; i++) {
+                uint64_t w = __atomic_load_n(&f->words[i], __ATOMIC_ACQUIRE);
+
+                if (WATCH_WORD_STATE(w) != WATCH_FREE && WATCH_WORD_PID(w) == pid)
+                        return WATCH_WORD_STATE(w);
+        }
+        return WATCH_FREE;
+}
+
+/*
+ * A user's race against their own su: stop it, look at its slot, continue
+ * it, again and again, until it is caught stopped between claiming a slot
+ * and arming it ("caught", left stopped, exit 0), or it armed or exited
+ * first ("missed", exit 1). What issue 24's finding 1 did by hand.
+ */
+static int cmd_watch_catch(const char *path, const char *pid_text) {
+        uint64_t pid = 0;
+        WatchMap m = {};
+        int r = 1;
+
+        if (parse_u64(pid_text, &pid) < 0 || pid == 0 || pid > INT32_MAX)
+                return 2;
+        if (map_watch(path, &m) < 0)
+                return 1;
+        srandom((unsigned) now_usec(CLOCK_MONOTONIC));
+        for (;;) {
+                WatchState st;
+                char c;
+
+                if (kill((pid_t) pid, SIGSTOP) < 0)
+                        break;
+                while ((c = proc_state((pid_t) pid)) != 0 && c != 'T' && c != 't' && c != 'Z')
+                        ;
+                if (c == 0 || c == 'Z')
+                        break;
+                st = slot_of(m.file, (pid_t) pid);
+                if (st == WATCH_CLAIMED) {
+                        r = 0;
+                        break;
+                }
+                (void) kill((pid_t) pid, SIGCONT);
+                if (st == WATCH_ARMED || st == WATCH_CUTTING)
+                        break;
+                /* Let it run a random while (up to 200 us): stopping it at
+                 * once again would keep it from getting anywhere. */
+                for (uint64_t end = now_usec(CLOCK_MONOTONIC) + (uint64_t) (random() % 200);
+                     now_usec(CLOCK_MONOTONIC) < end;)
+                        ;
+        }
+        printf("%s\n", r == 0 ? "caught" : "missed");
+        watch_file_unmap(&m);
+        return r;
+}
+
 /* Descriptors @n above the usual limit of 1024, then the soft limit back
  * at 1024: what a user's su can inherit. */
 static int hold_fds(unsigned n) {
@@ -288,6 +358,8 @@ int main(int argc, char **argv) {
                 return cmd_watch_hold(argv[2], argv[3], argv[4]);
         if (argc == 3 && strcmp(argv[1], "watch") == 0)
                 return cmd_watch(argv[2]);
+        if (argc == 4 && strcmp(argv[1], "watch-catch") == 0)
+                return cmd_watch_catch(argv[2], argv[3]);
         if (argc == 4 && strcmp(argv[1], "watch-forge") == 0)
                 return cmd_watch_forge(argv[2], argv[3]);
         if (argc == 4 && strcmp(argv[1], "breaker-forge") == 0)
