@@ -108,6 +108,13 @@ int watch_call(const GuardCall *call, GuardResult *ret) {
         watch_finish(call->watch, (unsigned) slot, word, &res);
         ret->fired = res.fired || ret->elapsed_usec >= call->deadline_usec;
         ret->n_cut = res.n_cut;
+        /* Past the deadline we gave up waiting while guardd was cutting
+         * (a starved guardd): it had not written what it cut yet, but the
+         * call returned because of that cut. Counted as one, so the login
+         * gets the cut's fallback, not a "late" call's (seen beside a CPU
+         * hog in test-watch's burst: no LOGINGUARD_FALLBACK, no session). */
+        if (!res.exact && ret->fired && ret->n_cut == 0)
+                ret->n_cut = 1;
         ret->waited = res.waited;
         ret->patience_over = res.patience_over;
         return 0;

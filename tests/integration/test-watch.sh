@@ -333,6 +333,9 @@ lg_assert_eq "$(grep -c '^open_rc=PAM_SUCCESS$' "$LG_TMP/cut.all")" "$BURST" "bu
 cut=$(grep -c '^env.LOGINGUARD_FALLBACK=deadline$' "$LG_TMP/cut.all")
 skipped=$(grep -c '^env.LOGINGUARD_FALLBACK=breaker$' "$LG_TMP/cut.all")
 lg_log "burst: $cut cut at the deadline, $skipped skipped on the breaker"
+for f in "$LG_TMP"/cut.[0-9]*; do # anything else, whole, so a failure can be read
+        grep -Eq '^env.LOGINGUARD_FALLBACK=(deadline|breaker)$' "$f" || lg_log "burst, other outcome: $(tr '\n' ' ' <"$f")"
+done
 lg_assert_eq "$((cut + skipped))" "$BURST" "burst: every call cut at the deadline, or skipped once the breaker opened"
 lg_assert_ge "$cut" 64 "burst: at least trip=64 calls cut before the breaker opened"
 lg_assert_within "$(slowest_ms cut)" $((1000 + queue)) "$base" "burst: the slowest login returned within the deadline + the healthy burst's slowest ($queue ms)"
