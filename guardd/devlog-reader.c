@@ -283,20 +283,16 @@ static bool only_full_candidate(const DevlogReader *r, const UnixSockTable *t) {
 }
 
 static void attribute_unconnected(const DevlogReader *r, const UnixSockTable *t, Census *c) {
-        bool reader = only_full_candidate(r, t);
-
         if (c->unconnected == 0)
                 return;
-        if (reader)
-                c->blocked += c->unconnected;
-        for (unsigned i = 0; i < c->n_unconnected_writers; i++) {
-                const CensusEntry *e = &c->unconnected_writers[i];
-
-                if (reader)
-                        tally_n(c->writers, &c->n_writers, e->name, e->count);
-        }
-        if (!reader)
+        if (!only_full_candidate(r, t)) {
                 tally_n(c->others, &c->n_others, UNCONNECTED_UNKNOWN, c->unconnected);
+                return;
+        }
+        c->blocked += c->unconnected;
+        for (unsigned i = 0; i < c->n_unconnected_writers; i++)
+                tally_n(c->writers, &c->n_writers, c->unconnected_writers[i].name,
+                        c->unconnected_writers[i].count);
 }
 
 static void scan_tasks(const DevlogReader *r, const UnixSockTable *t, pid_t pid, Census *c) {

@@ -33,7 +33,6 @@ table=/run/loginguard/watch
 watch() { "$B/tests/status-tool" watch "$table"; }
 lg_service rootlogin "$(sed -n '/pam_loginguard/p' /etc/pam.d/common-session)" "session required pam_permit.so"
 cuts() { grep -c 'cut [0-9]* connection' "$LG_TMP/guardd.log"; }
-stopped() { [ "$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)" = T ]; }
 armed() { watch | grep -q "state=armed pid=$1 user=1"; }
 # Run with & : exec keeps the pid $! names the su's (env, setpriv, python
 # and su exec each other), so a signal to $! reaches su itself.

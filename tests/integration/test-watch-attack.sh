@@ -29,7 +29,6 @@ opts="conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state status=$GUARDD_STATUS sess
 lg_service login "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
 watch() { "$B/tests/status-tool" watch "$table"; }
 fresh() { watch | grep -q '^FRESH=1'; }
-stopped() { [ "$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)" = T ]; }
 lg_check "guardd watches" lg_until 10 fresh
 # A root login with logind frozen: cut at its deadline, by guardd.
 root_cut() { # WHAT
@@ -48,7 +47,7 @@ CUTS=$(grep -c 'cut [0-9]* connection' "$LG_TMP/guardd.log")
 "$B/tests/status-tool" watch-hold "$table" claim 0 >"$LG_TMP/hold.out" 2>&1 &
 hold=$!
 lg_track "$hold"
-lg_check "attacker stopped with its slot claimed" lg_until 10 stopped "$hold"
+lg_check "attacker stopped with its slot claimed" lg_until 10 lg_stopped "$hold"
 slot=$(sed -n 's/^slot=//p' "$LG_TMP/hold.out")
 sleep 12 # longer than guardd's old give-up on a claimed slot (10 s)
 lg_assert_match "$(watch)" "^slot=$slot state=claimed pid=$hold " "a stopped claimer keeps its slot past 10 s"
@@ -60,7 +59,7 @@ gone() { ! watch | grep -q "pid=$1 "; }
 lg_check "its slot is freed once it exits" lg_until 10 gone "$hold"
 "$B/tests/status-tool" watch-hold "$table" claim 0 >"$LG_TMP/hold.out" 2>&1 &
 hold=$!
-lg_check "a second attacker stopped with its slot claimed" lg_until 10 stopped "$hold"
+lg_check "a second attacker stopped with its slot claimed" lg_until 10 lg_stopped "$hold"
 kill -KILL "$hold"
 wait "$hold" 2>/dev/null
 lg_check "killed, its claimed slot is freed" lg_until 10 gone "$hold"

@@ -172,6 +172,9 @@ lg_cleanup() {
 
 lg_track() { LG_PIDS="$LG_PIDS $1"; }
 
+# lg_stopped PID: the process is stopped (state T).
+lg_stopped() { [ "$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)" = T ]; }
+
 lg_setup() {
         LG_TMP=$(mktemp -d /tmp/loginguard-test.XXXXXX)
         chmod 755 "$LG_TMP"
