@@ -4,7 +4,7 @@
 # User CFLAGS/LDFLAGS win; project flags are appended. SANITIZE=address,undefined
 # builds into build-san/ so a sanitized and a plain build can live side by side.
 
-VERSION := 0.2.0
+VERSION := 0.3.0
 CC ?= gcc
 CFLAGS ?= -O2 -g
 LDFLAGS ?=
@@ -73,7 +73,7 @@ GUARDD := $(B)/guardd
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-.PHONY: all check check-valgrind install uninstall clean demo analyze format-check fuzz bench deb compat \
+.PHONY: all check check-unit check-valgrind install uninstall clean demo analyze format-check fuzz bench dist deb compat \
 	deps test-bins help build-deps
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -99,7 +99,7 @@ build-deps:
 
 $(PAMTOOL): loginguard-pam/loginguard-pam Makefile
 	@mkdir -p $(dir $@)
-	$(Q)sed 's/@VERSION@/$(VERSION)/' $< >$@ && chmod 0755 $@
+	$(Q)sed 's|@VERSION@|$(VERSION)|; s|@PKGLIBEXECDIR@|$(pkglibexecdir)|' $< >$@ && chmod 0755 $@
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -175,6 +175,11 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)BUILD=$(B) SANITIZE=$(SANITIZE) tests/run.sh
 
+# The cmocka unit tests alone: no root, no daemons, no install step (what
+# a package build runs, as dh_auto_test; DEB_BUILD_OPTIONS=nocheck skips it).
+check-unit: all $(UNIT_TESTS)
+	$(Q)for t in $(UNIT_TESTS); do echo "  UNIT    $$t"; $$t >$$t.log 2>&1 || { cat $$t.log; exit 1; }; done
+
 check-valgrind: deps
 	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)BUILD=$(B) VALGRIND=1 tests/run.sh
@@ -215,7 +220,8 @@ format-check:
 		*) echo "$$out"; exit 1;; esac; \
 	else echo "format-check: no history to compare"; fi
 
-pkglibdir ?= $(prefix)/lib/loginguard
+libexecdir ?= $(exec_prefix)/libexec
+pkglibexecdir ?= $(libexecdir)/loginguard
 pkgdatadir ?= $(datadir)/loginguard
 pamconfigdir ?= $(datadir)/pam-configs
 # Where the alerting rules' runbook_url points: the runbook as installed, or
@@ -226,7 +232,7 @@ install: all
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(securedir)/pam_loginguard.so
 	install -D -m 0755 $(GUARDD) $(DESTDIR)$(sbindir)/guardd
 	install -D -m 0755 $(PAMTOOL) $(DESTDIR)$(sbindir)/loginguard-pam
-	install -D -m 0755 $(PAMCHECK) $(DESTDIR)$(pkglibdir)/loginguard-pam-check
+	install -D -m 0755 $(PAMCHECK) $(DESTDIR)$(pkglibexecdir)/loginguard-pam-check
 	install -D -m 0644 conf/loginguard.conf $(DESTDIR)$(sysconfdir)/loginguard/loginguard.conf
 	install -D -m 0644 conf/guardd.service $(DESTDIR)$(unitdir)/guardd.service
 	install -D -m 0644 conf/tmpfiles.conf $(DESTDIR)$(tmpfilesdir)/loginguard.conf
@@ -241,24 +247,38 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(securedir)/pam_loginguard.so $(DESTDIR)$(sbindir)/guardd \
-		$(DESTDIR)$(sbindir)/loginguard-pam $(DESTDIR)$(pkglibdir)/loginguard-pam-check \
+		$(DESTDIR)$(sbindir)/loginguard-pam $(DESTDIR)$(pkglibexecdir)/loginguard-pam-check \
 		$(DESTDIR)$(unitdir)/guardd.service $(DESTDIR)$(tmpfilesdir)/loginguard.conf \
 		$(DESTDIR)$(pamconfigdir)/loginguard
 	rm -rf $(DESTDIR)$(pkgdatadir) $(DESTDIR)$(docdir)
-	-rmdir $(DESTDIR)$(pkglibdir) 2>/dev/null
+	-rmdir $(DESTDIR)$(pkglibexecdir) 2>/dev/null
 	for m in docs/*.[58]; do rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$$(basename $$m); done
 	@echo "kept $(DESTDIR)$(sysconfdir)/loginguard/loginguard.conf (remove by hand if unwanted)"
 
-# Debian packages into build-deb/ (dpkg-buildpackage works on a copy of
-# the tree, so nothing is written outside it).
-deb:
-	rm -rf build-deb && mkdir -p build-deb/loginguard-$(VERSION)
-	git ls-files -z | xargs -0 cp --parents -t build-deb/loginguard-$(VERSION)
+# The release tarball: the committed tree (HEAD) without debian/, with
+# git's commit time on every file and no name or time in the gzip header,
+# so the same commit always gives the same bytes.
+DIST := build-dist/loginguard-$(VERSION).tar.gz
+dist:
+	@mkdir -p build-dist
+	@git diff --quiet HEAD -- || echo "make dist: uncommitted changes are not in the tarball (it packs HEAD)"
+	$(Q)git archive --format=tar --prefix=loginguard-$(VERSION)/ HEAD -- . ':(exclude)debian' | \
+		gzip -9n >$(DIST).tmp && mv $(DIST).tmp $(DIST)
+	@echo $(DIST)
+
+# Debian packages into build-deb/: `make dist`'s tarball as the .orig
+# tarball and the committed debian/ beside it (3.0 (quilt)), built there,
+# so nothing is written outside build-dist/ and build-deb/.
+deb: dist
+	rm -rf build-deb && mkdir -p build-deb
+	cp $(DIST) build-deb/loginguard_$(VERSION).orig.tar.gz
+	tar -C build-deb -xzf build-deb/loginguard_$(VERSION).orig.tar.gz
+	git archive --format=tar HEAD debian | tar -C build-deb/loginguard-$(VERSION) -x
 	cd build-deb/loginguard-$(VERSION) && dpkg-buildpackage -us -uc
 	@ls -1 build-deb/*.deb build-deb/*.dsc
 
 clean:
-	rm -rf build build-san build-fuzz build-deb
+	rm -rf build build-san build-fuzz build-deb build-dist
 
 help:
 	@echo "make [all]        build pam_loginguard.so and guardd into $(B)/"
@@ -266,7 +286,8 @@ help:
 	@echo "make demo         replay the incidents against stock and guarded logins"
 	@echo "make bench        run benchmarks, rewrite docs/BENCHMARKS.md"
 	@echo "make compat       prove newer systemd in Debian chroots, rewrite docs/COMPATIBILITY.md"
-	@echo "make deb          Debian packages into build-deb/"
+	@echo "make dist         release tarball build-dist/loginguard-VERSION.tar.gz (HEAD, reproducible)"
+	@echo "make deb          Debian packages into build-deb/ (3.0 (quilt) from make dist)"
 	@echo "make install      DESTDIR= prefix=$(prefix) securedir=$(securedir)"
 	@echo "make analyze      clang-tidy, cppcheck, gcc -fanalyzer"
 	@echo "make format-check clang-format on changed lines"

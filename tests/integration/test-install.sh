@@ -16,7 +16,9 @@ expect() { # PATH MODE
 expect /usr/lib/security/pam_loginguard.so 644
 expect /usr/sbin/guardd 755
 expect /usr/sbin/loginguard-pam 755
-expect /usr/lib/loginguard/loginguard-pam-check 755
+expect /usr/libexec/loginguard/loginguard-pam-check 755
+lg_assert_match "$(cat "$D/usr/sbin/loginguard-pam")" '^CHECK=\$\{LOGINGUARD_PAM_CHECK:-/usr/libexec/loginguard/loginguard-pam-check\}$' \
+        "installed loginguard-pam checks stacks with the installed helper"
 expect /etc/loginguard/loginguard.conf 644
 expect /lib/systemd/system/guardd.service 644
 expect /usr/lib/tmpfiles.d/loginguard.conf 644

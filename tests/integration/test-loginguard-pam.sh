@@ -3,8 +3,9 @@
 #
 # loginguard-pam on copies of real distribution PAM trees
 # (tests/fixtures/pam-trees): status, enable (control and arguments kept,
-# backup first, dry-run changes nothing), disable (exact restore), and
-# refusals for authselect-managed files and unknown layouts.
+# backup first, dry-run writes nothing), disable (exact restore), files
+# another package ships left alone unless --edit-conffiles, and refusals
+# for authselect-managed files and unknown layouts.
 . "$(dirname "$0")/../lib/harness.sh"
 lg_setup
 LP=$B/loginguard-pam
@@ -20,17 +21,36 @@ before=$(md5sum <"$P/common-session")
 out=$("$LP" --root "$LG_TMP/t" enable --dry-run)
 lg_assert_match "$out" '^\+session	optional	pam_loginguard.so wrap=pam_systemd.so $' "debian: --dry-run shows the rewrite"
 lg_assert_eq "$(md5sum <"$P/common-session")" "$before" "debian: --dry-run changes nothing"
+lg_check "debian: --dry-run writes nothing under the root (no new or changed file)" \
+        diff -r "$LG_ROOT/tests/fixtures/pam-trees/debian12" "$LG_TMP/t"
+# runuser-l is util-linux's conffile: listed with the change, not edited.
+lg_assert_match "$out" 'runuser-l: shipped by util-linux: not edited' "debian: --dry-run names the package's file it leaves alone"
+runuser_before=$(md5sum <"$P/runuser-l")
 out=$("$LP" --root "$LG_TMP/t" enable); rc=$?
 lg_assert_eq "$rc" 0 "debian: enable succeeds"
 lg_assert_match "$(cat "$P/common-session")" '^session	optional	pam_loginguard.so wrap=pam_systemd.so $' "debian: line wrapped, control and spacing kept"
 lg_assert_eq "$(md5sum <"$P/common-session.loginguard-orig")" "$before" "debian: backup is the original"
 lg_assert_match "$out" 'pam-auth-update' "debian: mentions pam-auth-update"
+lg_assert_eq "$(md5sum <"$P/runuser-l")" "$runuser_before" "debian: enable leaves util-linux's runuser-l alone"
+lg_check "debian: no backup of runuser-l either" test ! -e "$P/runuser-l.loginguard-orig"
+lg_assert_match "$out" $'line 4: -session\toptional\tpam_systemd.so\n +to: -session\toptional\tpam_loginguard.so wrap=pam_systemd.so' \
+        "debian: enable prints the line to change by hand and what it becomes"
+lg_assert_match "$("$LP" --root "$LG_TMP/t" status)" 'runuser-l is shipped by util-linux' "debian: status says who ships runuser-l"
 lg_assert_match "$("$LP" --root "$LG_TMP/t" status)" '^wrapped      /etc/pam.d/common-session' "debian: status says wrapped"
 out=$("$LP" --root "$LG_TMP/t" enable)
 lg_assert_match "$out" 'already wrapped' "debian: enable twice is a no-op"
 "$LP" --root "$LG_TMP/t" disable >/dev/null
 lg_assert_eq "$(md5sum <"$P/common-session")" "$before" "debian: disable restores the original exactly"
 lg_check "debian: backup consumed" test ! -e "$P/common-session.loginguard-orig"
+# Only on an explicit flag: the package's file edited, and given back.
+"$LP" --root "$LG_TMP/t" enable --edit-conffiles >/dev/null; rc=$?
+lg_assert_eq "$rc" 0 "debian: enable --edit-conffiles succeeds"
+lg_assert_match "$(cat "$P/runuser-l")" $'^-session\toptional\tpam_loginguard.so wrap=pam_systemd.so$' "debian: --edit-conffiles wraps runuser-l"
+out=$("$LP" --root "$LG_TMP/t" disable)
+lg_assert_match "$out" 'runuser-l: shipped by util-linux: not edited. To unwrap it' "debian: disable without the flag leaves it and says what to change"
+lg_assert_match "$(cat "$P/runuser-l")" 'pam_loginguard' "debian: ... and runuser-l is still wrapped"
+"$LP" --root "$LG_TMP/t" disable --edit-conffiles >/dev/null
+lg_check "debian: disable --edit-conffiles restores every file exactly" diff -r "$LG_ROOT/tests/fixtures/pam-trees/debian12" "$LG_TMP/t"
 
 # Options and a module given by path, edited after enable.
 tree debian12
