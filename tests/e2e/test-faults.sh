@@ -8,9 +8,11 @@
 # with logind healthy, timed in this run, and at least 1 s (40 logins at
 # once on 2 cores queue for the CPU; that is the machine, not loginguard).
 # While guardd is killed, a call it watched waits for the next guardd to
-# take the table over: that take-over time is measured in this run too
-# (a sanitizer build starts several times slower), and the killer leaves
-# each guardd twice that long, as systemd's RestartSec= would.
+# take the table over: each guardd is killed only after it took over (a
+# guardd killed before it ever watches is a crash loop, which leaves the
+# armed calls to whichever guardd comes next), and each take-over is timed
+# during the storm itself: beside a CPU hog a sanitizer build took 3 s,
+# against 0.47 s with nothing running.
 . "$(dirname "$0")/../lib/harness.sh"
 lg_enter_namespace "$@"
 lg_setup
@@ -63,28 +65,55 @@ lg_track $!
 lg_wait_status WATCHDOG guardd 20
 
 lg_freeze "$LOGIND_PID"
-# guardd killed and restarted every $period ms while 5 waves of 40 logins run.
+# guardd killed during waves of 40 logins, each time after it took the
+# table over and a random part of the period (so kills land mid-cut too),
+# and restarted at once. A guardd killed before it ever watches would
+# leave the armed calls to the one after it: that is a crash loop, which
+# systemd's start limit ends, not a take-over. Each take-over is timed
+# here, under the storm's load: the bound below is that, not the idle one.
+: >"$LG_TMP/takeovers"
+took_over() { # PID: the status is written by PID, watching the table
+        local s
+        s=$(cat "$GUARDD_STATUS" 2>/dev/null)
+        grep -qx "GUARDD_PID=$1" <<<"$s" && grep -qx "WATCHDOG=guardd" <<<"$s"
+}
 (
+        pid=$(pgrep -f "guardd --config $LG_TMP/guardd.conf" | head -n 1)
         while [ ! -e "$LG_TMP/stop" ]; do
-                sleep "$(awk -v p="$period" 'BEGIN {printf "%.3f", p / 1000}')"
-                pkill -KILL -f "guardd --config $LG_TMP/guardd.conf" 2>/dev/null
+                sleep "$(awk -v p="$((RANDOM % period))" 'BEGIN {printf "%.3f", p / 1000}')"
+                kill -KILL "$pid" 2>/dev/null
+                t0=$(date +%s%N)
                 "$B/guardd" --config "$LG_TMP/guardd.conf" >>"$LG_TMP/guardd.log" 2>&1 &
-                disown
+                pid=$!
+                echo "$pid" >"$LG_TMP/killer.pid"
+                lg_until 60 took_over "$pid" || echo "no take-over by $pid in 60 s" >>"$LG_TMP/killer.err"
+                echo $((($(date +%s%N) - t0) / 1000000)) >>"$LG_TMP/takeovers"
         done
 ) &
 killer=$!
 lg_track "$killer"
-total=0 worst=0
-for w in 1 2 3 4 5; do
+# At least 5 waves, and more until guardd was taken over 5 times (30 at
+# most): waves of logins that skip a frozen logind are short.
+total=0 worst=0 w=0
+while :; do
+        w=$((w + 1))
         storm 40 "wave$w"
         total=$((total + STORM_OK))
         [ "$STORM_MAX_MS" -gt "$worst" ] && worst=$STORM_MAX_MS
+        lg_log "wave $w: $STORM_OK of 40 succeeded, slowest $STORM_MAX_MS ms"
+        [ "$w" -ge 5 ] && [ "$(wc -l <"$LG_TMP/takeovers")" -ge 5 ] && break
+        [ "$w" -ge 30 ] && break
 done
 touch "$LG_TMP/stop"
 wait "$killer" 2>/dev/null
 pkill -KILL -f "guardd --config $LG_TMP/guardd.conf" 2>/dev/null
-lg_assert_eq "$total" 200 "guardd killed during a storm: all 200 logins succeeded"
-lg_assert_within "$worst" $((deadline + takeover)) "$base" "guardd killed during a storm: none waited more than the deadline and a take-over (ms)"
+restarts=$(wc -l <"$LG_TMP/takeovers")
+storm_takeover=$(sort -n "$LG_TMP/takeovers" | tail -n 1)
+lg_log "$restarts restarts during the storm; slowest take-over ${storm_takeover} ms (idle: ${takeover} ms)"
+[ -e "$LG_TMP/killer.err" ] && lg_fail "every restarted guardd took the table over: $(cat "$LG_TMP/killer.err")"
+[ "$restarts" -ge 5 ] || lg_fail "guardd was killed at least 5 times during the storm (got $restarts)"
+lg_assert_eq "$total" $((40 * w)) "guardd killed during a storm: all $((40 * w)) logins of $w waves succeeded"
+lg_assert_within "$worst" $((deadline + storm_takeover)) "$base" "guardd killed during a storm: none waited more than the deadline and a take-over (ms)"
 
 # Status file deleted (guardd gone): the breaker and the deadline decide.
 rm -f /run/loginguard/status /run/loginguard/breaker-pam_systemd
