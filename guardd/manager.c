@@ -228,15 +228,15 @@ static int breaker_service(const char *name) {
 }
 
 /* The module's breaker files: the fallbacks they count, and their states. */
-static uint64_t read_breakers(const Config *c, BreakerObs ret[_OBS_SERVICE_MAX]) {
+static FallbackCounts read_breakers(const Config *c, BreakerObs ret[_OBS_SERVICE_MAX]) {
         _cleanup_(closedirp) DIR *d = NULL;
-        uint64_t sum = 0;
+        FallbackCounts sum = {};
 
         for (unsigned i = 0; i < _OBS_SERVICE_MAX; i++)
                 ret[i] = (BreakerObs){};
         d = opendir(c->state_dir);
         if (!d)
-                return 0;
+                return sum;
         for (struct dirent *de; (de = readdir(d));) {
                 BreakerRecord r;
                 int svc;
@@ -244,7 +244,9 @@ static uint64_t read_breakers(const Config *c, BreakerObs ret[_OBS_SERVICE_MAX])
                 if (strncmp(de->d_name, BREAKER_FILE_PREFIX, strlen(BREAKER_FILE_PREFIX)) != 0 ||
                     breaker_file_read(dirfd(d), de->d_name, geteuid(), &r) < 0)
                         continue;
-                sum += r.fallbacks;
+                sum.all += r.fallbacks;
+                sum.skipped += r.skips;
+                sum.cut += r.cuts;
                 svc = breaker_service(de->d_name);
                 if (svc >= 0 && BREAKER_WORD_STATE(r.word) >= ret[svc].state) {
                         ret[svc].known = true;
@@ -301,7 +303,7 @@ static unsigned count_user_breakers(const Config *c) {
 }
 
 static void sample(Manager *m, uint64_t now) {
-        uint64_t f;
+        FallbackCounts f;
 
         update_pids(m, now);
         for (int i = 0; i < _PROC_MAX; i++)
@@ -313,11 +315,16 @@ static void sample(Manager *m, uint64_t now) {
         varlink_ping_finish(&m->userdb, now);
         sample_devlog(m, now);
         f = read_breakers(&m->config, m->obs.breakers);
-        if (!m->fallbacks_base_set || f < m->fallbacks_base) {
+        /* Counted from guardd's start; a smaller sum (files removed, a new
+         * boot's records) starts the count again. */
+        if (!m->fallbacks_base_set || f.all < m->fallbacks_base.all ||
+            f.skipped < m->fallbacks_base.skipped || f.cut < m->fallbacks_base.cut) {
                 m->fallbacks_base = f;
                 m->fallbacks_base_set = true;
         }
-        m->obs.fallbacks = f - m->fallbacks_base;
+        m->obs.fallbacks = f.all - m->fallbacks_base.all;
+        m->obs.fallbacks_skipped = f.skipped - m->fallbacks_base.skipped;
+        m->obs.fallbacks_cut = f.cut - m->fallbacks_base.cut;
         /* Reading every user's record costs ~30 us each (10,000 users: a
          * third of a second): at most every 10 s. */
         if (m->user_scan_usec == 0 || now - m->user_scan_usec >= USER_SCAN_EVERY_USEC) {

@@ -62,7 +62,7 @@ typedef struct Manager {
         bool fallbacks_base_set;
         uint64_t user_scan_usec; /* the last count of users' open breakers */
         unsigned user_breakers_open;
-        uint64_t fallbacks_base;
+        FallbackCounts fallbacks_base;
         Observation obs;
         uint64_t rounds;
         uint64_t round_cost_usec;

@@ -100,6 +100,13 @@ typedef struct DevlogObs {
         RemedyObs remedy;
 } DevlogObs;
 
+/* The host breaker files' counters, summed over the wrapped modules. */
+typedef struct FallbackCounts {
+        uint64_t all; /* skipped + cut */
+        uint64_t skipped;
+        uint64_t cut;
+} FallbackCounts;
+
 typedef struct BreakerObs {
         bool known; /* a file of this boot exists */
         BreakerState state;
@@ -131,6 +138,8 @@ typedef struct Observation {
         DevlogObs devlog;
         BreakerObs breakers[_OBS_SERVICE_MAX];
         uint64_t fallbacks; /* logins that skipped or cut since guardd started */
+        uint64_t fallbacks_skipped; /* ... of them, skipped (verdict or breaker) */
+        uint64_t fallbacks_cut; /* ... of them, cut at the deadline or after patience */
         unsigned user_breakers_open; /* users whose own breaker is open or half-open */
         WatchObs watch;
         /* guardd itself */

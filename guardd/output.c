@@ -147,6 +147,11 @@ static const Metric metrics[] = {
         { "FALLBACKS", "loginguard_fallbacks_total", "counter",
           "Logins that skipped or cut the wrapped module since guardd started.", 1, "fallbacks",
           "c", NULL, NULL, KEY_UINT },
+        COUNTER("FALLBACKS_SKIPPED", "loginguard_fallbacks_skipped_total",
+                "Of those, logins that skipped the wrapped module (guardd's verdict or an open "
+                "breaker)."),
+        COUNTER("FALLBACKS_CUT", "loginguard_fallbacks_cut_total",
+                "Of those, logins whose wrapped call was cut at the deadline or after patience."),
         SECONDS("GUARDD_ROUND_USEC", "loginguard_guardd_round_seconds",
                 "Time guardd spent on its last round."),
         COUNTER("GUARDD_ROUNDS", NULL, NULL),
@@ -588,6 +593,8 @@ static void render_rows(const OutputContext *c, FILE *f) {
                 { "MOUNTS", "mounts" },
                 { "MOUNT_CHANGES_30S", "mount changes 30 s" },
                 { "FALLBACKS", "logins fallen back" },
+                { "FALLBACKS_SKIPPED", "  skipped" },
+                { "FALLBACKS_CUT", "  cut" },
                 { "WATCHDOG", "deadlines watched by" },
         };
 

@@ -661,6 +661,8 @@ static int set_host(Status *st, const Observation *o, const Config *c) {
         TRY(status_set_u64(st, "MOUNT_CHANGES_30S", h->mount_changes_window));
         TRY(status_setf(st, "MOUNTS_DELTA_30S", "%" PRId64, h->mounts_delta_window));
         TRY(status_set_u64(st, "FALLBACKS", o->fallbacks));
+        TRY(status_set_u64(st, "FALLBACKS_SKIPPED", o->fallbacks_skipped));
+        TRY(status_set_u64(st, "FALLBACKS_CUT", o->fallbacks_cut));
         return 0;
 }
 

@@ -30,6 +30,10 @@ for i in 1 2 3; do
 done
 lg_assert_eq "$(grep -c '^CreateSession' "$LG_TMP/logind.log")" "$before" "the frozen logind was not even asked"
 lg_check "FALLBACKS counts them" lg_wait_status FALLBACKS 3 5
+lg_assert_eq "$(lg_status_key FALLBACKS_SKIPPED)/$(lg_status_key FALLBACKS_CUT)" 3/0 "FALLBACKS_SKIPPED counts them, FALLBACKS_CUT none"
+m=$("$B/guardd" status --status "$GUARDD_STATUS" --prometheus)
+lg_assert_match "$m" '^loginguard_fallbacks_skipped_total 3$' "Prometheus: loginguard_fallbacks_skipped_total 3"
+lg_assert_match "$m" '^loginguard_fallbacks_cut_total 0$' "Prometheus: loginguard_fallbacks_cut_total 0"
 lg_thaw "$LOGIND_PID"
 lg_check "guardd: allow again after the hysteresis" lg_wait_status LOGIN1_ACTION allow 5
 out=$(lg_driver login)

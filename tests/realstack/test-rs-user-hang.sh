@@ -75,6 +75,7 @@ lg_assert_eq "$(rs_breaker STATE)" closed "the host's breaker stays closed"
 lg_assert_eq "$(rs_status_key LOGIN1_ACTION)" allow "guardd allows logind for everybody"
 lg_check "guardd counts lguser's open breaker" rs_wait_status USER_BREAKERS_OPEN 1 30
 lg_check "and the fallbacks (2 cuts, 1 skip)" rs_wait_status_ge FALLBACKS 3 15
+lg_assert_eq "$(rs_status_key FALLBACKS_CUT)/$(rs_status_key FALLBACKS_SKIPPED)" 2/1 "by reason: FALLBACKS_CUT 2, FALLBACKS_SKIPPED 1"
 
 named() { rs_status_key USER_JOBS | grep -Eq '^lguser:1000:user@1000\.service:[0-9]+'; }
 lg_check "guardd names lguser's pending user@1000.service start job, the cause first" lg_until 30 named
