@@ -178,7 +178,8 @@ check: deps
 # The cmocka unit tests alone: no root, no daemons, no install step (what
 # a package build runs, as dh_auto_test; DEB_BUILD_OPTIONS=nocheck skips it).
 check-unit: all $(UNIT_TESTS)
-	$(Q)for t in $(UNIT_TESTS); do echo "  UNIT    $$t"; $$t >$$t.log 2>&1 || { cat $$t.log; exit 1; }; done
+	$(Q)mkdir -p $(B)/test-logs; for t in $(UNIT_TESTS); do echo "  UNIT    $$t"; \
+		l=$(B)/test-logs/unit_$$(basename $$t).log; $$t >$$l 2>&1 || { cat $$l; exit 1; }; done
 
 check-valgrind: deps
 	$(Q)$(MAKE) --no-print-directory test-bins
@@ -241,6 +242,7 @@ install: all
 	sed 's|file:///usr/share/doc/loginguard/runbook.md|$(RUNBOOK_URL)|' conf/prometheus/loginguard.rules.yml \
 		>$(DESTDIR)$(pkgdatadir)/prometheus/loginguard.rules.yml
 	chmod 0644 $(DESTDIR)$(pkgdatadir)/prometheus/loginguard.rules.yml
+	install -D -m 0644 conf/grafana/loginguard-dashboard.json $(DESTDIR)$(pkgdatadir)/grafana/loginguard-dashboard.json
 	for m in docs/*.[58]; do \
 		install -D -m 0644 $$m $(DESTDIR)$(mandir)/man$${m##*.}/$$(basename $$m); done
 	for d in README.md docs/*.md; do install -D -m 0644 $$d $(DESTDIR)$(docdir)/$$(basename $$d); done

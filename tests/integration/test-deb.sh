@@ -52,6 +52,7 @@ lg_assert_match "$gc" '^\./usr/sbin/guardd$' "guardd in loginguard-guardd"
 unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
 if grep -qxF ".$unitdir/guardd.service" <<<"$gc"; then lg_ok "unit shipped where systemd.pc says ($unitdir)"; else lg_fail "unit not in $unitdir: $(grep guardd.service <<<"$gc")"; fi
 lg_assert_match "$gc" '^\./etc/loginguard/loginguard\.conf$' "config shipped"
+lg_assert_match "$gc" '^\./usr/share/loginguard/grafana/loginguard-dashboard\.json$' "Grafana dashboard shipped"
 lg_assert_match "$(dpkg-deb -I "$gd" conffiles 2>/dev/null)" '^/etc/loginguard/loginguard\.conf$' "config is a conffile"
 lg_assert_eq "$(dpkg-deb -f "$gd" Breaks)/$(dpkg-deb -f "$gd" Replaces)" \
         "libpam-loginguard (<< 0.3.0-1~)/libpam-loginguard (<< 0.3.0-1~)" "loginguard-guardd takes the moved files over from libpam-loginguard 0.2.x"

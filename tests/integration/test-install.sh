@@ -24,6 +24,7 @@ expect /lib/systemd/system/guardd.service 644
 expect /usr/lib/tmpfiles.d/loginguard.conf 644
 expect /usr/share/pam-configs/loginguard 644
 expect /usr/share/loginguard/prometheus/loginguard.rules.yml 644
+expect /usr/share/loginguard/grafana/loginguard-dashboard.json 644
 expect /usr/share/man/man8/pam_loginguard.8 644
 expect /usr/share/man/man8/guardd.8 644
 expect /usr/share/man/man8/loginguard-pam.8 644
