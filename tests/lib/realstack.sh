@@ -98,6 +98,58 @@ rs_image() {
         chroot "$dir" dpkg-query -W -f='${Version}\n' systemd >"$dir/.loginguard-ready"
 }
 
+# What building the Debian packages needs (debian/control's Build-Depends
+# on that suite: systemd.pc is in systemd on bookworm, systemd-dev later).
+RS_BUILD_PKGS="build-essential,dpkg-dev,debhelper,pkgconf,libpam0g-dev,libsystemd-dev,libcmocka-dev"
+
+# rs_build_root SUITE: a chroot of SUITE with the packages' build
+# dependencies, cached beside the images (RS_BUILD_ROOT). No systemd
+# boots in it: dpkg-buildpackage runs there with chroot.
+rs_build_root() {
+        local suite=$1 dir mirror log extra=systemd-dev
+        [ "$suite" = bookworm ] && extra=systemd
+        dir=$RS_CACHE/$suite-build
+        RS_BUILD_ROOT=$dir
+        # Made again when the package list changed since.
+        [ "$(cat "$dir/.loginguard-ready" 2>/dev/null)" = "$RS_BUILD_PKGS,$extra" ] &&
+                [ -z "${LG_REALSTACK_REFRESH:-}" ] && return 0
+        command -v debootstrap >/dev/null || lg_skip "debootstrap missing (scripts/deps.sh installs it)"
+        mirror=$("$LG_ROOT/scripts/debian-mirror") || lg_skip "no Debian mirror in the host's apt sources (set LG_DEBIAN_MIRROR)"
+        mkdir -p "$RS_CACHE"
+        log=$RS_CACHE/$suite-build.log
+        rm -rf "$dir.tmp"
+        echo "realstack: building the $suite build root from $mirror (once, a few minutes; cached in $dir)" >&2
+        if ! debootstrap --variant=minbase --include="$RS_BUILD_PKGS,$extra" "$suite" "$dir.tmp" "$mirror" >"$log" 2>&1; then
+                tail -n 5 "$log" >&2
+                rm -rf "$dir.tmp"
+                lg_skip "debootstrap of the $suite build root from $mirror failed (see $log)"
+        fi
+        chroot "$dir.tmp" apt-get clean
+        rm -rf "$dir"
+        mv "$dir.tmp" "$dir"
+        echo "$RS_BUILD_PKGS,$extra" >"$dir/.loginguard-ready"
+}
+
+# rs_build_debs SUITE TARBALL DEBIAN_DIR OUT: dpkg-buildpackage -b in a
+# throw-away overlay of SUITE's build root; the .debs land in OUT.
+rs_build_debs() {
+        local suite=$1 tarball=$2 debian=$3 out=$4 w v
+        rs_build_root "$suite"
+        w=$LG_TMP/build-$suite
+        mkdir -p "$w/upper" "$w/work" "$w/root" "$out"
+        mount -t overlay overlay -o "lowerdir=$RS_BUILD_ROOT,upperdir=$w/upper,workdir=$w/work" "$w/root" || return 1
+        mount -t proc proc "$w/root/proc" || return 1
+        mkdir -p "$w/root/build"
+        tar -C "$w/root/build" -xzf "$tarball"
+        v=$(basename "$tarball" .tar.gz)
+        cp -a "$debian" "$w/root/build/$v/"
+        chroot "$w/root" sh -c "cd /build/$v && dpkg-buildpackage -us -uc -b" >"$out/build.log" 2>&1
+        local rc=$?
+        cp "$w/root/build/"*.deb "$out/" 2>/dev/null
+        umount "$w/root/proc" "$w/root"
+        return $rc
+}
+
 rs_cleanup() {
         [ -n "$RS_NSPAWN" ] && rs_stop
         return 0
