@@ -38,6 +38,7 @@
 
 #define TRIAL_MARGIN_USEC (5 * USEC_PER_SEC)
 #define MISSING_MARKER ".status-missing"
+#define WATCH_MARKER ".watch-unusable"
 /* Users whose own calls were stuck within the window that make it the
  * host's trouble: the host-wide breaker opens (pam_loginguard(8)). */
 #define TRIP_USERS 3U
@@ -83,22 +84,24 @@ static bool say_once_per_process(int verdict) {
         return !(__atomic_fetch_or(&said_mask, bit, __ATOMIC_RELAXED) & bit);
 }
 
-/* "guardd not running" is said once per boot: a marker in the state
- * directory remembers it (root logins write it, all logins read it). */
-static bool say_missing_once_per_boot(const Ctx *c) {
+/* "guardd not running" and "guardd's table is of another version" (a
+ * module and a guardd of different releases, as during an upgrade) are
+ * said once per boot, not once per login: a marker in the state directory
+ * remembers it (root logins write it, all logins read it). */
+static bool say_once_per_boot(const Ctx *c, const char *marker, int verdict) {
         uint8_t boot[16], seen[16];
         _cleanup_close_ int fd = -EBADF;
 
         if (c->breaker.dir_fd < 0 || breaker_boot_id(boot) < 0)
-                return say_once_per_process(-ENOENT);
-        fd = openat(c->breaker.dir_fd, MISSING_MARKER, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                return say_once_per_process(verdict);
+        fd = openat(c->breaker.dir_fd, marker, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd >= 0 && pread(fd, seen, sizeof(seen), 0) == sizeof(seen) &&
             memcmp(seen, boot, sizeof(boot)) == 0)
                 return false;
         if (!c->privileged)
-                return say_once_per_process(-ENOENT);
+                return say_once_per_process(verdict);
         closep(&fd);
-        fd = openat(c->breaker.dir_fd, MISSING_MARKER,
+        fd = openat(c->breaker.dir_fd, marker,
                     O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd >= 0)
                 (void) loop_write(fd, boot, sizeof(boot));
@@ -109,7 +112,7 @@ static void report_status(const Ctx *c, int verdict, unsigned line) {
         const char *path = c->o->config.status_path;
 
         if (verdict == -ENOENT) {
-                if (say_missing_once_per_boot(c))
+                if (say_once_per_boot(c, MISSING_MARKER, -ENOENT))
                         pam_log(&c->log, LOG_INFO,
                                 "Status file '%s' missing (guardd not running?): the deadline and "
                                 "the breaker alone decide (said once per boot).",
@@ -132,7 +135,18 @@ static void report_status(const Ctx *c, int verdict, unsigned line) {
 static void report_watch(const Ctx *c, int r) {
         static bool said;
 
-        if (r >= 0 || r == -ENOENT || __atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+        if (r >= 0 || r == -ENOENT)
+                return;
+        if (r == -EBADMSG) {
+                if (say_once_per_boot(c, WATCH_MARKER, r))
+                        pam_log(&c->log, LOG_NOTICE,
+                                "Watch file '%s/" WATCH_FILE_NAME "' is not of this module's "
+                                "version (guardd of another release, or damaged): calls are "
+                                "watched by the module's own thread (said once per boot).",
+                                c->o->config.state_dir);
+                return;
+        }
+        if (__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
                 return;
         pam_log(&c->log, LOG_ERR,
                 "Watch file '%s/" WATCH_FILE_NAME "' unusable: %s; calls are "
