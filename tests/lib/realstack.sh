@@ -150,6 +150,26 @@ rs_build_debs() {
         return $rc
 }
 
+# The last commit of 0.2.0, the release the Debian packages of this one
+# replace (native packages; files moved between them since).
+RS_PREV_RELEASE=c2fc5c7
+
+# rs_make_debs DIR TREE-ISH|"": `make deb` of TREE-ISH (or of the tracked
+# files as they are now) in a fresh git tree at DIR; the .debs land in
+# DIR/build-deb, the log in DIR.log.
+rs_make_debs() {
+        mkdir -p "$1"
+        if [ -n "$2" ]; then
+                git -C "$LG_ROOT" cat-file -e "$2^{commit}" 2>/dev/null ||
+                        lg_fail "commit $2 is not in this clone (a shallow clone?): needed to build the previous release"
+                git -C "$LG_ROOT" archive "$2" | tar -C "$1" -x
+        else
+                git -C "$LG_ROOT" ls-files -z | (cd "$LG_ROOT" && xargs -0 cp --parents -t "$1")
+        fi
+        (cd "$1" && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm t) >/dev/null 2>&1
+        make -C "$1" deb >"$1.log" 2>&1
+}
+
 rs_cleanup() {
         [ -n "$RS_NSPAWN" ] && rs_stop
         return 0

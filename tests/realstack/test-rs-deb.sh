@@ -24,25 +24,13 @@ lg_setup
 command -v dpkg-buildpackage >/dev/null || lg_skip "dpkg-buildpackage missing (package dpkg-dev)"
 git -C "$LG_ROOT" rev-parse HEAD >/dev/null 2>&1 || lg_skip "not a git checkout (make deb packs the tracked files)"
 . "$LG_ROOT/tests/lib/realstack.sh"
-# The last commit of 0.2.0, the native packages this release replaces.
-PREV=c2fc5c7
-git -C "$LG_ROOT" cat-file -e "$PREV^{commit}" 2>/dev/null || lg_skip "commit $PREV (0.2.0) not in this clone (shallow?)"
+PREV=$RS_PREV_RELEASE
 
-build_debs() { # DIR TREE-ISH|"" -> the .debs in DIR/build-deb
-        mkdir -p "$1"
-        if [ -n "$2" ]; then
-                git -C "$LG_ROOT" archive "$2" | tar -C "$1" -x
-        else
-                git -C "$LG_ROOT" ls-files -z | (cd "$LG_ROOT" && xargs -0 cp --parents -t "$1")
-        fi
-        (cd "$1" && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm t) >/dev/null 2>&1
-        make -C "$1" deb >"$1.log" 2>&1
-}
-build_debs "$LG_TMP/src" ""
+rs_make_debs "$LG_TMP/src" ""
 rc=$?
 lg_assert_eq "$rc" 0 "make deb succeeds"
 [ "$rc" = 0 ] || { tail -n 20 "$LG_TMP/src.log" | sed 's/^/#   /'; lg_done; }
-build_debs "$LG_TMP/old" "$PREV"
+rs_make_debs "$LG_TMP/old" "$PREV"
 lg_assert_eq "$?" 0 "make deb of 0.2.0 ($PREV) succeeds"
 
 rs_boot bookworm
