@@ -156,18 +156,36 @@ RS_PREV_RELEASE=c2fc5c7
 
 # rs_make_debs DIR TREE-ISH|"": `make deb` of TREE-ISH (or of the tracked
 # files as they are now) in a fresh git tree at DIR; the .debs land in
-# DIR/build-deb, the log in DIR.log.
+# DIR/build-deb, the log in DIR.log. Built once a run for the same sources:
+# kept in $BUILD/debs/KEY (the commit, or a hash of the tracked files).
 rs_make_debs() {
-        mkdir -p "$1"
+        local key cache
         if [ -n "$2" ]; then
                 git -C "$LG_ROOT" cat-file -e "$2^{commit}" 2>/dev/null ||
                         lg_fail "commit $2 is not in this clone (a shallow clone?): needed to build the previous release"
+                key=$(git -C "$LG_ROOT" rev-parse "$2^{commit}")
+        else
+                key=$(cd "$LG_ROOT" && git ls-files -z | xargs -0 sha256sum | sha256sum | cut -c1-40)
+        fi
+        cache=$LG_ROOT/$BUILD/debs/$key
+        mkdir -p "$1/build-deb"
+        if ls "$cache"/*.deb >/dev/null 2>&1; then
+                cp "$cache"/*.deb "$1/build-deb/"
+                echo "debs of $key from $cache" >"$1.log"
+                return 0
+        fi
+        if [ -n "$2" ]; then
                 git -C "$LG_ROOT" archive "$2" | tar -C "$1" -x
         else
                 git -C "$LG_ROOT" ls-files -z | (cd "$LG_ROOT" && xargs -0 cp --parents -t "$1")
         fi
         (cd "$1" && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm t) >/dev/null 2>&1
-        make -C "$1" deb >"$1.log" 2>&1
+        if ! make -C "$1" deb >"$1.log" 2>&1; then
+                tail -n 20 "$1.log" | sed 's/^/#   make deb: /'
+                return 1
+        fi
+        mkdir -p "$cache"
+        cp "$1"/build-deb/*.deb "$cache/"
 }
 
 rs_cleanup() {
