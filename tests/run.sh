@@ -10,8 +10,8 @@
 # The tests run one at a time, on purpose: many of them time a login
 # against a deadline and start real daemons (sshd, dbus-daemon, systemd in
 # a container); two at once on a 2-core machine would starve each other and
-# turn timing into noise. The whole run takes about 20 minutes there, well
-# inside CI's 90 (.ci/run gives this pass 40 minutes and the sanitizer
+# turn timing into noise. The whole run takes about 30 minutes there, well
+# inside CI's 90 (.ci/run gives this pass 50 minutes and the sanitizer
 # pass 30).
 set -u
 cd "$(dirname "$0")/.." || exit 1
