@@ -159,7 +159,7 @@ settle
 kill "$LOGIND_PID"
 wait "$LOGIND_PID" 2>/dev/null
 lg_start_logind --state-dir "$LG_TMP/sessions-dir" --reply-after-ms 2500
-lg_check "guardd: allow (new double)" lg_wait_status LOGIN1_ACTION allow 10
+lg_check "guardd: allow (new double)" lg_wait_logind_allowed 10
 mark
 out=$(lg_driver login --ops open,close)
 ms=$(($(lg_kv "$out" open_usec) / 1000))
@@ -172,7 +172,7 @@ lg_assert_match "$(cat "$LG_TMP/guardd.log")" 'logind is completing its session'
 kill "$LOGIND_PID"
 wait "$LOGIND_PID" 2>/dev/null
 lg_start_logind
-lg_check "guardd: allow (plain double)" lg_wait_status LOGIN1_ACTION allow 10
+lg_check "guardd: allow (plain double)" lg_wait_logind_allowed 10
 
 # --- guardd stopped: stale heartbeat -> the module's own thread
 kill -STOP "$GUARDD_PID"

@@ -390,6 +390,20 @@ lg_wait_key_ge() {
 # lg_wait_status KEY VALUE TIMEOUT_S: wait until the status says KEY=VALUE.
 lg_wait_status() { lg_wait_key lg_status_key "$@"; }
 
+# lg_wait_logind_allowed TIMEOUT_S: after a new logind double was started,
+# wait for a status that names its pid and allows logind, both in one
+# snapshot: a status written before guardd saw the old double go still
+# says allow, and the next one may say absent.
+lg_wait_logind_allowed() {
+        local s i n=$(($1 * 20))
+        for ((i = 0; i < n; i++)); do
+                s=$(cat "$GUARDD_STATUS" 2>/dev/null)
+                grep -qx "LOGIN1_PID=$LOGIND_PID" <<<"$s" && grep -qx 'LOGIN1_ACTION=allow' <<<"$s" && return 0
+                sleep 0.05
+        done
+        return 1
+}
+
 # lg_login_stack [BUS_SOCKET]: what a login needs, healthy: the
 # distribution's pam_systemd.so ($PAM_SYSTEMD), a private bus and the
 # logind double on it.
