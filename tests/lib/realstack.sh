@@ -161,6 +161,9 @@ RS_PREV_RELEASE=c2fc5c7
 rs_make_debs() {
         local key cache
         if [ -n "$2" ]; then
+                # A shallow clone lacks it: fetch the history once.
+                git -C "$LG_ROOT" cat-file -e "$2^{commit}" 2>/dev/null ||
+                        git -C "$LG_ROOT" fetch -q --unshallow >/dev/null 2>&1
                 git -C "$LG_ROOT" cat-file -e "$2^{commit}" 2>/dev/null ||
                         lg_fail "commit $2 is not in this clone (a shallow clone?): needed to build the previous release"
                 key=$(git -C "$LG_ROOT" rev-parse "$2^{commit}")
