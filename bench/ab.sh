@@ -20,6 +20,7 @@ export BUILD
 OLD=${1:?usage: bench/ab.sh OLD_COMMIT [N]}
 N=${2:-1500}
 . tests/lib/harness.sh
+. bench/lib.sh
 lg_enter_namespace "$@"
 lg_setup
 lg_find_pam_systemd
@@ -61,10 +62,6 @@ orders=("stock old new" "old new stock" "new stock old" "stock new old" "new old
         done
 )
 stats() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-medci() {
-        sort -n "$1" | awk '{a[NR]=$1} END {d=0.98*sqrt(NR); lo=int(NR/2-d); hi=int(NR/2+1+d+0.999)
-                if (lo < 1) lo=1; if (hi > NR) hi=NR; print a[lo], a[hi]}'
-}
 diffs() { paste "$1" "$2" | awk '{print $2 - $1}' >"$3"; }
 echo "A/B of the healthy path: $N rounds, one login per process, pam_start..pam_end"
 echo "old: $(git rev-parse --short "$OLD") ($W), new: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes') ($B)"

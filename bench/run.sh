@@ -10,6 +10,7 @@ BUILD=${BUILD:-build}
 export BUILD
 [ "$(id -u)" = 0 ] || { echo "make bench needs root (private mount namespace)"; exit 1; }
 . tests/lib/harness.sh
+. bench/lib.sh
 lg_enter_namespace "$@" # re-runs this script in a private mount namespace
 lg_setup
 lg_find_pam_systemd
@@ -78,13 +79,6 @@ healthy_pairs() {
         done
 }
 
-# medci FILE -> "lo hi": the 95% confidence interval of the median of the
-# numbers in FILE, from order statistics (ranks n/2 -+ 0.98 sqrt(n)), which
-# needs no assumption about their distribution.
-medci() {
-        sort -n "$1" | awk '{a[NR]=$1} END {d=0.98*sqrt(NR); lo=int(NR/2-d); hi=int(NR/2+1+d+0.999)
-                if (lo < 1) lo=1; if (hi > NR) hi=NR; print a[lo], a[hi]}'
-}
 
 # 1. Healthy overhead, with guardd watching the deadlines (as installed).
 LG_INTERVAL_MS=1000 LG_PROBE_TIMEOUT_MS=1000 lg_guardd_conf status_path="$st" state_dir=/run/loginguard

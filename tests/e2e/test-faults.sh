@@ -126,8 +126,7 @@ lg_assert_within "$worst" $((deadline + storm_takeover)) "$base" "guardd killed 
 # after 1 s and the new one adopts the slot: the storm above; the window is
 # in docs/design.md). Without this wait, 5 of 20 logins of a fresh run
 # armed in that window and waited for the driver's timeout.
-watch_stale() { "$B/tests/status-tool" watch /run/loginguard/watch | grep -qx 'FRESH=0'; }
-lg_until 10 watch_stale || lg_fail "guardd's heartbeat goes stale once it is killed"
+lg_wait_watch_stale 10 || lg_fail "guardd's heartbeat goes stale once it is killed"
 rm -f /run/loginguard/status /run/loginguard/breaker-pam_systemd
 storm 20 nostatus
 lg_assert_eq "$STORM_OK" 20 "status deleted: all logins succeeded"

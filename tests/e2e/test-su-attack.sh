@@ -46,15 +46,6 @@ wait_call_running() {
         done
         return 1
 }
-# guardd stopped: wait until logins no longer hand it their deadline.
-wait_guardd_stale() {
-        local i
-        for ((i = 0; i < 100; i++)); do
-                "$B/tests/status-tool" watch /run/loginguard/watch | grep -q '^FRESH=0' && return 0
-                sleep 0.05
-        done
-        return 1
-}
 root_login() { OUT=$(lg_driver rootlogin --ops open,close); }
 
 # 1. Stretch one's own su past the deadline, twice.
@@ -110,7 +101,7 @@ lg_check "the user's stopped su recorded nothing" test ! -e "$bfile"
 
 # 2. The trial belongs to root's logins.
 kill -STOP "$GUARDD_PID" # keep guardd's status from skipping; the breaker decides alone
-lg_check "guardd stopped: logins use their own watchdog thread" wait_guardd_stale
+lg_check "guardd stopped: logins use their own watchdog thread" lg_wait_watch_stale 5
 lg_freeze "$LOGIND_PID"
 root_login
 root_login

@@ -390,6 +390,14 @@ lg_wait_key_ge() {
 # lg_wait_status KEY VALUE TIMEOUT_S: wait until the status says KEY=VALUE.
 lg_wait_status() { lg_wait_key lg_status_key "$@"; }
 
+# lg_wait_watch_stale [TIMEOUT_S]: wait until guardd's heartbeat in the
+# watch table is stale (guardd stopped or killed): from then on logins use
+# their own thread instead of handing guardd their deadline.
+lg_wait_watch_stale() {
+        lg_until "${1:-10}" lg_watch_stale
+}
+lg_watch_stale() { "$B/tests/status-tool" watch /run/loginguard/watch 2>/dev/null | grep -qx 'FRESH=0'; }
+
 # lg_wait_logind_allowed TIMEOUT_S: after a new logind double was started,
 # wait for a status that names its pid and allows logind, both in one
 # snapshot: a status written before guardd saw the old double go still

@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared by bench/run.sh and bench/ab.sh.
+
+# medci FILE -> "lo hi": the 95% confidence interval of the median of the
+# numbers in FILE, from order statistics (ranks n/2 -+ 0.98 sqrt(n)), which
+# needs no assumption about their distribution.
+medci() {
+        sort -n "$1" | awk '{a[NR]=$1} END {d=0.98*sqrt(NR); lo=int(NR/2-d); hi=int(NR/2+1+d+0.999)
+                if (lo < 1) lo=1; if (hi > NR) hi=NR; print a[lo], a[hi]}'
+}
