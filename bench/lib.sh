@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
 # Shared by bench/run.sh and bench/ab.sh.
 
 # medci FILE -> "lo hi": the 95% confidence interval of the median of the
