@@ -18,8 +18,6 @@ OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
 N=${BENCH_N:-3000}
 REPORT=$LG_TMP/report.md
 
-# stats FILE -> "median p99" of the numbers in FILE (one a line)
-stats() { sort -n "$1" | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.99+0.999)]; print m, p}'; }
 us2ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u/1000}'; }
 # pairdiff A B -> "median_diff mean_diff ci95_halfwidth" of B - A, line by line (us)
 pairdiff() {
