@@ -11,12 +11,37 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "macro.h"
+
+/* Asleep while STALL exists: blocked in read() on an inotify watch of it,
+ * so the reader never wakes until the file goes. A 20 ms poll was caught
+ * runnable (state R) on a loaded machine, which is not the stall the
+ * tests mean: a reader blocked elsewhere, state S. */
+static void stall_wait(const char *stall) {
+        char ev[sizeof(struct inotify_event) + NAME_MAX + 1];
+        _cleanup_close_ int ifd = -1;
+
+        if (access(stall, F_OK) != 0)
+                return;
+        ifd = inotify_init1(IN_CLOEXEC);
+        if (ifd < 0) {
+                while (access(stall, F_OK) == 0)
+                        (void) usleep(20000);
+                return;
+        }
+        /* Removing the file changes its link count (IN_ATTRIB); the
+         * watch is added again each time, and fails once it is gone. */
+        while (inotify_add_watch(ifd, stall, IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF) >= 0)
+                if (read(ifd, ev, sizeof(ev)) < 0 && errno != EINTR)
+                        return;
+}
 
 int main(int argc, char **argv) {
         static const struct option opts[] = {
@@ -80,8 +105,8 @@ int main(int argc, char **argv) {
                 ssize_t n;
 
                 /* Stalled, asleep but not stopped: a reader blocked elsewhere. */
-                while (stall && access(stall, F_OK) == 0)
-                        (void) usleep(20000);
+                if (stall)
+                        stall_wait(stall);
                 n = recvmsg(fd, &mh, 0);
                 if (n < 0) {
                         if (errno == EINTR)
