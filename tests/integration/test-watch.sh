@@ -279,7 +279,7 @@ settle
 #     slots: a login that finds none watches its call itself. Every call is
 #     cut at the deadline, whoever watched it, and nothing stays armed. (Its
 #     own status path: guardd's skip verdict would spare the later ones.)
-bopts="conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state status=$LG_TMP/no-status deadline=1000 trip=64 window=1"
+bopts="conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state status=$LG_TMP/no-status deadline=1000 trip=64 window=1 debug devlog_path=$LG_TMP/devlog.sock"
 lg_service burst "$(lg_module_line optional "$bopts" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
 BURST=150
 
@@ -308,18 +308,39 @@ run_burst() {
 slowest_ms() {
         echo $(($(sed -n 's/^open_usec=//p' "$LG_TMP/$1.all" | sort -n | tail -n 1) / 1000))
 }
+# log_slowest TAG: the five slowest logins of a burst, each with its
+# module's debug line (the wrapped call's own time and who watched it), so
+# a failed bound reads without a rerun.
+log_slowest() {
+        local f us pid
+        for f in "$LG_TMP/$1".[0-9]*; do
+                echo "$(lg_kv "$(cat "$f")" open_usec) $f"
+        done | sort -n | tail -n 5 | while read -r us f; do
+                pid=$(lg_kv "$(cat "$f")" pid)
+                lg_log "$1: open_session $((us / 1000)) ms, $(grep '^env.LOGINGUARD_FALLBACK=' "$f"): $(grep -a "\[$pid\]: .*pam_sm_open_session answered" "$LG_TMP/devlog.rec" | sed 's/.*pam_sm_open_session //')"
+        done
+}
 
 # The same burst with logind healthy first (and a deadline no healthy call
 # reaches): the slowest of those logins is what 150 logins at once cost this
 # machine in this run (2 cores, maybe a sanitizer build, maybe a loaded CI
-# host). A cut burst may take the deadline on top of that, not more; a fixed
-# allowance would measure the machine instead (issue 27). A missed cut
-# waits for the bus's 120 s reply timeout, far above either.
+# host); a fixed allowance would measure the machine instead (issue 27).
+# The cut burst costs more than that: its logins do not finish one by one
+# as logind answers but all wake at the deadline together, and guardd, one
+# process, cuts up to 128 of them among 150 runnable ones (each a
+# sanitizer's exit-time leak scan too). Measured: the normal build, guardd
+# at most 233 ms past the deadline; the sanitizer build beside a CPU hog, up
+# to 3.4 s; a CI sanitizer run, a slowest cut login of 8.8 s against 3.8 s
+# healthy. So the bound is the deadline plus three times the healthy
+# burst's slowest. A missed cut is caught apart: it waits for the bus's
+# 120 s reply timeout and the driver is killed at 60 s ("every login went
+# on" fails). How late guardd cuts in a storm is a figure of bench/burst.sh.
 lg_service burst-base "$(lg_module_line optional "${bopts/deadline=1000/deadline=120000}" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
 run_burst burst-base healthy
 lg_assert_eq "$(grep -c '^env.XDG_SESSION_ID=c[0-9]*$' "$LG_TMP/healthy.all")" "$BURST" "burst, logind healthy: every login registered"
 queue=$(slowest_ms healthy)
 lg_log "burst, logind healthy: the slowest login took $queue ms"
+log_slowest healthy
 settle
 
 calls0=$(watch_key ARMED_TOTAL)
@@ -333,12 +354,13 @@ lg_assert_eq "$(grep -c '^open_rc=PAM_SUCCESS$' "$LG_TMP/cut.all")" "$BURST" "bu
 cut=$(grep -c '^env.LOGINGUARD_FALLBACK=deadline$' "$LG_TMP/cut.all")
 skipped=$(grep -c '^env.LOGINGUARD_FALLBACK=breaker$' "$LG_TMP/cut.all")
 lg_log "burst: $cut cut at the deadline, $skipped skipped on the breaker"
+log_slowest cut
 for f in "$LG_TMP"/cut.[0-9]*; do # anything else, whole, so a failure can be read
         grep -Eq '^env.LOGINGUARD_FALLBACK=(deadline|breaker)$' "$f" || lg_log "burst, other outcome: $(tr '\n' ' ' <"$f")"
 done
 lg_assert_eq "$((cut + skipped))" "$BURST" "burst: every call cut at the deadline, or skipped once the breaker opened"
 lg_assert_ge "$cut" 64 "burst: at least trip=64 calls cut before the breaker opened"
-lg_assert_within "$(slowest_ms cut)" $((1000 + queue)) "$base" "burst: the slowest login returned within the deadline + the healthy burst's slowest ($queue ms)"
+lg_assert_within "$(slowest_ms cut)" $((1000 + 3 * queue)) "$base" "burst: the slowest login returned within the deadline + 3 x the healthy burst's slowest ($queue ms)"
 handed=$(($(watch_key ARMED_TOTAL) - calls0))
 lg_log "burst: $handed of $BURST calls handed to guardd, the rest watched by their own thread"
 lg_assert_ge "$handed" 1 "burst: guardd watched some of them"

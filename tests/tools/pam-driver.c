@@ -203,7 +203,8 @@ static int one_round(const Args *a, unsigned round) {
         int flags = a->silent ? PAM_SILENT : 0, rc;
         uint64_t t, t_start;
 
-        printf("round=%u\nfds_before=%d\nthreads_before=%d\n", round, count_fds(), count_threads());
+        printf("round=%u\npid=%ld\nfds_before=%d\nthreads_before=%d\n", round, (long) getpid(),
+               count_fds(), count_threads());
         t_start = now_usec(CLOCK_MONOTONIC);
         rc = pam_start_confdir(a->service, a->user, &c, a->confdir, &pamh);
         if (rc != PAM_SUCCESS) {
