@@ -209,6 +209,11 @@ echo
 LG_IN_NS="" bash bench/sockets.sh 2>"$LG_TMP/sockets.err" || echo "(bench/sockets.sh failed: $(tail -n 1 "$LG_TMP/sockets.err"))"
 echo
 bash bench/users.sh 2>"$LG_TMP/users.err" || echo "(bench/users.sh failed: $(tail -n 1 "$LG_TMP/users.err"))"
+if [ -x "$B/guardd" ]; then
+        echo
+        LG_IN_NS="" bash bench/burst.sh 2>"$LG_TMP/burst.err" ||
+                echo "(bench/burst.sh failed: $(tail -n 1 "$LG_TMP/burst.err"))"
+fi
 # The real stack, in a mount namespace of its own (BENCH_REALSTACK=0 skips).
 if [ "${BENCH_REALSTACK:-1}" = 1 ]; then
         echo
