@@ -310,14 +310,18 @@ slowest_ms() {
 }
 # log_slowest TAG: the five slowest logins of a burst, each with its
 # module's debug line (the wrapped call's own time and who watched it), so
-# a failed bound reads without a rerun.
+# a failed bound reads without a rerun. It first waits until the /dev/log
+# double has recorded a line of every login since the mark (set before the
+# burst): a line arriving later would be taken for a later call's.
 log_slowest() {
         local f us pid
+        lg_until 30 sh -c "[ \$(tail -n +$((REC_MARK + 1)) '$LG_TMP/devlog.rec' | grep -Eac 'pam_sm_open_session (answered|skipped)') -ge $BURST ]" ||
+                lg_log "$1: not every login's line arrived"
         for f in "$LG_TMP/$1".[0-9]*; do
                 echo "$(lg_kv "$(cat "$f")" open_usec) $f"
         done | sort -n | tail -n 5 | while read -r us f; do
                 pid=$(lg_kv "$(cat "$f")" pid)
-                lg_log "$1: open_session $((us / 1000)) ms, $(grep '^env.LOGINGUARD_FALLBACK=' "$f"): $(grep -a "\[$pid\]: .*pam_sm_open_session answered" "$LG_TMP/devlog.rec" | sed 's/.*pam_sm_open_session //')"
+                lg_log "$1: open_session $((us / 1000)) ms, $(grep '^env.LOGINGUARD_FALLBACK=' "$f"): $(tail -n +$((REC_MARK + 1)) "$LG_TMP/devlog.rec" | grep -a "\[$pid\]: .*pam_sm_open_session answered" | sed 's/.*pam_sm_open_session //')"
         done
 }
 
@@ -336,6 +340,7 @@ log_slowest() {
 # 120 s reply timeout and the driver is killed at 60 s ("every login went
 # on" fails). How late guardd cuts in a storm is a figure of bench/burst.sh.
 lg_service burst-base "$(lg_module_line optional "${bopts/deadline=1000/deadline=120000}" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
+mark
 run_burst burst-base healthy
 lg_assert_eq "$(grep -c '^env.XDG_SESSION_ID=c[0-9]*$' "$LG_TMP/healthy.all")" "$BURST" "burst, logind healthy: every login registered"
 queue=$(slowest_ms healthy)
@@ -345,6 +350,7 @@ settle
 
 calls0=$(watch_key ARMED_TOTAL)
 lg_freeze "$LOGIND_PID"
+mark
 run_burst burst cut
 lg_assert_eq "$(grep -c '^open_rc=PAM_SUCCESS$' "$LG_TMP/cut.all")" "$BURST" "burst: every login went on"
 # trip=64 within window=1 s: on a slow machine (a sanitizer build) the last
