@@ -6,6 +6,9 @@
 # (imuxsock, journald's /dev/log socket off), guardd.service runs hardened
 # as shipped. Under PrivateDevices=yes guardd saw systemd's private /dev,
 # where /dev/log points at journald's socket: the wrong reader, or none.
+# rsyslogd drops to an unprivileged uid once /dev/log is bound (as
+# Ubuntu's runs as syslog), so guardd must see and act on another uid's
+# process through its own hidepid=invisible /proc (ProtectProc=).
 # Now: the reader is named rsyslogd; stopped, it is seen stuck and
 # drained (the writers finish); continued, every drained line reaches
 # rsyslog's file exactly once, each with its writer's uid (rsyslog's
@@ -37,10 +40,14 @@ lg_assert_eq "$?" 0 "rsyslog installed (dpkg -i)"
 rs_exec systemctl disable --now rsyslog.service syslog.socket >/dev/null 2>&1
 rs_exec systemctl mask --now systemd-journald-dev-log.socket >/dev/null 2>&1
 rs_exec rm -f /dev/log
-cat >"$(rs_path /etc/lg-rsyslog.conf)" <<'CONF'
+# The reader's uid: no account, only a number (rsyslog takes the id).
+READER_UID=4242
+rs_exec install -o "$READER_UID" -g "$READER_UID" -m 0644 /dev/null /var/log/lg.log
+cat >"$(rs_path /etc/lg-rsyslog.conf)" <<CONF
+global(privDrop.user.id="$READER_UID" privDrop.group.id="$READER_UID")
 module(load="imuxsock" SysSock.Name="/dev/log" SysSock.Annotate="on" SysSock.ParseTrusted="on"
        SysSock.RateLimit.Interval="0")
-template(name="lg" type="string" string="%syslogtag% uid=%$!uid% msg=%msg:2:$%\n")
+template(name="lg" type="string" string="%syslogtag% uid=%\$!uid% msg=%msg:2:\$%\n")
 *.* action(type="omfile" file="/var/log/lg.log" template="lg")
 CONF
 rs_exec systemd-run --unit=lg-rsyslog -p Type=simple /usr/sbin/rsyslogd -n -iNONE -f /etc/lg-rsyslog.conf >/dev/null 2>&1
@@ -51,6 +58,11 @@ rs_exec systemctl daemon-reload
 rs_exec systemctl enable --now guardd.service >/dev/null 2>&1
 lg_check "guardd: /dev/log ok" rs_wait_status DEVLOG ok 10
 lg_assert_eq "$(rs_status_key DEVLOG_READER_COMM)" rsyslogd "the reader guardd names is rsyslogd, not journald"
+reader=$(rs_status_key DEVLOG_READER_PID)
+lg_assert_eq "$(rs_exec stat -c %u "/proc/$reader")" "$READER_UID" "the reader runs as uid $READER_UID, not root"
+gpid=$(rs_exec systemctl show -P MainPID guardd.service)
+lg_assert_match "$(rs_exec awk '$5 == "/proc" {print $NF}' "/proc/$gpid/mountinfo")" 'hidepid=invisible' \
+        "guardd's /proc is its own, hidepid=invisible (ProtectProc=)"
 tag=lg$$
 rs_exec logger -t "$tag" healthy
 healthy() { grep -q "^$tag: uid=0 msg=healthy$" "$(rs_path /var/log/lg.log)"; }
