@@ -65,7 +65,8 @@ MODULE_SRC := $(wildcard pam_module/*.c)
 GUARDD_SRC := $(wildcard guardd/*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test-*.c))
 TOOLS := $(B)/tests/logind-double $(B)/tests/devlog-double $(B)/tests/pam-driver \
-	$(B)/tests/bus-flood $(B)/tests/status-tool $(B)/bench/bench-decision $(B)/bench/bench-users
+	$(B)/tests/bus-flood $(B)/tests/status-tool $(B)/bench/bench-decision $(B)/bench/bench-users \
+	$(B)/bench/fault-cost $(B)/bench/pam_noop.so
 
 LIBCOMMON := $(B)/libcommon.a
 MODULE := $(B)/pam_loginguard.so
@@ -157,6 +158,14 @@ $(B)/bench/bench-decision: $(B)/obj/bench/bench-decision.o $(UNIT_OBJS) $(LIBCOM
 $(B)/bench/bench-users: $(B)/obj/bench/bench-users.o $(UNIT_OBJS) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam -ldl
+
+$(B)/bench/fault-cost: $(B)/obj/bench/fault-cost.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(B)/bench/pam_noop.so: $(B)/obj/bench/pam_noop.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam
 
 $(B)/tests/status-tool: $(B)/obj/tests/tools/status-tool.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)

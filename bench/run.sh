@@ -173,6 +173,8 @@ Without guardd (stopped, status written by hand) each wrapped call runs the modu
 watchdog thread, $NT pairs: median $tpd_med us (95% CI $tpd_lo-$tpd_hi us), mean $tpd_mean us ± $tpd_ci us.
 That is the fallback, not the installed configuration: a thread create and join costs
 100-190 us on this machine, which is why the deadline is delegated to guardd when it runs.
+What any module, even one that does nothing, costs a login on this machine, and its price
+per page fault: section "What any module costs here" below.
 
 The double answers CreateSession in about 1-2 ms, so the ratio here is not the goal's
 measure; against the real logind it is (section "Real stack" below). What remains of the
@@ -201,6 +203,12 @@ Goal for the skip paths: within 1 ms of the pam_permit-only stack.
 Ratio stock/guarded at the cap: $(awk -v a=10000000 -v b="$b_med" 'BEGIN {printf "%.0f", a/b}')x for
 breaker-open logins (stock measured only up to the 10 s cap; it would wait 120 s).
 HDR
+echo
+if [ -x "$B/guardd" ]; then
+        LG_IN_NS="" bash bench/floor.sh 2>"$LG_TMP/floor.err" ||
+                echo "(bench/floor.sh failed: $(tail -n 1 "$LG_TMP/floor.err"))"
+        echo
+fi
 if [ -x "$B/guardd" ] && [ -f bench/guardd.sh ]; then
         . bench/guardd.sh
         . bench/devlog.sh

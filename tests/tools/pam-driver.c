@@ -197,14 +197,24 @@ static void wait_go(const char *fifo) {
         (void) close(fd);
 }
 
+/* Page faults so far: on a VM where one costs 10+ us they are most of
+ * what a module adds to a login (bench/floor.sh). */
+static long minor_faults(void) {
+        struct rusage ru;
+
+        return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_minflt : 0;
+}
+
 static int one_round(const Args *a, unsigned round) {
         struct pam_conv c = { .conv = conv };
         pam_handle_t *pamh = NULL;
         int flags = a->silent ? PAM_SILENT : 0, rc;
         uint64_t t, t_start;
+        long flt_start;
 
         printf("round=%u\npid=%ld\nfds_before=%d\nthreads_before=%d\n", round, (long) getpid(),
                count_fds(), count_threads());
+        flt_start = minor_faults();
         t_start = now_usec(CLOCK_MONOTONIC);
         rc = pam_start_confdir(a->service, a->user, &c, a->confdir, &pamh);
         if (rc != PAM_SUCCESS) {
@@ -245,6 +255,7 @@ static int one_round(const Args *a, unsigned round) {
         }
         pam_end(pamh, rc);
         printf("total_usec=%llu\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t_start));
+        printf("minflt=%ld\n", minor_faults() - flt_start);
         printf("fds_after=%d\nthreads_after=%d\n", count_fds(), count_threads());
         fflush(stdout);
         return 0;
