@@ -90,6 +90,25 @@ static const char *find_conf(int argc, const char **argv) {
         return NULL;
 }
 
+/* Where the problems with the config file and the arguments go: the
+ * devlog_path= argument's socket wherever the argument stands (the last
+ * one, as it wins), else @fallback. A bad trip= before it, or a bad line
+ * of the config file read before any argument, would otherwise go to the
+ * default /dev/log. A value config_set() would refuse is not used. */
+static const char *devlog_of(int argc, const char **argv, const char *fallback) {
+        static const char key[] = "devlog_path=";
+        const char *path = fallback;
+
+        for (int i = 0; i < argc && strncmp(argv[i], "wrap=", 5) != 0; i++) {
+                const char *v = argv[i] + sizeof(key) - 1;
+
+                if (strncmp(argv[i], key, sizeof(key) - 1) == 0 && v[0] == '/' &&
+                    strlen(v) < CONFIG_PATH_MAX)
+                        path = v;
+        }
+        return path;
+}
+
 /**
  * options_parse() - read config and arguments into @ret.
  * @log: where problems are reported
@@ -100,15 +119,18 @@ static const char *find_conf(int argc, const char **argv) {
  * Return: 0; -EINVAL when wrap= is missing or unusable (logged).
  */
 int options_parse(const PamLog *log, int argc, const char **argv, Options *ret) {
+        PamLog early = *log;
         int i, r;
 
         *ret = (Options){};
         config_init(&ret->config);
-        load_config(log, ret, find_conf(argc, argv));
+        early.path = devlog_of(argc, argv, log->path);
+        load_config(&early, ret, find_conf(argc, argv));
+        early.path = devlog_of(argc, argv, ret->config.devlog_path);
         for (i = 0; i < argc && strncmp(argv[i], "wrap=", 5) != 0; i++)
-                apply_arg(log, ret, argv[i]);
+                apply_arg(&early, ret, argv[i]);
         if (i == argc) {
-                pam_log(log, LOG_ERR, "No wrap=MODULE argument, nothing to guard.");
+                pam_log(&early, LOG_ERR, "No wrap=MODULE argument, nothing to guard.");
                 return -EINVAL;
         }
         ret->wrap = argv[i] + 5;
@@ -117,7 +139,7 @@ int options_parse(const PamLog *log, int argc, const char **argv, Options *ret) 
         r = target_resolve(ret->wrap, (const void *) options_parse, ret->target_path,
                            sizeof(ret->target_path));
         if (r < 0) {
-                pam_log(log, LOG_ERR, "Cannot resolve wrap=%s: %s.", ret->wrap, strerror(-r));
+                pam_log(&early, LOG_ERR, "Cannot resolve wrap=%s: %s.", ret->wrap, strerror(-r));
                 return -EINVAL;
         }
         target_basename(ret->target_path, ret->target_name, sizeof(ret->target_name));

@@ -112,6 +112,16 @@ new=$(tail -n +"$((n + 1))" "$LG_TMP/devlog.rec")
 lg_assert_eq "$(printf '%s\n' "$new" | grep -c 'pam_loginguard')" 1 "DEVLOG=stuck: the module logged nothing (only the marker login after it)"
 lg_assert_match "$new" "pam_sm_open_session answered 0 after" "the marker is the login after it"
 
+# devlog_path= applies to every message about the arguments, wherever it
+# stands: a rejected trip= (range 1-64) before it is logged there too, and
+# so is a rejected key of the config file, not at the default /dev/log.
+printf 'no_such_key = 1\n' >"$LG_TMP/bad.conf"
+lg_service early "$(lg_module_line optional "conf=$LG_TMP/bad.conf ${opts#conf=* }" trip=1000 devlog_path=$devlog wrap="$PAM_SYSTEMD")"
+lg_driver early --ops open >/dev/null
+lg_check "a bad argument before devlog_path= is logged at devlog_path" \
+        lg_until 10 rec_has "pam_loginguard\\(early:session\\): Option 'trip=1000': .*ignoring"
+lg_check "so is a bad line of the config file" lg_until 10 rec_has "pam_loginguard\\(early:session\\): .*bad\\.conf.*no_such_key"
+
 # A stopped /dev/log reader never blocks the module: fill its queue first
 # (until loggers are seen blocked on it, however long they take to start).
 lg_freeze "$DEVLOG_PID"
