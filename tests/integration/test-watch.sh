@@ -283,28 +283,6 @@ bopts="conf=$LG_TMP/empty.conf state_dir=$LG_TMP/state status=$LG_TMP/no-status 
 lg_service burst "$(lg_module_line optional "$bopts" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
 BURST=150
 
-# run_burst SERVICE TAG: BURST logins started at once; their driver output
-# goes to $LG_TMP/TAG.all.
-run_burst() {
-        local i p pids=""
-        rm -f "$LG_TMP"/ready.* "$LG_TMP/go"
-        for i in $(seq 1 "$BURST"); do
-                (
-                        touch "$LG_TMP/ready.$i"
-                        while [ ! -e "$LG_TMP/go" ]; do sleep 0.01; done
-                        lg_driver "$1" --ops open >"$LG_TMP/$2.$i"
-                ) &
-                pids="$pids $!"
-        done
-        for _ in $(seq 1 400); do
-                [ "$(find "$LG_TMP" -maxdepth 1 -name 'ready.*' | wc -l)" -ge "$BURST" ] && break
-                sleep 0.05
-        done
-        touch "$LG_TMP/go"
-        for p in $pids; do wait "$p"; done
-        cat "$LG_TMP/$2".[0-9]* >"$LG_TMP/$2.all"
-}
-
 slowest_ms() {
         echo $(($(sed -n 's/^open_usec=//p' "$LG_TMP/$1.all" | sort -n | tail -n 1) / 1000))
 }
@@ -341,7 +319,7 @@ log_slowest() {
 # on" fails). How late guardd cuts in a storm is a figure of bench/burst.sh.
 lg_service burst-base "$(lg_module_line optional "${bopts/deadline=1000/deadline=120000}" wrap="$PAM_SYSTEMD")" "session required pam_permit.so"
 mark
-run_burst burst-base healthy
+lg_burst burst-base healthy "$BURST"
 lg_assert_eq "$(grep -c '^env.XDG_SESSION_ID=c[0-9]*$' "$LG_TMP/healthy.all")" "$BURST" "burst, logind healthy: every login registered"
 queue=$(slowest_ms healthy)
 lg_log "burst, logind healthy: the slowest login took $queue ms"
@@ -351,7 +329,7 @@ settle
 calls0=$(watch_key ARMED_TOTAL)
 lg_freeze "$LOGIND_PID"
 mark
-run_burst burst cut
+lg_burst burst cut "$BURST"
 lg_assert_eq "$(grep -c '^open_rc=PAM_SUCCESS$' "$LG_TMP/cut.all")" "$BURST" "burst: every login went on"
 # trip=64 within window=1 s: on a slow machine (a sanitizer build) the last
 # logins of the burst may start their call after 64 cuts and rightly skip

@@ -321,6 +321,29 @@ lg_time() {
         return $rc
 }
 
+# lg_burst SERVICE TAG N: N logins (open_session) released at once, each
+# its own driver, once all N are started; each one's output goes to
+# $LG_TMP/TAG.I, all of them to $LG_TMP/TAG.all.
+lg_burst() {
+        local i p pids=""
+        rm -f "$LG_TMP"/ready.* "$LG_TMP/go" "$LG_TMP/$2".*
+        for i in $(seq 1 "$3"); do
+                (
+                        touch "$LG_TMP/ready.$i"
+                        while [ ! -e "$LG_TMP/go" ]; do sleep 0.01; done
+                        lg_driver "$1" --ops open >"$LG_TMP/$2.$i"
+                ) &
+                pids="$pids $!"
+        done
+        for _ in $(seq 1 400); do
+                [ "$(find "$LG_TMP" -maxdepth 1 -name 'ready.*' | wc -l)" -ge "$3" ] && break
+                sleep 0.05
+        done
+        touch "$LG_TMP/go"
+        for p in $pids; do wait "$p"; done
+        cat "$LG_TMP/$2".[0-9]* >"$LG_TMP/$2.all"
+}
+
 lg_module_line() { # CONTROL OPTIONS...: a pam_loginguard line wrapping pam_systemd
         local control=$1
         shift
