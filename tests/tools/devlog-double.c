@@ -40,7 +40,11 @@ static void stall_wait(const char *stall) {
          * watch is added again each time, and fails once it is gone. */
         while (inotify_add_watch(ifd, stall, IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF) >= 0)
                 if (read(ifd, ev, sizeof(ev)) < 0 && errno != EINTR)
-                        return;
+                        break;
+        /* A stall ends only when the file is gone: were inotify to fail
+         * (never seen), poll for it rather than read early. */
+        while (access(stall, F_OK) == 0)
+                (void) usleep(20000);
 }
 
 int main(int argc, char **argv) {
