@@ -182,6 +182,51 @@ static void test_file(void **state) {
         rmdir(dir);
 }
 
+/* read_trusted_file() sizes its buffer by fstat(), yet reads a file that
+ * holds more than fstat() said (one that grew; a /proc file says 0) up to
+ * the limit, and refuses it past the limit. */
+static void test_read_sizes(void **state) {
+        char dir[] = "/tmp/test-read.XXXXXX", path[256], *buf = NULL, *want = NULL;
+        size_t len = 0, want_len = 0;
+        FILE *f;
+        int fd;
+
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(path, sizeof(path), "%s/f", dir);
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(read_trusted_file(AT_FDCWD, path, getuid(), 100, &buf, &len), TRUST_OK);
+        assert_int_equal(len, 0);
+        assert_string_equal(buf, "");
+        free(buf);
+        fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        assert_int_equal(loop_write(fd, "0123456789", 10), 0);
+        close(fd);
+        assert_int_equal(read_trusted_file(AT_FDCWD, path, getuid(), 10, &buf, &len), TRUST_OK);
+        assert_string_equal(buf, "0123456789");
+        free(buf);
+        assert_int_equal(read_trusted_file(AT_FDCWD, path, getuid(), 9, &buf, &len),
+                         TRUST_E_OVERSIZE);
+        unlink(path);
+        rmdir(dir);
+
+        /* /proc/self/mountinfo: ours, 0444, fstat() size 0. */
+        f = fopen("/proc/self/mountinfo", "re");
+        assert_non_null(f);
+        assert_true(getdelim(&want, &want_len, '\0', f) > 0);
+        fclose(f);
+        assert_int_equal(read_trusted_file(AT_FDCWD, "/proc/self/mountinfo", getuid(), 1 << 20, &buf, &len),
+                         TRUST_OK);
+        /* The table may differ between two reads only if a mount changed. */
+        assert_true(len > 100);
+        assert_memory_equal(buf, want, 40);
+        free(buf);
+        free(want);
+        assert_int_equal(read_trusted_file(AT_FDCWD, "/proc/self/mountinfo", getuid(), 50, &buf, &len),
+                         TRUST_E_OVERSIZE);
+}
+
 static void test_remedy(void **state) {
         assert_int_equal(config_remedy_valid("none"), 0);
         assert_int_equal(config_remedy_valid("resume"), 0);
@@ -232,6 +277,7 @@ int main(void) {
                 cmocka_unit_test(test_errors),         cmocka_unit_test(test_long_line),
                 cmocka_unit_test(test_too_long_value), cmocka_unit_test(test_scope),
                 cmocka_unit_test(test_file),           cmocka_unit_test(test_remedy),
+                cmocka_unit_test(test_read_sizes),
                 cmocka_unit_test(test_shipped_file),   cmocka_unit_test(test_metrics_path),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
