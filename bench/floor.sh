@@ -27,7 +27,9 @@ st=$LG_TMP/status
 opts="conf=$LG_TMP/empty.conf state_dir=/run/loginguard status=$st"
 lg_service permit "session required pam_permit.so" "session optional pam_permit.so"
 lg_service noop "session required pam_permit.so" "session optional $B/bench/pam_noop.so"
-lg_service wpermit "session required pam_permit.so" "$(lg_module_line optional "$opts" wrap="$PERMIT")"
+# service=login1: guardd's verdict for logind, as pam_systemd gets it (a
+# service guardd does not know has the module read the status file).
+lg_service wpermit "session required pam_permit.so" "$(lg_module_line optional "$opts" service=login1 wrap="$PERMIT")"
 lg_service stock "session required pam_permit.so" "session optional $PAM_SYSTEMD"
 lg_service wrapped "session required pam_permit.so" "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")"
 LG_INTERVAL_MS=1000 LG_PROBE_TIMEOUT_MS=1000 lg_guardd_conf status_path="$st" state_dir=/run/loginguard
@@ -35,7 +37,7 @@ lg_start_guardd
 lg_wait_status WATCHDOG guardd 10 >/dev/null || echo "guardd does not watch" >&2
 
 S="permit noop wpermit stock wrapped"
-for s in $S; do : >"$LG_TMP/t.$s"; : >"$LG_TMP/f.$s"; done
+for s in $S; do : >"$LG_TMP/t.$s"; : >"$LG_TMP/f.$s"; : >"$LG_TMP/o.$s"; : >"$LG_TMP/c.$s"; done
 ulimit -Sn 1024
 for i in $(seq 1 "$N"); do
         # each stack in each position as often as the others
@@ -47,6 +49,8 @@ for i in $(seq 1 "$N"); do
                 out=$(lg_driver "$s")
                 lg_kv "$out" total_usec >>"$LG_TMP/t.$s"
                 lg_kv "$out" minflt >>"$LG_TMP/f.$s"
+                lg_kv "$out" open_usec >>"$LG_TMP/o.$s"
+                lg_kv "$out" close_usec >>"$LG_TMP/c.$s"
         done
 done
 calls=$(lg_status_key WATCH_CALLS)
@@ -66,17 +70,18 @@ cat <<EOF2
 
 \`bash bench/floor.sh\` (\`BENCH_FLOOR_N=$N\`; run by \`make bench\`): $N logins of each stack,
 pam_start..pam_end, paired in rotating order, guardd watching the wrapped calls
-(WATCH_CALLS=$calls after the run). pam_loginguard wraps pam_permit here, so the figure is
-the module itself: no pam_systemd, no bus; the last two rows are the healthy-overhead pair
+(WATCH_CALLS=$calls after the run). pam_loginguard wraps pam_permit here (\`service=login1\`:
+guardd's verdict for logind, read from the watch table as with pam_systemd), so the figure
+is the module itself: no pam_systemd, no bus. The last two rows are the healthy-overhead pair
 of the section above, in the same run.
 
-| stack | median | page faults per login (median) |
-| --- | --- | --- |
-| pam_permit, pam_permit | $(med "$LG_TMP/t.permit") us | $(med "$LG_TMP/f.permit") |
-| pam_permit, pam_noop.so (does nothing) | $(med "$LG_TMP/t.noop") us | $(med "$LG_TMP/f.noop") |
-| pam_permit, pam_loginguard wrap=pam_permit | $(med "$LG_TMP/t.wpermit") us | $(med "$LG_TMP/f.wpermit") |
-| pam_permit, pam_systemd (stock, the double) | $(med "$LG_TMP/t.stock") us | $(med "$LG_TMP/f.stock") |
-| pam_permit, pam_loginguard wrap=pam_systemd | $(med "$LG_TMP/t.wrapped") us | $(med "$LG_TMP/f.wrapped") |
+| stack | pam_start..pam_end median | open_session | close_session | page faults per login (median) |
+| --- | --- | --- | --- | --- |
+| pam_permit, pam_permit | $(med "$LG_TMP/t.permit") us | $(med "$LG_TMP/o.permit") us | $(med "$LG_TMP/c.permit") us | $(med "$LG_TMP/f.permit") |
+| pam_permit, pam_noop.so (does nothing) | $(med "$LG_TMP/t.noop") us | $(med "$LG_TMP/o.noop") us | $(med "$LG_TMP/c.noop") us | $(med "$LG_TMP/f.noop") |
+| pam_permit, pam_loginguard wrap=pam_permit | $(med "$LG_TMP/t.wpermit") us | $(med "$LG_TMP/o.wpermit") us | $(med "$LG_TMP/c.wpermit") us | $(med "$LG_TMP/f.wpermit") |
+| pam_permit, pam_systemd (stock, the double) | $(med "$LG_TMP/t.stock") us | $(med "$LG_TMP/o.stock") us | $(med "$LG_TMP/c.stock") us | $(med "$LG_TMP/f.stock") |
+| pam_permit, pam_loginguard wrap=pam_systemd | $(med "$LG_TMP/t.wrapped") us | $(med "$LG_TMP/o.wrapped") us | $(med "$LG_TMP/c.wrapped") us | $(med "$LG_TMP/f.wrapped") |
 
 Paired differences, median with its 95% CI: a module that does nothing
 $(diff_ci permit noop); pam_loginguard $(diff_ci permit wpermit), of which

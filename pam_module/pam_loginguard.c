@@ -199,17 +199,17 @@ static int verdict_says_skip(Ctx *c, Fallback *f, bool *ret_skip) {
         return 0;
 }
 
-/* Returns true when guardd's fresh status says to skip; fills @f. */
-static bool status_says_skip(Ctx *c, Fallback *f) {
+/* The status file, read when guardd publishes no verdict in the watch
+ * table. Not inlined: its 16 KiB buffer would sit in run()'s frame on
+ * every login and put every later call on stack pages the process never
+ * touched, a page fault each (bench/floor.sh). */
+static __attribute__((noinline)) bool status_file_says_skip(Ctx *c, Fallback *f) {
         char buf[STATUS_MAX_SIZE + 2], action[16] = "", state[16] = "", devlog[16] = "";
         unsigned line = 0;
-        bool skip = false;
         StatusView v;
         size_t len;
         int r;
 
-        if (verdict_says_skip(c, f, &skip) == 0)
-                return skip;
         r = read_trusted_file_into(AT_FDCWD, c->o->config.status_path, 0, buf, sizeof(buf), &len);
         if (r == 0)
                 r = status_view_parse(buf, len, &v, &line);
@@ -227,6 +227,15 @@ static bool status_says_skip(Ctx *c, Fallback *f) {
         if (status_view_get(&v, c->o->status_key, action, sizeof(action)) == 0)
                 (void) status_view_get(&v, c->o->service_key, state, sizeof(state));
         return skip_because(c, f, strcmp(action, "skip") == 0, state);
+}
+
+/* Returns true when guardd's fresh status says to skip; fills @f. */
+static bool status_says_skip(Ctx *c, Fallback *f) {
+        bool skip = false;
+
+        if (verdict_says_skip(c, f, &skip) == 0)
+                return skip;
+        return status_file_says_skip(c, f);
 }
 
 /* A stopped PID 1 cannot start the session's scope: logind would take the
@@ -580,7 +589,11 @@ static void state_key(int argc, const char **argv, char *buf, size_t size) {
 
 /* Parses the options, or for close_session reuses open_session's. Fail
  * open: a broken line must not stop logins (it is logged). */
-static int ctx_options(Ctx *c, Options *own, int argc, const char **argv) {
+/* The options: open_session's are kept with the handle for
+ * close_session; any other entry point's are freed by the caller (@own,
+ * on the heap: several KiB in run()'s frame would cost every login page
+ * faults on stack pages it never otherwise touches). */
+static int ctx_options(Ctx *c, Options **own, int argc, const char **argv) {
         const void *data = NULL;
         char key[CONFIG_PATH_MAX + 16];
         HandleState *hs;
@@ -592,8 +605,11 @@ static int ctx_options(Ctx *c, Options *own, int argc, const char **argv) {
                 return 0;
         }
         if (c->ep != EP_OPEN_SESSION) {
-                c->o = own;
-                return options_parse(&c->log, argc, argv, own);
+                *own = malloc(sizeof(**own));
+                if (!*own)
+                        return -ENOMEM;
+                c->o = *own;
+                return options_parse(&c->log, argc, argv, *own);
         }
         hs = calloc(1, sizeof(*hs));
         if (!hs || options_parse(&c->log, argc, argv, &hs->o) < 0 ||
@@ -613,7 +629,7 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, Entry
                   .breaker.dir_fd = -EBADF,
                   .user_breaker = { .dir_fd = -EBADF, .map.fd = -EBADF } };
         const void *item = NULL;
-        Options own;
+        _cleanup_free_ Options *own = NULL;
         pam_sm_fn fn = NULL;
         int rc;
 
