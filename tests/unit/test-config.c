@@ -216,15 +216,17 @@ static void test_read_sizes(void **state) {
         assert_non_null(f);
         assert_true(getdelim(&want, &want_len, '\0', f) > 0);
         fclose(f);
-        assert_int_equal(read_trusted_file(AT_FDCWD, "/proc/self/mountinfo", getuid(), 1 << 20, &buf, &len),
-                         TRUST_OK);
+        assert_int_equal(
+                read_trusted_file(AT_FDCWD, "/proc/self/mountinfo", getuid(), 1 << 20, &buf, &len),
+                TRUST_OK);
         /* The table may differ between two reads only if a mount changed. */
         assert_true(len > 100);
         assert_memory_equal(buf, want, 40);
         free(buf);
         free(want);
-        assert_int_equal(read_trusted_file(AT_FDCWD, "/proc/self/mountinfo", getuid(), 50, &buf, &len),
-                         TRUST_E_OVERSIZE);
+        assert_int_equal(
+                read_trusted_file(AT_FDCWD, "/proc/self/mountinfo", getuid(), 50, &buf, &len),
+                TRUST_E_OVERSIZE);
 }
 
 static void test_remedy(void **state) {
@@ -277,8 +279,8 @@ int main(void) {
                 cmocka_unit_test(test_errors),         cmocka_unit_test(test_long_line),
                 cmocka_unit_test(test_too_long_value), cmocka_unit_test(test_scope),
                 cmocka_unit_test(test_file),           cmocka_unit_test(test_remedy),
-                cmocka_unit_test(test_read_sizes),
-                cmocka_unit_test(test_shipped_file),   cmocka_unit_test(test_metrics_path),
+                cmocka_unit_test(test_read_sizes),     cmocka_unit_test(test_shipped_file),
+                cmocka_unit_test(test_metrics_path),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
