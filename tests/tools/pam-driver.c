@@ -221,6 +221,7 @@ static int one_round(const Args *a, unsigned round) {
                 printf("start_rc=%s\n", pam_name(rc));
                 return 1;
         }
+        printf("start_usec=%llu\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t_start));
         if (a->tty)
                 (void) pam_set_item(pamh, PAM_TTY, a->tty);
         if (a->rhost)
@@ -253,7 +254,9 @@ static int one_round(const Args *a, unsigned round) {
                 printf("close_usec=%llu\nclose_rc=%s\n",
                        (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t), pam_name(rc));
         }
+        t = now_usec(CLOCK_MONOTONIC);
         pam_end(pamh, rc);
+        printf("end_usec=%llu\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t));
         printf("total_usec=%llu\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t_start));
         printf("minflt=%ld\n", minor_faults() - flt_start);
         printf("fds_after=%d\nthreads_after=%d\n", count_fds(), count_threads());
