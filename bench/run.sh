@@ -169,6 +169,9 @@ wrapped, lose a scheduler slice to guardd, dbus-daemon or the double, which move
 by tens of microseconds from run to run. The logins run with a descriptor limit of 1024
 (\`ulimit -Sn 1024\`), as sshd, cron and su do under systemd's default \`LimitNOFILE=\`.
 
+Why the goal is not met on this machine: section "Why the 200 us goal is not met here" at the end
+(written by hand; \`make bench\` keeps it).
+
 Without guardd (stopped, status written by hand) each wrapped call runs the module's own
 watchdog thread, $NT pairs: median $tpd_med us (95% CI $tpd_lo-$tpd_hi us), mean $tpd_mean us ± $tpd_ci us.
 That is the fallback, not the installed configuration: a thread create and join costs
@@ -232,8 +235,9 @@ if [ "${BENCH_REALSTACK:-1}" = 1 ]; then
         fi
 fi
 } >"$REPORT"
-# The A/B section (bench/ab.sh, run by hand against a named commit) is
-# kept as it was: make bench does not rerun it.
+# The A/B section (bench/ab.sh, run by hand against a named commit) and
+# what follows it (written by hand: why a goal is not met on this
+# machine) are kept as they were: make bench does not rerun them.
 [ -f "$OUT" ] && sed -n '/^## A\/B against an earlier commit/,$p' "$OUT" >>"$REPORT"
 cp "$REPORT" "$OUT"
 cat "$OUT"
