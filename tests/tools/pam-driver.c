@@ -197,8 +197,8 @@ static void wait_go(const char *fifo) {
         (void) close(fd);
 }
 
-/* Page faults so far: on a VM where one costs 10+ us they are most of
- * what a module adds to a login (bench/floor.sh). */
+/* Page faults so far: on a VM where one costs 10+ us they are a large
+ * part of what a module adds to a login (bench/floor.sh). */
 static long minor_faults(void) {
         struct rusage ru;
 
