@@ -33,9 +33,10 @@ lg_check "guardd watches" lg_until 10 fresh
 # A root login with logind frozen: cut at its deadline, by guardd.
 root_cut() { # WHAT
         local out
-        lg_freeze "$LOGIND_PID"
-        out=$(lg_driver login --ops open)
+        lg_call_frozen "$LOGIND_PID" "$LG_TMP/root.out" lg_driver login --ops open
+        out=$(cat "$LG_TMP/root.out")
         lg_thaw "$LOGIND_PID"
+        lg_wait_allow_after 15 || lg_log "$1: guardd did not allow logind again within 15 s"
         lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "$1: a root login is cut at its deadline"
         lg_assert_ge "$(grep -c 'cut [0-9]* connection' "$LG_TMP/guardd.log")" "$((CUTS + 1))" "$1: by guardd"
         CUTS=$(grep -c 'cut [0-9]* connection' "$LG_TMP/guardd.log")

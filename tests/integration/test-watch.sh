@@ -79,7 +79,11 @@ wait_fresh() { # 0|1 TIMEOUT_S
         done
         return 1
 }
-settle() { lg_thaw "$LOGIND_PID"; lg_wait_status LOGIN1_ACTION allow 10 >/dev/null; rm -f "$LG_TMP/state"/breaker-*; }
+settle() {
+        lg_thaw "$LOGIND_PID"
+        lg_wait_allow_after 15 || lg_log "settle: guardd did not allow logind again within 15 s"
+        rm -f "$LG_TMP/state"/breaker-*
+}
 
 lg_check "guardd: allow" lg_wait_status LOGIN1_ACTION allow 5
 lg_check "guardd watches: fresh heartbeat" wait_fresh 1 5
@@ -106,11 +110,11 @@ lg_assert_nomatch "$(watch)" '^slot=' "healthy: no slot left in use"
 
 # --- logind frozen: open_session cut by guardd
 cuts0=$(grep -c 'cut [0-9]* connection' "$LG_TMP/guardd.log")
-# Logging in at once: guardd needs a probe timeout to say skip, and the
-# watchdog is what is under test.
-lg_freeze "$LOGIND_PID"
+# The call is let go just after the freeze (lg_call_frozen): guardd needs a
+# probe timeout to say skip, and the watchdog is what is under test.
 mark
-out=$(lg_driver login --ops open)
+lg_call_frozen "$LOGIND_PID" "$LG_TMP/frozen.out" lg_driver login --ops open
+out=$(cat "$LG_TMP/frozen.out")
 ms=$(($(lg_kv "$out" open_usec) / 1000))
 lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "logind frozen: cut at the deadline"
 lg_assert_ge "$ms" 990 "logind frozen: not before the deadline (ms)"
@@ -121,18 +125,19 @@ lg_assert_ge "$(grep -c 'cut [0-9]* connection' "$LG_TMP/guardd.log")" $((cuts0 
 settle
 
 # --- a login in a pid namespace below guardd's: not handed to guardd
-lg_freeze "$LOGIND_PID"
 mark
-out=$(timeout -k 5 30 unshare -p -f "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service login --ops open)
+lg_call_frozen "$LOGIND_PID" "$LG_TMP/nested.out" \
+        timeout -k 5 30 unshare -p -f "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service login --ops open
+out=$(cat "$LG_TMP/nested.out")
 lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "nested pid namespace: cut at the deadline"
 lg_assert_match "$(last_debug pam_sm_open_session)" '1 cut.*watched by a thread' "nested pid namespace: by its own thread"
 lg_assert_match "$(last_debug pam_sm_open_session)" 'pam-driver\[1\]' "(the login was pid 1 of its namespace)"
 settle
 
 # --- dbus-daemon frozen
-lg_freeze "$BUS_PID"
 mark
-out=$(lg_driver login --ops open)
+lg_call_frozen "$BUS_PID" "$LG_TMP/bus-frozen.out" lg_driver login --ops open
+out=$(cat "$LG_TMP/bus-frozen.out")
 ms=$(($(lg_kv "$out" open_usec) / 1000))
 lg_thaw "$BUS_PID"
 lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "dbus-daemon frozen: cut at the deadline"

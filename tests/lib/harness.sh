@@ -413,6 +413,49 @@ lg_wait_key_ge() {
 # lg_wait_status KEY VALUE TIMEOUT_S: wait until the status says KEY=VALUE.
 lg_wait_status() { lg_wait_key lg_status_key "$@"; }
 
+# lg_wait_allow_after TIMEOUT_S: after a fault was lifted (lg_thaw), wait
+# for a status that allows logind from a round guardd began after this call
+# (GUARDD_ROUNDS two past its value now): a status that says allow only
+# because guardd's probe into the fault has not yet timed out would turn to
+# skip under the next test's feet.
+lg_wait_allow_after() {
+        local s r r0 i n=$(($1 * 20))
+        r0=$(lg_status_key GUARDD_ROUNDS)
+        for ((i = 0; i < n; i++)); do
+                s=$(cat "$GUARDD_STATUS" 2>/dev/null)
+                r=$(sed -n 's/^GUARDD_ROUNDS=//p' <<<"$s")
+                if [ -n "$r" ] && [ "$r" -ge $((${r0:-0} + 2)) ] && grep -qx 'LOGIN1_ACTION=allow' <<<"$s"; then
+                        return 0
+                fi
+                sleep 0.05
+        done
+        return 1
+}
+
+# lg_call_frozen PID OUT COMMAND...: run a login (COMMAND: lg_driver or
+# pam-driver with its arguments) that meets PID frozen. The driver is
+# started first and its call let go (--go) right after the freeze: starting
+# a process takes a loaded machine or a sanitizer build hundreds of
+# milliseconds, and guardd, whose probe into the frozen PID times out after
+# probe_timeout, would meanwhile have said skip. The call's output goes to
+# OUT; PID stays frozen.
+lg_call_frozen() {
+        local pid=$1 out=$2 go=$LG_TMP/go-frozen drv
+        shift 2
+        rm -f "$go" "$go.ready"
+        mkfifo "$go"
+        ("$@" --go "$go" >"$out") &
+        drv=$!
+        if ! lg_wait_for "$go.ready" 30; then
+                lg_fail "lg_call_frozen: the driver did not start"
+                kill "$drv" 2>/dev/null
+                return 1
+        fi
+        lg_freeze "$pid"
+        echo go >"$go"
+        wait "$drv"
+}
+
 # lg_wait_watch_stale [TIMEOUT_S]: wait until guardd's heartbeat in the
 # watch table is stale (guardd stopped or killed): from then on logins use
 # their own thread instead of handing guardd their deadline.
