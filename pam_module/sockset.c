@@ -263,39 +263,51 @@ static int by_fd(const void *a, const void *b) {
 }
 
 /*
- * A small table without /proc: one poll() over every fd number below the
+ * A small table without /proc: poll() over every fd number below the
  * descriptor limit says which are open (POLLNVAL: not), an fstat() each
  * tells the sockets. Listing /proc/self/fd costs 60 to 90 us in a fresh
  * process such as sshd's session child (the procfs entries are made on
  * the first look); this, 10 to 30 us. Numbers at or above the limit are
  * not looked at: the wrapped module cannot open a descriptor there, and
  * one the program had there from before it lowered its limit is left
- * alone (t->limit), as stock would leave it. A limit up to the buffer's
- * 1024 pollfds is the usual one (sshd, cron, su). -E2BIG: a higher limit
- * (or no poll()), go by /proc; SNAPSHOT_LARGE: more than SMALL_TABLE_MAX
- * open, go by number.
+ * alone (t->limit), as stock would leave it. The numbers go to poll() in
+ * chunks on the stack: a heap buffer for all 1024 at once (the usual limit
+ * of sshd, cron and su) took fresh pages, and a page fault costs more than
+ * a poll() of a chunk where faults are dear (a paravirtualised MMU: 10 to
+ * 15 us each, docs/BENCHMARKS.md). -E2BIG: a higher limit (or no poll()),
+ * go by /proc; SNAPSHOT_LARGE: more than SMALL_TABLE_MAX open, go by
+ * number.
  */
-static int snapshot_polled(SockTable *t, char *buf, size_t size) {
-        struct pollfd *p = (struct pollfd *) (void *) buf;
+#define POLL_CHUNK 128U
+#define POLL_LIMIT_MAX 1024U
+
+static int snapshot_polled(SockTable *t) {
+        struct pollfd p[POLL_CHUNK];
+        int open[SMALL_TABLE_MAX];
         struct rlimit rl;
-        unsigned n, open = 0;
+        unsigned n, n_open = 0;
         int r = 0;
 
-        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > size / sizeof(*p) ||
-            rl.rlim_cur == 0)
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > POLL_LIMIT_MAX || rl.rlim_cur == 0)
                 return -E2BIG;
         n = (unsigned) rl.rlim_cur;
-        for (unsigned i = 0; i < n; i++)
-                p[i] = (struct pollfd){ .fd = (int) i };
-        if (poll(p, n, 0) < 0)
-                return -E2BIG;
-        for (unsigned i = 0; i < n; i++)
-                open += !(p[i].revents & POLLNVAL);
-        if (open > SMALL_TABLE_MAX)
-                return SNAPSHOT_LARGE;
-        for (unsigned i = 0; i < n && r >= 0; i++)
-                if (!(p[i].revents & POLLNVAL))
-                        r = visit_fd((int) i, add_socket, t);
+        for (unsigned base = 0; base < n; base += POLL_CHUNK) {
+                unsigned k = MIN(POLL_CHUNK, n - base);
+
+                for (unsigned i = 0; i < k; i++)
+                        p[i] = (struct pollfd){ .fd = (int) (base + i) };
+                if (poll(p, k, 0) < 0)
+                        return -E2BIG;
+                for (unsigned i = 0; i < k; i++) {
+                        if (p[i].revents & POLLNVAL)
+                                continue;
+                        if (n_open == SMALL_TABLE_MAX)
+                                return SNAPSHOT_LARGE;
+                        open[n_open++] = (int) (base + i);
+                }
+        }
+        for (unsigned i = 0; i < n_open && r >= 0; i++)
+                r = visit_fd(open[i], add_socket, t);
         t->limit = (int) n;
         return r;
 }
@@ -313,21 +325,30 @@ static int snapshot_listed(SockTable *t, char *buf, size_t size) {
         return walk_listed(dir, n, buf, size, add_socket, t);
 }
 
+/* A table poll() cannot take: by /proc or by number, in a heap buffer. */
+static int snapshot_slowly(SockTable *t, int polled) {
+        _cleanup_free_ char *buf = malloc(DENTS_SIZE);
+
+        if (!buf)
+                return -ENOMEM;
+        if (polled == SNAPSHOT_LARGE)
+                return snapshot_numbers(t, buf, DENTS_SIZE);
+        return snapshot_listed(t, buf, DENTS_SIZE);
+}
+
 /**
  * socktable_snapshot() - the sockets this process has open now.
  * @ret: the table, sorted by fd; release with socktable_done()
  *
  * Return: 0 or -errno (-ENOENT without /proc).
  */
-static int snapshot_into(SockTable *ret, char *buf, size_t size) {
+int socktable_snapshot(SockTable *ret) {
         SockTable t = {};
-        int r = snapshot_polled(&t, buf, size);
+        int r = snapshot_polled(&t);
 
         /* Both return before adding anything, so @t is still empty. */
-        if (r == SNAPSHOT_LARGE)
-                r = snapshot_numbers(&t, buf, size);
-        else if (r == -E2BIG)
-                r = snapshot_listed(&t, buf, size);
+        if (r == SNAPSHOT_LARGE || r == -E2BIG)
+                r = snapshot_slowly(&t, r);
         if (r < 0) {
                 socktable_done(&t);
                 return r;
@@ -339,14 +360,6 @@ static int snapshot_into(SockTable *ret, char *buf, size_t size) {
                 }
         *ret = t;
         return 0;
-}
-
-int socktable_snapshot(SockTable *ret) {
-        _cleanup_free_ char *buf = malloc(DENTS_SIZE);
-
-        if (!buf)
-                return -ENOMEM;
-        return snapshot_into(ret, buf, DENTS_SIZE); /* NOLINT(clang-analyzer-unix.Malloc): _cleanup_ */
 }
 
 /**

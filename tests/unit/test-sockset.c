@@ -122,6 +122,55 @@ static void test_limit_bounds_the_table(void **state) {
         close(below);
 }
 
+/* Sockets at the edges of the chunks poll() takes (128 numbers each) and
+ * at the last number below the limit are all seen; so is the table exactly
+ * as large as a small one may be, and one more makes it large. */
+static void test_poll_chunk_edges(void **state) {
+        static const int at[] = { 127, 128, 255, 256, 1023 };
+        struct rlimit saved, lim;
+        int first, fds[5], pairs[2 * 80];
+        SockTable t = {};
+        unsigned open_now = 0;
+
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+        lim = (struct rlimit){ .rlim_cur = 1024, .rlim_max = saved.rlim_max };
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+        first = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(first >= 0);
+        for (unsigned i = 0; i < 5; i++) {
+                fds[i] = fcntl(first, F_DUPFD_CLOEXEC, at[i]);
+                assert_int_equal(fds[i], at[i]);
+        }
+        close(first);
+        assert_int_equal(socktable_snapshot(&t), 0);
+        assert_null(t.open);
+        assert_int_equal(t.limit, 1024);
+        for (unsigned i = 0; i < 5; i++)
+                assert_true(socktable_contains(&t, fds[i], ino_of(fds[i])));
+        socktable_done(&t);
+        /* Fill up to exactly 160 open descriptors, then one more. */
+        for (int fd = 0; fd < 1024; fd++)
+                open_now += fcntl(fd, F_GETFD) >= 0;
+        assert_true(open_now < 160);
+        for (unsigned i = 0; i < 2 * 80; i++)
+                pairs[i] = -1;
+        for (unsigned i = 0; open_now < 160; i++, open_now++)
+                pairs[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_int_equal(socktable_snapshot(&t), 0);
+        assert_null(t.open);
+        socktable_done(&t);
+        first = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(first >= 0);
+        assert_int_equal(socktable_snapshot(&t), 0);
+        assert_non_null(t.open);
+        assert_true(socktable_contains(&t, fds[4], ino_of(fds[4])));
+        socktable_done(&t);
+        close(first);
+        close_all(pairs, 2 * 80);
+        close_all(fds, 5);
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+}
+
 /* Under a limit one poll() covers, a table past a few hundred descriptors
  * is still kept by number. */
 static void test_large_table_under_poll_limit(void **state) {
@@ -354,6 +403,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_small_table_is_exact),
                 cmocka_unit_test(test_limit_bounds_the_table),
+                cmocka_unit_test(test_poll_chunk_edges),
                 cmocka_unit_test(test_large_table_under_poll_limit),
                 cmocka_unit_test(test_large_table_is_fd_numbers),
                 cmocka_unit_test(test_large_table_full_to_capacity),
