@@ -20,8 +20,11 @@
 
 #define TARGET_CACHE_MAX 8
 
+/* The path on the heap, not in the array: a 4 KiB array in .bss pushed
+ * the module's other statics onto a page of their own, one more page
+ * fault for every login (10-15 us where faults are dear, docs/BENCHMARKS.md). */
 typedef struct TargetCache {
-        char path[512];
+        char *path;
         void *handle;
 } TargetCache;
 
@@ -116,11 +119,13 @@ static void *cache_find(const char *path) {
 static void cache_store(const char *path, void *handle) {
         for (size_t i = 0; i < TARGET_CACHE_MAX; i++)
                 if (!cache[i].handle) {
-                        (void) snprintf(cache[i].path, sizeof(cache[i].path), "%s", path);
-                        cache[i].handle = handle;
+                        cache[i].path = strdup(path);
+                        if (cache[i].path)
+                                cache[i].handle = handle;
                         return;
                 }
-        /* Full: the handle stays loaded anyway (dlopen refcount), only uncached. */
+        /* Full, or no memory: the handle stays loaded anyway (dlopen
+         * refcount), only uncached. */
 }
 
 static int load_handle(const char *path, void **ret) {

@@ -42,6 +42,12 @@ lg_assert_match "$(cat "$D/usr/lib/tmpfiles.d/loginguard.conf")" '^d /run/loging
 nm -D --defined-only "$D/usr/lib/security/pam_loginguard.so" | awk '{print $3}' | sort >"$LG_TMP/syms"
 lg_assert_eq "$(tr '\n' ' ' <"$LG_TMP/syms")" "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_chauthtok pam_sm_close_session pam_sm_open_session pam_sm_setcred " \
         "the module exports exactly the six pam_sm_* entry points"
+# Every page of the module's writable segment is a page fault in every
+# login's process (10-15 us each on a VM with a paravirtualised MMU,
+# docs/BENCHMARKS.md): the relocated part and one page of data and bss.
+read -r rw_start rw_size < <(readelf -lW "$D/usr/lib/security/pam_loginguard.so" | awk '$1 == "LOAD" && $7 == "RW" { print $3, $6 }')
+rw_pages=$((((rw_start + rw_size - 1) >> 12) - (rw_start >> 12) + 1))
+lg_assert_eq "$rw_pages" 2 "the module's writable segment spans two pages (relro, then data and bss)"
 
 if command -v systemd-analyze >/dev/null; then
         # The unit's dependencies and the commands it runs (kill(1) for
