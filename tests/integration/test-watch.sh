@@ -60,15 +60,12 @@ last_debug() {
 # open_session waiting for go_call; sets drv. go_call lets it run and
 # returns once its slot is armed (or the call has ended).
 start_call() {
-        rm -f "$LG_TMP/go" "$LG_TMP/go.ready"
-        mkfifo "$LG_TMP/go"
-        (lg_driver login --ops open --go "$LG_TMP/go" >"$1") &
-        drv=$!
-        lg_wait_for "$LG_TMP/go.ready" 30 || lg_fail "the driver did not start"
+        lg_start_go "$1" lg_driver login --ops open
+        drv=$LG_GO_PID
 }
 armed() { watch | grep -q '^slot=.* state=armed '; }
 go_call() {
-        echo go >"$LG_TMP/go"
+        lg_go
         lg_until 10 sh -c "! kill -0 $drv 2>/dev/null || '$B/tests/status-tool' watch '$table' | grep -q '^slot=.* state=armed '"
 }
 wait_fresh() { # 0|1 TIMEOUT_S

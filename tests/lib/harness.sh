@@ -419,41 +419,44 @@ lg_wait_status() { lg_wait_key lg_status_key "$@"; }
 # because guardd's probe into the fault has not yet timed out would turn to
 # skip under the next test's feet.
 lg_wait_allow_after() {
-        local s r r0 i n=$(($1 * 20))
-        r0=$(lg_status_key GUARDD_ROUNDS)
-        for ((i = 0; i < n; i++)); do
-                s=$(cat "$GUARDD_STATUS" 2>/dev/null)
-                r=$(sed -n 's/^GUARDD_ROUNDS=//p' <<<"$s")
-                if [ -n "$r" ] && [ "$r" -ge $((${r0:-0} + 2)) ] && grep -qx 'LOGIN1_ACTION=allow' <<<"$s"; then
-                        return 0
-                fi
-                sleep 0.05
-        done
-        return 1
+        lg_until "$1" lg_allows_since "$(lg_status_key GUARDD_ROUNDS)"
+}
+lg_allows_since() { # ROUNDS: one snapshot of the status, allow and 2 rounds on
+        local s r
+        s=$(cat "$GUARDD_STATUS" 2>/dev/null)
+        r=$(sed -n 's/^GUARDD_ROUNDS=//p' <<<"$s")
+        [ -n "$r" ] && [ "$r" -ge $((${1:-0} + 2)) ] && grep -qx 'LOGIN1_ACTION=allow' <<<"$s"
 }
 
-# lg_call_frozen PID OUT COMMAND...: run a login (COMMAND: lg_driver or
-# pam-driver with its arguments) that meets PID frozen. The driver is
-# started first and its call let go (--go) right after the freeze: starting
-# a process takes a loaded machine or a sanitizer build hundreds of
-# milliseconds, and guardd, whose probe into the frozen PID times out after
-# probe_timeout, would meanwhile have said skip. The call's output goes to
-# OUT; PID stays frozen.
+# lg_start_go OUT COMMAND...: start a login (COMMAND: lg_driver or
+# pam-driver with its arguments) whose call waits for lg_go (pam-driver
+# --go): starting a process takes a loaded machine or a sanitizer build
+# hundreds of milliseconds, a FIFO's wake-up does not. Its output goes to
+# OUT; its pid is LG_GO_PID. Fails when it did not start within 30 s.
+lg_start_go() {
+        local out=$1
+        shift
+        rm -f "$LG_TMP/go" "$LG_TMP/go.ready"
+        mkfifo "$LG_TMP/go"
+        ("$@" --go "$LG_TMP/go" >"$out") &
+        LG_GO_PID=$!
+        lg_wait_for "$LG_TMP/go.ready" 30 && return 0
+        lg_fail "the driver did not start"
+        kill "$LG_GO_PID" 2>/dev/null
+        return 1
+}
+lg_go() { echo go >"$LG_TMP/go"; }
+
+# lg_call_frozen PID OUT COMMAND...: a login that meets PID frozen before
+# guardd has said skip (its probe into PID times out after probe_timeout):
+# started first, PID frozen, then the call let go. PID stays frozen.
 lg_call_frozen() {
-        local pid=$1 out=$2 go=$LG_TMP/go-frozen drv
-        shift 2
-        rm -f "$go" "$go.ready"
-        mkfifo "$go"
-        ("$@" --go "$go" >"$out") &
-        drv=$!
-        if ! lg_wait_for "$go.ready" 30; then
-                lg_fail "lg_call_frozen: the driver did not start"
-                kill "$drv" 2>/dev/null
-                return 1
-        fi
+        local pid=$1
+        shift
+        lg_start_go "$@" || return 1
         lg_freeze "$pid"
-        echo go >"$go"
-        wait "$drv"
+        lg_go
+        wait "$LG_GO_PID"
 }
 
 # lg_wait_watch_stale [TIMEOUT_S]: wait until guardd's heartbeat in the
