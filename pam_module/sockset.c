@@ -283,7 +283,7 @@ static int by_fd(const void *a, const void *b) {
 
 static int snapshot_polled(SockTable *t) {
         struct pollfd p[POLL_CHUNK];
-        int open[SMALL_TABLE_MAX];
+        int fds[SMALL_TABLE_MAX]; /* the open ones */
         struct rlimit rl;
         unsigned n, n_open = 0;
         int r = 0;
@@ -303,11 +303,11 @@ static int snapshot_polled(SockTable *t) {
                                 continue;
                         if (n_open == SMALL_TABLE_MAX)
                                 return SNAPSHOT_LARGE;
-                        open[n_open++] = (int) (base + i);
+                        fds[n_open++] = (int) (base + i);
                 }
         }
         for (unsigned i = 0; i < n_open && r >= 0; i++)
-                r = visit_fd(open[i], add_socket, t);
+                r = visit_fd(fds[i], add_socket, t);
         t->limit = (int) n;
         return r;
 }

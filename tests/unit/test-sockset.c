@@ -128,7 +128,7 @@ static void test_limit_bounds_the_table(void **state) {
 static void test_poll_chunk_edges(void **state) {
         static const int at[] = { 127, 128, 255, 256, 1023 };
         struct rlimit saved, lim;
-        int first, fds[5], pairs[2 * 80];
+        int first, fds[5], extra[160];
         SockTable t = {};
         unsigned open_now = 0;
 
@@ -152,10 +152,12 @@ static void test_poll_chunk_edges(void **state) {
         for (int fd = 0; fd < 1024; fd++)
                 open_now += fcntl(fd, F_GETFD) >= 0;
         assert_true(open_now < 160);
-        for (unsigned i = 0; i < 2 * 80; i++)
-                pairs[i] = -1;
-        for (unsigned i = 0; open_now < 160; i++, open_now++)
-                pairs[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        for (unsigned i = 0; i < 160; i++)
+                extra[i] = -1;
+        for (unsigned i = 0; open_now < 160; i++, open_now++) {
+                extra[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                assert_true(extra[i] >= 0);
+        }
         assert_int_equal(socktable_snapshot(&t), 0);
         assert_null(t.open);
         socktable_done(&t);
@@ -166,7 +168,7 @@ static void test_poll_chunk_edges(void **state) {
         assert_true(socktable_contains(&t, fds[4], ino_of(fds[4])));
         socktable_done(&t);
         close(first);
-        close_all(pairs, 2 * 80);
+        close_all(extra, 160);
         close_all(fds, 5);
         assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
 }
