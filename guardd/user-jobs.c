@@ -12,7 +12,7 @@
 #include "macro.h"
 #include "parse-util.h"
 
-#define PASSWD_MAX (1024U * 1024U)
+#define PASSWD_MAX ((size_t) 1024 * 1024)
 #define SESSION_FILE_MAX 4096U
 
 /* "user@1000.service", "user-runtime-dir@1000.service": the uid in the name. */
