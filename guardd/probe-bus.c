@@ -386,7 +386,8 @@ static int read_user_jobs(BusProbe *b, sd_bus_message *m, uint64_t now) {
         }
         if (r < 0)
                 return r;
-        memcpy(b->user_jobs, jobs, n * sizeof(jobs[0]));
+        if (n > 0)
+                memcpy(b->user_jobs, jobs, n * sizeof(jobs[0]));
         b->n_user_jobs = n;
         return 0;
 }
@@ -541,20 +542,17 @@ static void queue_trend_update(ServiceProbe *s, uint64_t now) {
  * @lost_now: own_lost_usec() now
  * @timeout_usec: probe deadline
  * @slow_usec: a ping at least this long is slow
- * @ret_ping_usec: the round trip when the ping answered (untouched otherwise)
  *
  * Return: the new state; s->state when this round said nothing new.
  */
 SvcState service_judge(BusState bus, const ServiceProbe *s, uint64_t now, uint64_t lost_now,
-                       uint64_t timeout_usec, uint64_t slow_usec, uint64_t *ret_ping_usec) {
+                       uint64_t timeout_usec, uint64_t slow_usec) {
         if (bus != BUS_OK)
                 return SVC_UNKNOWN;
         if (s->owner.answered && s->owner.error == -ENXIO)
                 return SVC_ABSENT;
-        if (s->ping.answered && s->ping.error == 0) {
-                *ret_ping_usec = s->ping_usec;
+        if (s->ping.answered && s->ping.error == 0)
                 return s->ping_usec >= slow_usec ? SVC_SLOW : SVC_OK;
-        }
         if ((s->ping.answered && s->ping.error == -ETIMEDOUT) ||
             call_expired(&s->ping, now, lost_now, timeout_usec))
                 return SVC_STUCK;
@@ -565,13 +563,13 @@ SvcState service_judge(BusState bus, const ServiceProbe *s, uint64_t now, uint64
 
 static SvcState judge_service(const BusProbe *b, ServiceProbe *s, uint64_t now,
                               uint64_t slow_usec) {
-        uint64_t ping = 0;
-        SvcState st =
-                service_judge(b->state, s, now, b->lost_now, b->timeout_usec, slow_usec, &ping);
+        SvcState st = service_judge(b->state, s, now, b->lost_now, b->timeout_usec, slow_usec);
 
-        if (st == SVC_OK || st == SVC_SLOW) {
+        /* Only a ping answered this round is a round trip: a state kept
+         * from an earlier round keeps that round's figure too. */
+        if ((st == SVC_OK || st == SVC_SLOW) && s->ping.answered && s->ping.error == 0) {
                 s->ping_valid = true;
-                s->last_ping_usec = ping;
+                s->last_ping_usec = s->ping_usec;
         } else if (st == SVC_STUCK)
                 s->ping_valid = false;
         return st;

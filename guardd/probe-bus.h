@@ -114,4 +114,4 @@ bool user_job_unit(const char *unit);
 int64_t queue_growth_over(const uint64_t *usec, const uint64_t *bytes, unsigned n, unsigned next,
                           uint64_t now, uint64_t window);
 SvcState service_judge(BusState bus, const ServiceProbe *s, uint64_t now, uint64_t lost_now,
-                       uint64_t timeout_usec, uint64_t slow_usec, uint64_t *ret_ping_usec);
+                       uint64_t timeout_usec, uint64_t slow_usec);
