@@ -220,7 +220,7 @@ fuzz: $(FUZZ_TARGETS)
 	done
 
 analyze:
-	$(Q)CC=$(CC) scripts/analyze.sh
+	$(Q)scripts/analyze.sh
 
 format-check:
 	$(Q)if git rev-parse --verify -q HEAD~1 >/dev/null; then \
@@ -300,7 +300,7 @@ help:
 	@echo "make dist         release tarball build-dist/loginguard-VERSION.tar.gz (HEAD, reproducible)"
 	@echo "make deb          Debian packages into build-deb/ (3.0 (quilt) from make dist)"
 	@echo "make install      DESTDIR= prefix=$(prefix) securedir=$(securedir)"
-	@echo "make analyze      clang-tidy, cppcheck, gcc -fanalyzer"
+	@echo "make analyze      clang-tidy, cppcheck"
 	@echo "make format-check clang-format on changed lines"
 	@echo "make fuzz         libFuzzer targets (clang), FUZZ_SECONDS=20"
 	@echo "make check-valgrind  tests under valgrind"

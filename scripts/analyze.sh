@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# make analyze: clang-tidy (.clang-tidy), cppcheck and gcc -fanalyzer over
-# the product's sources. Prints nothing but findings; exits non-zero on any.
+# make analyze: clang-tidy (.clang-tidy) and cppcheck over the product's
+# sources. Prints nothing but findings; exits non-zero on any. Not gcc
+# -fanalyzer: GCC 12's analyzer does not model __attribute__((cleanup)) and
+# reports a leak or an uninitialized read at every _cleanup_ variable.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-CC=${CC:-gcc}
 SRC=$(ls common/*.c pam_module/*.c guardd/*.c 2>/dev/null)
 SYSTEMD_CFLAGS=$(pkg-config --cflags libsystemd 2>/dev/null)
 rc=0
@@ -26,10 +27,5 @@ cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,style
         --suppress=constVariable --suppress=constParameterCallback --suppress=knownConditionTrueFalse \
         --suppress=unreadVariable \
         -D_GNU_SOURCE -Icommon $SRC || rc=1
-echo "analyze: gcc -fanalyzer"
-for f in $SRC; do
-        # shellcheck disable=SC2086
-        $CC -std=gnu17 -D_GNU_SOURCE -Icommon $SYSTEMD_CFLAGS -fanalyzer -Werror -fsyntax-only "$f" || rc=1
-done
 [ "$rc" = 0 ] && echo "analyze: clean"
 exit $rc
