@@ -248,6 +248,10 @@ rs_path() { printf '/proc/%s/root%s\n' "$RS_PID1" "$1"; }
 
 # guardd's status inside the container.
 rs_status_key() { sed -n "s/^$1=//p" "$(rs_path /run/loginguard/status)" 2>/dev/null | head -n 1; }
+# rs_status_snapshot: the whole status as guardd last wrote it, for keys
+# that must come from one round (lg_kv "$snap" KEY); guardd replaces the
+# file by rename, so one read is one round's.
+rs_status_snapshot() { cat "$(rs_path /run/loginguard/status)" 2>/dev/null; }
 
 rs_wait_status_ge() { lg_wait_key_ge rs_status_key "$@"; } # KEY N TIMEOUT_S
 rs_wait_status() { lg_wait_key rs_status_key "$@"; }       # KEY VALUE TIMEOUT_S
