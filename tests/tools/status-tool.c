@@ -252,12 +252,6 @@ static WatchState slot_of(const WatchFile *f, pid_t pid) {
         return WATCH_FREE;
 }
 
-/*
- * A user's race against their own su: stop it, look at its slot, continue
- * it, again and again, until it is caught stopped between claiming a slot
- * and arming it ("caught", left stopped, exit 0), or it armed or exited
- * first ("missed", exit 1). What issue 24's finding 1 did by hand.
- */
 /* The catcher and the su share one CPU and the catcher is real-time: the
  * su runs only while the catcher sleeps, and the catcher's wake-up preempts
  * it at once. Otherwise, beside a busy loop per core, the su gets a whole
@@ -278,12 +272,12 @@ static void share_cpu_with(pid_t pid) {
         (void) sched_setscheduler(0, SCHED_FIFO, &sp);
 }
 
-static void sleep_usec(uint64_t usec) {
-        struct timespec ts = { .tv_sec = 0, .tv_nsec = (long) (usec * 1000) };
-
-        (void) clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
-}
-
+/*
+ * A user's race against their own su: stop it, look at its slot, continue
+ * it, again and again, until it is caught stopped between claiming a slot
+ * and arming it ("caught", left stopped, exit 0), or it armed or exited
+ * first ("missed", exit 1). What issue 24's finding 1 did by hand.
+ */
 static int cmd_watch_catch(const char *path, const char *pid_text) {
         uint64_t pid = 0;
         WatchMap m = {};
@@ -303,7 +297,7 @@ static int cmd_watch_catch(const char *path, const char *pid_text) {
                         break;
                 /* Sleeping, not spinning: the su must run to stop. */
                 while ((c = proc_state((pid_t) pid)) != 0 && c != 'T' && c != 't' && c != 'Z')
-                        sleep_usec(10);
+                        (void) usleep(10);
                 if (c == 0 || c == 'Z')
                         break;
                 st = slot_of(m.file, (pid_t) pid);
@@ -316,7 +310,7 @@ static int cmd_watch_catch(const char *path, const char *pid_text) {
                         break;
                 /* Let it run a random while (up to 200 us): stopping it at
                  * once again would keep it from getting anywhere. */
-                sleep_usec((uint64_t) (random() % 200));
+                (void) usleep((useconds_t) (random() % 200));
         }
         printf("%s\n", r == 0 ? "caught" : "missed");
         watch_file_unmap(&m);
