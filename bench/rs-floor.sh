@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# bench/rs-floor.sh: bench/floor.sh's question on the real stack (systemd
+# 252 as PID 1 in systemd-nspawn, tests/lib/realstack.sh). How much of
+# what the wrapper adds to a login against the real logind would any
+# module add? Three stacks, one login per process, in rotating order by a
+# loop inside the container (no agent between logins), guardd.service
+# watching the wrapped calls:
+#   stock    pam_systemd
+#   noop     bench/pam_noop.so (a module that does nothing), then pam_systemd
+#   wrapped  pam_loginguard wrap=pam_systemd.so
+# Prints, per phase of the PAM driver (pam_start, open_session,
+# close_session, pam_end) and for the whole login, the medians and the
+# paired differences (mean with a 95% CI, and median), and the ratios of
+# means against stock. BENCH_RS_FLOOR_N rounds (default 1500);
+# BENCH_RS_FLOOR_GAP seconds of sleep before each login (default 0), for
+# logins that find the machine idle rather than back to back. Root.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+BUILD=${BUILD:-build}
+export BUILD
+[ "$(id -u)" = 0 ] || { echo "bench/rs-floor.sh needs root"; exit 1; }
+. tests/lib/harness.sh
+lg_enter_namespace "$@" # re-runs this script in a private mount namespace
+lg_setup
+. tests/lib/realstack.sh
+N=${BENCH_RS_FLOOR_N:-1500}
+GAP=${BENCH_RS_FLOOR_GAP:-0}
+
+rs_boot bookworm
+rs_install
+cp "$B/bench/pam_noop.so" "$RS_ROOT$RS_TOOLS/pam_noop.so" || exit 1
+rs_pam_service stock "session optional pam_systemd.so" "session required pam_permit.so"
+rs_pam_service noop "session optional $RS_TOOLS/pam_noop.so" "session optional pam_systemd.so" \
+        "session required pam_permit.so"
+rs_pam_service wrapped "session optional pam_loginguard.so wrap=pam_systemd.so" \
+        "session required pam_permit.so"
+rs_exec systemctl daemon-reload
+rs_exec systemctl enable --now guardd.service >/dev/null 2>&1
+rs_wait_status LOGIN1_ACTION allow 15 || echo "guardd did not say allow"
+
+cat >"$RS_ROOT$RS_TOOLS/floor.sh" <<'LOOP'
+#!/bin/bash
+# floor.sh ROUNDS GAP: "STACK key=value ..." a login
+cd "$(dirname "$0")" || exit 1
+for ((i = 0; i < $1; i++)); do
+        case $((i % 3)) in
+        0) order="stock noop wrapped" ;;
+        1) order="noop wrapped stock" ;;
+        *) order="wrapped stock noop" ;;
+        esac
+        for s in $order; do
+                [ "$2" = 0 ] || sleep "$2"
+                echo "$s $(./pam-driver --confdir ./pam.d --service "$s" --ops open,close | tr '\n' ' ')"
+        done
+done
+LOOP
+chmod +x "$RS_ROOT$RS_TOOLS/floor.sh"
+RS_RUN_CAP=60 rs_run "$RS_TOOLS/floor.sh" 3 0 >/dev/null # warm all three
+calls0=$(rs_status_key WATCH_CALLS)
+RS_RUN_CAP=3600 rs_run "$RS_TOOLS/floor.sh" "$N" "$GAP" >"$LG_TMP/all"
+sleep 1.5 # guardd's status is rewritten every second
+echo "$N rounds, gap ${GAP} s, guardd: WATCHDOG=$(rs_status_key WATCHDOG)," \
+        "$(($(rs_status_key WATCH_CALLS) - calls0)) calls handed to it"
+python3 - "$LG_TMP/all" <<'PY'
+import math
+import statistics as st
+import sys
+
+rows = {"stock": [], "noop": [], "wrapped": []}
+for line in open(sys.argv[1]):
+    words = line.split()
+    if not words or words[0] not in rows:
+        continue
+    kv = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+    if "total_usec" in kv:
+        rows[words[0]].append({k: int(v) for k, v in kv.items() if k.endswith("usec") or k == "minflt"})
+n = min(len(r) for r in rows.values())
+keys = ["start_usec", "open_usec", "close_usec", "end_usec", "total_usec", "minflt"]
+names = ["pam_start", "open_session", "close_session", "pam_end", "pam_start..pam_end", "page faults"]
+print(f"\n{n} logins of each. Medians, us:\n")
+print("| stack | " + " | ".join(names) + " |")
+print("|---" * (len(keys) + 1) + "|")
+for s, r in rows.items():
+    print(f"| {s} | " + " | ".join(str(int(st.median(x[k] for x in r[:n]))) for k in keys) + " |")
+
+def paired(a, b, k):
+    d = [rows[b][i][k] - rows[a][i][k] for i in range(n)]
+    return st.mean(d), 1.96 * st.stdev(d) / math.sqrt(n), st.median(d)
+
+print("\nPaired differences, us: mean +- 95% CI (median):\n")
+print("| | " + " | ".join(names[:5]) + " |")
+print("|---" * 6 + "|")
+for a, b in (("stock", "noop"), ("noop", "wrapped"), ("stock", "wrapped")):
+    cells = []
+    for k in keys[:5]:
+        m, hw, md = paired(a, b, k)
+        cells.append(f"{m:+.0f} +- {hw:.0f} ({md:+.0f})")
+    print(f"| {b} - {a} | " + " | ".join(cells) + " |")
+mean = st.mean(x["total_usec"] for x in rows["stock"][:n])
+print(f"\nRatio of means against stock (stock mean {mean / 1000:.2f} ms):")
+for b in ("noop", "wrapped"):
+    m, hw, _ = paired("stock", b, "total_usec")
+    print(f"- {b}: {1 + m / mean:.3f} (95% CI {1 + (m - hw) / mean:.3f} to {1 + (m + hw) / mean:.3f})")
+PY
