@@ -20,26 +20,13 @@ export BUILD
 lg_enter_namespace "$@" # re-runs this script in a private mount namespace
 lg_setup
 . tests/lib/realstack.sh
+. bench/lib.sh
 exec 3>&1 >&2 # the section goes to fd 3, progress to stderr
 NP=${BENCH_RS_PAIRS:-1000}
 NSSH=${BENCH_RS_SSH:-30}
 FULL=${BENCH_FULL_WAITS:-1}
 
-stats() { sort -n "$1" | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.99+0.999)]; print m, p}'; }
 us2ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u/1000}'; }
-# pairdiff A B -> "mean_diff ci95_halfwidth" (B - A, same units)
-pairdiff() {
-        paste "$1" "$2" | awk '{d=$2-$1; s+=d; q+=d*d; n++} END {m=s/n; sd=sqrt((q-n*m*m)/(n-1)); printf "%.0f %.0f", m, 1.96*sd/sqrt(n)}'
-}
-# The goal's ratio from the paired mean: 1 + mean difference / stock mean, with
-# the difference's interval. The ratio of medians moves by several percent
-# between runs of 200 pairs; this one is what the sample can support.
-ratio_of() { # STOCK WRAPPED -> "ratio (95% CI lo to hi)" from the paired mean
-        local d c m
-        read -r d c < <(pairdiff "$1" "$2")
-        m=$(awk '{s+=$1; n++} END {printf "%.0f", s/n}' "$1")
-        awk -v d="$d" -v c="$c" -v m="$m" 'BEGIN {printf "%.3f (95%% CI %.3f to %.3f)", 1+d/m, 1+(d-c)/m, 1+(d+c)/m}'
-}
 
 rs_boot bookworm
 rs_install
@@ -63,7 +50,7 @@ sleep 1.5 # guardd's status is rewritten every second
 watchdog=$(rs_status_key WATCHDOG) watch_calls=$(rs_status_key WATCH_CALLS)
 read -r s_med s_p99 < <(stats "$LG_TMP/s")
 read -r w_med w_p99 < <(stats "$LG_TMP/w")
-read -r d_mean d_ci < <(pairdiff "$LG_TMP/s" "$LG_TMP/w")
+read -r _ d_mean d_ci < <(paired "$LG_TMP/s" "$LG_TMP/w")
 s_mean=$(awk '{s+=$1; n++} END {printf "%.0f", s/n}' "$LG_TMP/s")
 ratio_ci=$(ratio_of "$LG_TMP/s" "$LG_TMP/w")
 
@@ -94,7 +81,7 @@ sleep 1.5 # guardd's status is rewritten every second
 loop_calls=$(($(rs_status_key WATCH_CALLS) - calls0))
 read -r l_s_med _ < <(stats "$LG_TMP/loop.s")
 read -r l_w_med _ < <(stats "$LG_TMP/loop.w")
-read -r l_d_mean l_d_ci < <(pairdiff "$LG_TMP/loop.s" "$LG_TMP/loop.w")
+read -r _ l_d_mean l_d_ci < <(paired "$LG_TMP/loop.s" "$LG_TMP/loop.w")
 loop_ratio=$(ratio_of "$LG_TMP/loop.s" "$LG_TMP/loop.w")
 
 # The fallback beside it: guardd stopped, each wrapped call watched by the
@@ -107,7 +94,7 @@ rs_exec systemctl start guardd.service
 rs_wait_status LOGIN1_ACTION allow 15 || echo "guardd did not say allow again"
 read -r t_s_med _ < <(stats "$LG_TMP/thread.s")
 read -r t_w_med _ < <(stats "$LG_TMP/thread.w")
-read -r t_d_mean t_d_ci < <(pairdiff "$LG_TMP/thread.s" "$LG_TMP/thread.w")
+read -r _ t_d_mean t_d_ci < <(paired "$LG_TMP/thread.s" "$LG_TMP/thread.w")
 thread_ratio=$(ratio_of "$LG_TMP/thread.s" "$LG_TMP/thread.w")
 
 echo "ssh: $NSSH pairs"
@@ -128,7 +115,7 @@ done
 rs_exec loginguard-pam disable >/dev/null 2>&1
 read -r ss_med _ < <(stats "$LG_TMP/ss")
 read -r sw_med _ < <(stats "$LG_TMP/sw")
-read -r sd_mean sd_ci < <(pairdiff "$LG_TMP/ss" "$LG_TMP/sw")
+read -r _ sd_mean sd_ci < <(paired "$LG_TMP/ss" "$LG_TMP/sw")
 
 waits=""
 if [ "$FULL" = 1 ]; then

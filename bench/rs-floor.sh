@@ -25,6 +25,7 @@ export BUILD
 lg_enter_namespace "$@" # re-runs this script in a private mount namespace
 lg_setup
 . tests/lib/realstack.sh
+. bench/lib.sh
 N=${BENCH_RS_FLOOR_N:-1500}
 GAP=${BENCH_RS_FLOOR_GAP:-0}
 
@@ -63,44 +64,37 @@ RS_RUN_CAP=3600 rs_run "$RS_TOOLS/floor.sh" "$N" "$GAP" >"$LG_TMP/all"
 sleep 1.5 # guardd's status is rewritten every second
 echo "$N rounds, gap ${GAP} s, guardd: WATCHDOG=$(rs_status_key WATCHDOG)," \
         "$(($(rs_status_key WATCH_CALLS) - calls0)) calls handed to it"
-python3 - "$LG_TMP/all" <<'PY'
-import math
-import statistics as st
-import sys
-
-rows = {"stock": [], "noop": [], "wrapped": []}
-for line in open(sys.argv[1]):
-    words = line.split()
-    if not words or words[0] not in rows:
-        continue
-    kv = dict(w.split("=", 1) for w in words[1:] if "=" in w)
-    if "total_usec" in kv:
-        rows[words[0]].append({k: int(v) for k, v in kv.items() if k.endswith("usec") or k == "minflt"})
-n = min(len(r) for r in rows.values())
-keys = ["start_usec", "open_usec", "close_usec", "end_usec", "total_usec", "minflt"]
-names = ["pam_start", "open_session", "close_session", "pam_end", "pam_start..pam_end", "page faults"]
-print(f"\n{n} logins of each. Medians, us:\n")
-print("| stack | " + " | ".join(names) + " |")
-print("|---" * (len(keys) + 1) + "|")
-for s, r in rows.items():
-    print(f"| {s} | " + " | ".join(str(int(st.median(x[k] for x in r[:n]))) for k in keys) + " |")
-
-def paired(a, b, k):
-    d = [rows[b][i][k] - rows[a][i][k] for i in range(n)]
-    return st.mean(d), 1.96 * st.stdev(d) / math.sqrt(n), st.median(d)
-
-print("\nPaired differences, us: mean +- 95% CI (median):\n")
-print("| | " + " | ".join(names[:5]) + " |")
-print("|---" * 6 + "|")
-for a, b in (("stock", "noop"), ("noop", "wrapped"), ("stock", "wrapped")):
-    cells = []
-    for k in keys[:5]:
-        m, hw, md = paired(a, b, k)
-        cells.append(f"{m:+.0f} +- {hw:.0f} ({md:+.0f})")
-    print(f"| {b} - {a} | " + " | ".join(cells) + " |")
-mean = st.mean(x["total_usec"] for x in rows["stock"][:n])
-print(f"\nRatio of means against stock (stock mean {mean / 1000:.2f} ms):")
-for b in ("noop", "wrapped"):
-    m, hw, _ = paired("stock", b, "total_usec")
-    print(f"- {b}: {1 + m / mean:.3f} (95% CI {1 + (m - hw) / mean:.3f} to {1 + (m + hw) / mean:.3f})")
-PY
+# One file a stack and measure, a number a login, for lib.sh's helpers.
+S="stock noop wrapped"
+K="start_usec open_usec close_usec end_usec total_usec minflt"
+for s in $S; do
+        for k in $K; do
+                awk -v s="$s" -v k="$k" '$1 == s && / total_usec=/ {for (i = 2; i <= NF; i++)
+                        if (index($i, k "=") == 1) print substr($i, length(k) + 2)}' "$LG_TMP/all" >"$LG_TMP/$s.$k"
+        done
+done
+n=$(wc -l <"$LG_TMP/stock.total_usec")
+printf '\n%s logins of each. Medians, us:\n\n' "$n"
+echo "| stack | pam_start | open_session | close_session | pam_end | pam_start..pam_end | page faults |"
+echo "|---|---|---|---|---|---|---|"
+for s in $S; do
+        row="| $s |"
+        for k in $K; do row="$row $(stats "$LG_TMP/$s.$k" | cut -d' ' -f1) |"; done
+        echo "$row"
+done
+printf '\nPaired differences, us: mean +- 95%% CI (median):\n\n'
+echo "| | pam_start | open_session | close_session | pam_end | pam_start..pam_end |"
+echo "|---|---|---|---|---|---|"
+for ab in stock:noop noop:wrapped stock:wrapped; do
+        a=${ab%:*} b=${ab#*:} row="| $b - $a |"
+        for k in ${K% minflt}; do
+                read -r med mean ci < <(paired "$LG_TMP/$a.$k" "$LG_TMP/$b.$k")
+                row="$row $(printf '%+d +- %d (%+d)' "$mean" "$ci" "$med") |"
+        done
+        echo "$row"
+done
+printf '\nRatio of means against stock (stock mean %s ms):\n' \
+        "$(awk '{s+=$1; n++} END {printf "%.2f", s/n/1000}' "$LG_TMP/stock.total_usec")"
+for b in noop wrapped; do
+        echo "- $b: $(ratio_of "$LG_TMP/stock.total_usec" "$LG_TMP/$b.total_usec")"
+done

@@ -19,12 +19,6 @@ N=${BENCH_N:-3000}
 REPORT=$LG_TMP/report.md
 
 us2ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u/1000}'; }
-# pairdiff A B -> "median_diff mean_diff ci95_halfwidth" of B - A, line by line (us)
-pairdiff() {
-        paste "$1" "$2" | awk '{d=$2-$1; s+=d; q+=d*d; n++; print d | "sort -n > \"'"$LG_TMP"'/pd\""}
-                END {close("sort -n > \"'"$LG_TMP"'/pd\""); m=s/n; sd=sqrt((q-n*m*m)/(n-1)); printf "%.0f %.0f\n", m, 1.96*sd/sqrt(n)}' |
-                { read -r m c; printf '%s %s %s\n' "$(sed -n "$((($(wc -l <"$LG_TMP/pd") + 1) / 2))p" "$LG_TMP/pd")" "$m" "$c"; }
-}
 
 # detection KEY HEALTHY BAD PID: freeze PID 5 times at a random point of
 # guardd's round and time until the status says KEY=BAD; sets DET_MED and
@@ -94,14 +88,14 @@ read -r st_med st_p99 < <(stats "$LG_TMP/stock.g.total")
 read -r wt_med wt_p99 < <(stats "$LG_TMP/wrapped.g.total")
 ratio=$(awk -v a="$w_med" -v b="$s_med" 'BEGIN {printf "%.3f", a/b}')
 ratio_t=$(awk -v a="$wt_med" -v b="$st_med" 'BEGIN {printf "%.3f", a/b}')
-read -r pd_med pd_mean pd_ci < <(pairdiff "$LG_TMP/stock.g.total" "$LG_TMP/wrapped.g.total")
+read -r pd_med pd_mean pd_ci < <(paired "$LG_TMP/stock.g.total" "$LG_TMP/wrapped.g.total")
 read -r pd_lo pd_hi < <(medci "$LG_TMP/pd")
 
 # 1b. The same without guardd: the module's own watchdog thread per call.
 "$B/tests/status-tool" write "$st" LOGIN1=ok LOGIN1_ACTION=allow
 NT=$(((N + 1) / 2))
 (ulimit -Sn 1024 && healthy_pairs t "$NT")
-read -r tpd_med tpd_mean tpd_ci < <(pairdiff "$LG_TMP/stock.t.total" "$LG_TMP/wrapped.t.total")
+read -r tpd_med tpd_mean tpd_ci < <(paired "$LG_TMP/stock.t.total" "$LG_TMP/wrapped.t.total")
 read -r tpd_lo tpd_hi < <(medci "$LG_TMP/pd")
 
 # 2. The decision path alone.
