@@ -66,7 +66,7 @@ GUARDD_SRC := $(wildcard guardd/*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test-*.c))
 TOOLS := $(B)/tests/logind-double $(B)/tests/devlog-double $(B)/tests/pam-driver \
 	$(B)/tests/bus-flood $(B)/tests/status-tool $(B)/bench/bench-decision $(B)/bench/bench-users \
-	$(B)/bench/fault-cost $(B)/bench/pam_noop.so
+	$(B)/bench/fault-cost $(B)/bench/pam_noop.so $(B)/bench/pam_barewrap.so
 
 LIBCOMMON := $(B)/libcommon.a
 MODULE := $(B)/pam_loginguard.so
@@ -166,6 +166,10 @@ $(B)/bench/fault-cost: $(B)/obj/bench/fault-cost.o
 $(B)/bench/pam_noop.so: $(B)/obj/bench/pam_noop.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam
+
+$(B)/bench/pam_barewrap.so: $(B)/obj/bench/pam_barewrap.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam -ldl
 
 $(B)/tests/status-tool: $(B)/obj/tests/tools/status-tool.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)

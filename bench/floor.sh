@@ -5,7 +5,9 @@
 # and what pam_loginguard adds on top: pam_permit alone, pam_permit plus a
 # module that does nothing (bench/pam_noop.c), and pam_loginguard wrapping
 # pam_permit with guardd watching (so no pam_systemd, no bus in the
-# login). Paired, one login per process, in rotating order; with the
+# login); then stock pam_systemd, the least a wrapper can be wrapping it
+# (bench/pam_barewrap.c: dlopen and call, no guard) and pam_loginguard
+# wrapping it. Paired, one login per process, in rotating order; with the
 # page faults each login took (getrusage) and what this machine charges
 # for a fault and a system call (bench/fault-cost). Prints a markdown
 # section; bench/run.sh puts it in docs/BENCHMARKS.md.
@@ -31,19 +33,20 @@ lg_service noop "session required pam_permit.so" "session optional $B/bench/pam_
 # service guardd does not know has the module read the status file).
 lg_service wpermit "session required pam_permit.so" "$(lg_module_line optional "$opts" service=login1 wrap="$PERMIT")"
 lg_service stock "session required pam_permit.so" "session optional $PAM_SYSTEMD"
+lg_service bare "session required pam_permit.so" "session optional $B/bench/pam_barewrap.so wrap=$PAM_SYSTEMD"
 lg_service wrapped "session required pam_permit.so" "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")"
 LG_INTERVAL_MS=1000 LG_PROBE_TIMEOUT_MS=1000 lg_guardd_conf status_path="$st" state_dir=/run/loginguard
 lg_start_guardd
 lg_wait_status WATCHDOG guardd 10 >/dev/null || echo "guardd does not watch" >&2
 
-S="permit noop wpermit stock wrapped"
+S="permit noop wpermit stock bare wrapped"
 for s in $S; do for k in t f s o c e in out; do : >"$LG_TMP/$k.$s"; done; done
 ulimit -Sn 1024
 for i in $(seq 1 "$N"); do
         # each stack in each position as often as the others
         # shellcheck disable=SC2086 # a list of words
         set -- $S
-        for _ in $(seq 1 $((i % 5))); do set -- "${@:2}" "$1"; done
+        for _ in $(seq 1 $((i % 6))); do set -- "${@:2}" "$1"; done
         order="$*"
         for s in $order; do
                 out=$(lg_driver "$s")
@@ -85,8 +88,10 @@ cat <<EOF2
 one login per process, paired in rotating order, guardd watching the wrapped calls
 (WATCH_CALLS=$calls after the run). pam_loginguard wraps pam_permit here (\`service=login1\`:
 guardd's verdict for logind, read from the watch table as with pam_systemd), so that row is
-the module itself: no pam_systemd, no bus. The last two are the healthy-overhead pair of
-the section above, in the same run. Medians in us.
+the module itself: no pam_systemd, no bus. The stock and pam_loginguard rows wrapping
+pam_systemd are the healthy-overhead pair of the section above, in the same run; between
+them, the least a wrapper can be (\`bench/pam_barewrap.c\`: it loads the module named by
+\`wrap=\`, keeps it loaded and calls it, with no guard at all). Medians in us.
 
 | stack | pam_start..pam_end | pam_start | open_session | close_session | pam_end | page faults |
 | --- | --- | --- | --- | --- | --- | --- |
@@ -94,6 +99,7 @@ $(row "pam_permit, pam_permit" permit)
 $(row "pam_permit, pam_noop.so (does nothing)" noop)
 $(row "pam_permit, pam_loginguard wrap=pam_permit" wpermit)
 $(row "pam_permit, pam_systemd (stock, the double)" stock)
+$(row "pam_permit, pam_barewrap.so wrap=pam_systemd (no guard)" bare)
 $(row "pam_permit, pam_loginguard wrap=pam_systemd" wrapped)
 
 Paired differences, median with its 95% CI, in us; "login" is pam_start + open_session (what
@@ -105,6 +111,8 @@ $(drow "a module that does nothing, over pam_permit" permit noop)
 $(drow "pam_loginguard wrapping pam_permit, over pam_permit" permit wpermit)
 $(drow "the same, over the module that does nothing" noop wpermit)
 $(drow "pam_loginguard wrapping pam_systemd, over stock" stock wrapped)
+$(drow "the bare wrapper (no guard) wrapping pam_systemd, over stock" stock bare)
+$(drow "pam_loginguard over the bare wrapper, both wrapping pam_systemd" bare wrapped)
 
 This machine charges $fault_us us per page fault and $sys_us us per system call
 (\`build/bench/fault-cost 50\`, medians). On hardware a minor fault costs well under a
