@@ -114,9 +114,15 @@ $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+# -z nodelete: libpam's dlclose() at pam_end leaves the module mapped, as
+# the module leaves pam_systemd (pam_module/target.c): unmapping it cost
+# every logout about 120 us on the double and 140 us on the real stack
+# (docs/BENCHMARKS.md), and the module's per-process state (guardd's
+# table, the loaded target) is then kept, not mapped again, by a process
+# that runs many PAM transactions.
 $(MODULE): $(call obj,$(MODULE_SRC)) $(LIBCOMMON) pam_module/pam_loginguard.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) $(MODULE_DEFS) \
+	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) $(MODULE_DEFS) -Wl,-z,nodelete \
 		-Wl,--version-script=pam_module/pam_loginguard.map \
 		-o $@ $(call obj,$(MODULE_SRC)) $(LIBCOMMON) -lpam -ldl
 

@@ -3,7 +3,10 @@
  * Loading the wrapped module. Handles are cached for the life of the
  * process and never dlclose()d: pam_systemd links libsystemd, whose
  * destructors and thread-locals must not run while its data may still be
- * referenced from PAM data on a live handle.
+ * referenced from PAM data on a live handle. This module is linked with
+ * -z nodelete (Makefile), so libpam's dlclose() at pam_end leaves it, and
+ * this cache, in place: a process that runs many PAM transactions loads
+ * each target once.
  */
 #include "target.h"
 

@@ -4,6 +4,8 @@
 # guardd as the watchdog of wrapped calls (the watch table, issue 13 item
 # 6), on the private bus with the logind double:
 #   healthy: both calls watched by guardd, no thread, nothing left armed;
+#   five transactions in one process: the module stays loaded after
+#     pam_end and guardd's table is mapped once;
 #   logind frozen: open_session cut by guardd at the deadline; the same
 #     for a login in a pid namespace below guardd's;
 #   dbus-daemon frozen: the same;
@@ -104,6 +106,19 @@ lg_assert_eq "$(($(lg_kv "$out" fds_after) - $(lg_kv "$out" fds_before)))" \
         "$(($(lg_kv "$stock" fds_after) - $(lg_kv "$stock" fds_before)))" "healthy: no fd left beyond stock's own"
 lg_assert_eq "$(($(watch_key ARMED_TOTAL) - calls0))" 2 "healthy: two calls handed to guardd"
 lg_assert_nomatch "$(watch)" '^slot=' "healthy: no slot left in use"
+
+# --- one process, many transactions (a display manager, a PAM loop):
+# libpam dlclose()s the module at each pam_end; it stays mapped (-z
+# nodelete), so its per-process state does too and guardd's table is
+# mapped once, not once more per transaction (a mapping is never unmapped:
+# another thread may use it).
+rounds=$(lg_driver login --repeat 5 --maps "$table")
+lg_assert_eq "$(grep -c '^env\.XDG_SESSION_ID=c[0-9]*$' <<<"$rounds")" 5 "five transactions in one process: all registered"
+lg_assert_eq "$(sed -n 's/^maps=//p' <<<"$rounds" | tr '\n' ' ')" "1 1 1 1 1 " \
+        "five transactions in one process: guardd's table mapped once"
+rounds=$(lg_driver login --repeat 3 --maps /pam_loginguard.so)
+lg_assert_ge "$(sed -n 's/^maps=//p' <<<"$rounds" | sort -n | head -n 1)" 1 \
+        "after pam_end the module stays mapped (-z nodelete)"
 
 # --- logind frozen: open_session cut by guardd
 cuts0=$(grep -c 'cut [0-9]* connection' "$LG_TMP/guardd.log")

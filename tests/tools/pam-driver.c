@@ -107,6 +107,7 @@ typedef struct Args {
         uint64_t sockets; /* socketpairs held open before pam_start() */
         const char *hold; /* after open: create HOLD.open, close once HOLD exists */
         const char *go; /* before open: create GO.ready, open once a byte arrives on FIFO GO */
+        const char *maps; /* after each round: how many of our mappings name this */
         bool do_open, do_close, silent;
         uint64_t repeat;
 } Args;
@@ -205,6 +206,22 @@ static long minor_faults(void) {
         return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_minflt : 0;
 }
 
+/* Lines of /proc/self/maps naming @what: what a process that runs many
+ * PAM transactions keeps mapped after each (test-watch). */
+static int count_maps(const char *what) {
+        char line[1024];
+        int n = 0;
+        FILE *f = fopen("/proc/self/maps", "re");
+
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof(line), f))
+                if (strstr(line, what))
+                        n++;
+        (void) fclose(f);
+        return n;
+}
+
 static int one_round(const Args *a, unsigned round) {
         struct pam_conv c = { .conv = conv };
         pam_handle_t *pamh = NULL;
@@ -260,6 +277,8 @@ static int one_round(const Args *a, unsigned round) {
         printf("total_usec=%llu\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t_start));
         printf("minflt=%ld\n", minor_faults() - flt_start);
         printf("fds_after=%d\nthreads_after=%d\n", count_fds(), count_threads());
+        if (a->maps)
+                printf("maps=%d\n", count_maps(a->maps));
         fflush(stdout);
         return 0;
 }
@@ -278,6 +297,7 @@ int main(int argc, char **argv) {
                 { "go", required_argument, NULL, 'G' },
                 { "side", required_argument, NULL, 'D' },
                 { "sockets", required_argument, NULL, 'k' },
+                { "maps", required_argument, NULL, 'm' },
                 {},
         };
         Args a = { .user = "root", .do_open = true, .do_close = true, .repeat = 1 };
@@ -302,6 +322,7 @@ int main(int argc, char **argv) {
                 case 'H': a.hold = optarg; break;
                 case 'G': a.go = optarg; break;
                 case 'D': a.side = optarg; break;
+                case 'm': a.maps = optarg; break;
                 case 'k':
                         if (parse_u64(optarg, &a.sockets) < 0)
                                 return 2;
@@ -311,7 +332,8 @@ int main(int argc, char **argv) {
         if (!a.confdir || !a.service) {
                 fprintf(stderr, "usage: pam-driver --confdir DIR --service NAME [--user U] "
                                 "[--ops open,close] [--repeat N] [--tty T] [--rhost H] [--silent] "
-                                "[--hold PATH] [--go FIFO] [--side SOCKET] [--sockets N]\n");
+                                "[--hold PATH] [--go FIFO] [--side SOCKET] [--sockets N] "
+                                "[--maps SUBSTR]\n");
                 return 2;
         }
         if (a.sockets > 0 && hold_sockets(a.sockets) < 0) {
