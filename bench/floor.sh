@@ -119,10 +119,9 @@ This machine charges $fault_us us per page fault and $sys_us us per system call
 microsecond; here, under a paravirtualised MMU, loading and unloading any shared object
 (its pages, its relocations, the TLB flush of dlclose) is a large part of a module's price.
 The wrapper keeps the module it wraps loaded for the life of the process (pam_systemd's
-libsystemd must not be unloaded under a live handle: pam_module/target.c), so at pam_end
-stock pays for unloading pam_systemd and libsystemd and the wrapper does not; the process
-does that at exit, after the login. That is why wrapping pam_systemd costs less over stock,
-counted to pam_end, than wrapping pam_permit costs over pam_permit; the login column
-compares like with like.
+libsystemd must not be unloaded under a live handle: pam_module/target.c), and is itself
+linked \`-z nodelete\`, so at pam_end stock pays for unloading pam_systemd and libsystemd and
+the wrapper unloads nothing; the process unmaps both at exit, after the login. That is why
+the logout column is negative for the wrapper; the login column compares like with like.
 EOF2
 exit 0 # measurements, not checks (lg_done fails without any); the EXIT trap tears down
