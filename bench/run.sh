@@ -231,7 +231,8 @@ fi
 } >"$REPORT"
 # The A/B section (bench/ab.sh, run by hand against a named commit) and
 # what follows it (written by hand: why a goal is not met on this
-# machine) are kept as they were: make bench does not rerun them.
+# machine; the runs of bench/rs-floor.sh and bench/ablate.sh) are kept as
+# they were: make bench does not rerun them.
 [ -f "$OUT" ] && sed -n '/^## A\/B against an earlier commit/,$p' "$OUT" >>"$REPORT"
 cp "$REPORT" "$OUT"
 cat "$OUT"
