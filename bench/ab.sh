@@ -65,7 +65,6 @@ orders=("stock old new" "old new stock" "new stock old" "stock new old" "new old
                 done
         done
 )
-median() { stats "$1" | cut -d" " -f1; }
 diffs() { paste "$1" "$2" | awk '{print $2 - $1}' >"$3"; }
 echo "A/B of the healthy path: $N rounds, one login per process, pam_start..pam_end"
 echo "old: $(git rev-parse --short "$OLD") ($W), new: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes') ($B)"

@@ -77,18 +77,13 @@ for a in $ARMS; do : >"$LG_TMP/t.$a"; : >"$LG_TMP/in.$a"; done
                 done
         done
 )
-med() { stats "$1" | cut -d' ' -f1; }
-diff_ci() { # MEASURE A B: B - A, paired by round
-        paste "$LG_TMP/$1.$2" "$LG_TMP/$1.$3" | awk '{print $2 - $1}' >"$LG_TMP/d"
-        read -r lo hi < <(medci "$LG_TMP/d")
-        printf '%s (%s to %s)' "$(med "$LG_TMP/d")" "$lo" "$hi"
-}
+diff_ci() { paired_medci "$LG_TMP/$1.$2" "$LG_TMP/$1.$3"; } # MEASURE A B: B - A, paired by round
 echo "bench/ablate.sh $N at $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- pam_module common || echo '+changes'), guardd watching $(lg_status_key WATCH_CALLS) calls"
 echo
 echo "| arm | pam_start..pam_end | over stock | over base | login | over stock | over base |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for a in $ARMS; do
-        echo "| $a | $(med "$LG_TMP/t.$a") | $(diff_ci t stock "$a") | $(diff_ci t base "$a") |" \
-                "$(med "$LG_TMP/in.$a") | $(diff_ci in stock "$a") | $(diff_ci in base "$a") |"
+        echo "| $a | $(median "$LG_TMP/t.$a") | $(diff_ci t stock "$a") | $(diff_ci t base "$a") |" \
+                "$(median "$LG_TMP/in.$a") | $(diff_ci in stock "$a") | $(diff_ci in base "$a") |"
 done
 exit 0 # measurements, not checks; the EXIT trap tears down

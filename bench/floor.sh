@@ -65,17 +65,12 @@ calls=$(lg_status_key WATCH_CALLS)
 costs=$("$B/bench/fault-cost" 50)
 fault_us=$(lg_kv "$costs" fault_ns | awk '{printf "%.1f", $1 / 1000}')
 sys_us=$(lg_kv "$costs" syscall_ns | awk '{printf "%.1f", $1 / 1000}')
-med() { stats "$1" | cut -d' ' -f1; }
 # diff K A B -> "median (lo to hi)": B - A of measure K, paired by line,
 # the median with its 95% CI
-diff_ci() {
-        paste "$LG_TMP/$1.$2" "$LG_TMP/$1.$3" | awk '{print $2 - $1}' >"$LG_TMP/d"
-        read -r lo hi < <(medci "$LG_TMP/d")
-        printf '%s (%s to %s)' "$(med "$LG_TMP/d")" "$lo" "$hi"
-}
+diff_ci() { paired_medci "$LG_TMP/$1.$2" "$LG_TMP/$1.$3"; }
 row() { # NAME STACK
-        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(med "$LG_TMP/t.$2")" "$(med "$LG_TMP/s.$2")" \
-                "$(med "$LG_TMP/o.$2")" "$(med "$LG_TMP/c.$2")" "$(med "$LG_TMP/e.$2")" "$(med "$LG_TMP/f.$2")"
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(median "$LG_TMP/t.$2")" "$(median "$LG_TMP/s.$2")" \
+                "$(median "$LG_TMP/o.$2")" "$(median "$LG_TMP/c.$2")" "$(median "$LG_TMP/e.$2")" "$(median "$LG_TMP/f.$2")"
 }
 drow() { # NAME A B
         printf '| %s | %s | %s | %s |\n' "$1" "$(diff_ci t "$2" "$3")" "$(diff_ci in "$2" "$3")" "$(diff_ci out "$2" "$3")"

@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
-# Shared by the bench scripts (run.sh, ab.sh, floor.sh, realstack.sh, rs-floor.sh).
+# Shared by the bench scripts (run.sh, ab.sh, ablate.sh, floor.sh, realstack.sh, rs-floor.sh).
 
 # stats FILE -> "median p99" of the numbers in FILE.
 stats() { sort -n "$1" | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.99+0.999)]; print m, p}'; }
+
+# median FILE -> the median of the numbers in FILE.
+median() { stats "$1" | cut -d' ' -f1; }
 
 # medci FILE -> "lo hi": the 95% confidence interval of the median of the
 # numbers in FILE, from order statistics (ranks n/2 -+ 0.98 sqrt(n)), which
@@ -11,6 +14,15 @@ stats() { sort -n "$1" | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.9
 medci() {
         sort -n "$1" | awk '{a[NR]=$1} END {d=0.98*sqrt(NR); lo=int(NR/2-d); hi=int(NR/2+1+d+0.999)
                 if (lo < 1) lo=1; if (hi > NR) hi=NR; print a[lo], a[hi]}'
+}
+
+# paired_medci A B -> "median (lo to hi)": of B - A line by line, the
+# median with its 95% confidence interval (medci).
+paired_medci() {
+        local d lo hi
+        d=$(paste "$1" "$2" | awk '{print $2 - $1}')
+        read -r lo hi < <(medci <(echo "$d"))
+        printf '%s (%s to %s)' "$(median <(echo "$d"))" "$lo" "$hi"
 }
 
 # paired A B -> "median mean ci95": of B - A line by line, the median, the
