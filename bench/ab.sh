@@ -65,7 +65,6 @@ orders=("stock old new" "old new stock" "new stock old" "stock new old" "new old
                 done
         done
 )
-diffs() { paste "$1" "$2" | awk '{print $2 - $1}' >"$3"; }
 echo "A/B of the healthy path: $N rounds, one login per process, pam_start..pam_end"
 echo "old: $(git rev-parse --short "$OLD") ($W), new: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes') ($B)"
 echo "watched by guardd: old $(sed -n 's/^WATCH_CALLS=//p' "$LG_TMP/status-old"), new $(sed -n 's/^WATCH_CALLS=//p' "$LG_TMP/status-new") calls"
@@ -75,7 +74,7 @@ for arm in stock old new; do
 done
 for pair in "old new" "stock new" "stock old"; do
         set -- $pair
-        diffs "$LG_TMP/$1.total" "$LG_TMP/$2.total" "$LG_TMP/d"
+        diffs "$LG_TMP/$1.total" "$LG_TMP/$2.total" >"$LG_TMP/d"
         read -r lo hi < <(medci "$LG_TMP/d")
         echo "paired $2 - $1: median $(median "$LG_TMP/d") us (95% CI $lo-$hi)"
 done

@@ -16,11 +16,14 @@ medci() {
                 if (lo < 1) lo=1; if (hi > NR) hi=NR; print a[lo], a[hi]}'
 }
 
+# diffs A B -> B - A, line by line: the paired differences.
+diffs() { paste "$1" "$2" | awk '{print $2 - $1}'; }
+
 # paired_medci A B -> "median (lo to hi)": of B - A line by line, the
 # median with its 95% confidence interval (medci).
 paired_medci() {
         local d lo hi
-        d=$(paste "$1" "$2" | awk '{print $2 - $1}')
+        d=$(diffs "$1" "$2")
         read -r lo hi < <(medci <(echo "$d"))
         printf '%s (%s to %s)' "$(median <(echo "$d"))" "$lo" "$hi"
 }
@@ -28,7 +31,7 @@ paired_medci() {
 # paired A B -> "median mean ci95": of B - A line by line, the median, the
 # mean and the half-width of the mean's 95% confidence interval.
 paired() {
-        paste "$1" "$2" | awk '{print $2 - $1}' | sort -n |
+        diffs "$1" "$2" | sort -n |
                 awk '{a[NR]=$1; s+=$1; q+=$1*$1} END {m=s/NR; sd=sqrt((q-NR*m*m)/(NR-1))
                         printf "%s %.0f %.0f\n", a[int((NR+1)/2)], m, 1.96*sd/sqrt(NR)}'
 }

@@ -89,14 +89,18 @@ read -r wt_med wt_p99 < <(stats "$LG_TMP/wrapped.g.total")
 ratio=$(awk -v a="$w_med" -v b="$s_med" 'BEGIN {printf "%.3f", a/b}')
 ratio_t=$(awk -v a="$wt_med" -v b="$st_med" 'BEGIN {printf "%.3f", a/b}')
 read -r pd_med pd_mean pd_ci < <(paired "$LG_TMP/stock.g.total" "$LG_TMP/wrapped.g.total")
-read -r pd_lo pd_hi < <(medci "$LG_TMP/pd")
+read -r pd_lo pd_hi < <(medci <(diffs "$LG_TMP/stock.g.total" "$LG_TMP/wrapped.g.total"))
+# A figure left empty would print as a report with a hole in it.
+need() { local v; for v; do [ -n "${!v}" ] || { echo "make bench: no value for $v" >&2; exit 1; }; done; }
+need s_med w_med st_med wt_med pd_med pd_mean pd_ci pd_lo pd_hi
 
 # 1b. The same without guardd: the module's own watchdog thread per call.
 "$B/tests/status-tool" write "$st" LOGIN1=ok LOGIN1_ACTION=allow
 NT=$(((N + 1) / 2))
 (ulimit -Sn 1024 && healthy_pairs t "$NT")
 read -r tpd_med tpd_mean tpd_ci < <(paired "$LG_TMP/stock.t.total" "$LG_TMP/wrapped.t.total")
-read -r tpd_lo tpd_hi < <(medci "$LG_TMP/pd")
+read -r tpd_lo tpd_hi < <(medci <(diffs "$LG_TMP/stock.t.total" "$LG_TMP/wrapped.t.total"))
+need tpd_med tpd_mean tpd_ci tpd_lo tpd_hi
 
 # 2. The decision path alone.
 "$B/tests/status-tool" write "$st" LOGIN1=ok LOGIN1_ACTION=allow
