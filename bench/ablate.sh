@@ -16,7 +16,7 @@
 # These builds are wrong on purpose (no cut, no checks); they exist to
 # measure. N rounds (default 1500) of one login per process for stock
 # pam_systemd, the bare wrapper (bench/pam_barewrap.c), the unchanged
-# module ("base") and each variant, the order rotating every round, guardd
+# module ("base") and each variant, in a random order each round, guardd
 # watching. Prints medians of pam_start..pam_end and of the login
 # (pam_start + open_session) and the paired differences against stock and
 # against base with the 95% CI of each median. Needs root, as the tests.
@@ -66,11 +66,9 @@ ARMS="stock bare base $VARIANTS"
 for a in $ARMS; do : >"$LG_TMP/t.$a"; : >"$LG_TMP/in.$a"; done
 (
         ulimit -Sn 1024
-        for ((i = 0; i < N; i++)); do
+        for ((round = 0; round < N; round++)); do
                 # shellcheck disable=SC2086 # a list of words
-                set -- $ARMS
-                for ((j = 0; j < i % $#; j++)); do set -- "${@:2}" "$1"; done
-                for a in "$@"; do
+                for a in $(shuffled $ARMS); do
                         out=$(lg_driver "$a")
                         lg_kv "$out" total_usec >>"$LG_TMP/t.$a"
                         echo $(($(lg_kv "$out" start_usec) + $(lg_kv "$out" open_usec))) >>"$LG_TMP/in.$a"

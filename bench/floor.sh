@@ -7,7 +7,7 @@
 # pam_permit with guardd watching (so no pam_systemd, no bus in the
 # login); then stock pam_systemd, the least a wrapper can be wrapping it
 # (bench/pam_barewrap.c: dlopen and call, no guard) and pam_loginguard
-# wrapping it. Paired, one login per process, in rotating order; with the
+# wrapping it. Paired, one login per process, in a random order each round; with the
 # page faults each login took (getrusage) and what this machine charges
 # for a fault and a system call (bench/fault-cost). Prints a markdown
 # section; bench/run.sh puts it in docs/BENCHMARKS.md.
@@ -42,13 +42,9 @@ lg_wait_status WATCHDOG guardd 10 >/dev/null || echo "guardd does not watch" >&2
 S="permit noop wpermit stock bare wrapped"
 for s in $S; do for k in t f s o c e in out; do : >"$LG_TMP/$k.$s"; done; done
 ulimit -Sn 1024
-for i in $(seq 1 "$N"); do
-        # each stack in each position as often as the others
+for _ in $(seq 1 "$N"); do
         # shellcheck disable=SC2086 # a list of words
-        set -- $S
-        for _ in $(seq 1 $((i % 6))); do set -- "${@:2}" "$1"; done
-        order="$*"
-        for s in $order; do
+        for s in $(shuffled $S); do
                 out=$(lg_driver "$s")
                 for k in t:total_usec f:minflt s:start_usec o:open_usec c:close_usec e:end_usec; do
                         lg_kv "$out" "${k#*:}" >>"$LG_TMP/${k%%:*}.$s"
@@ -80,7 +76,7 @@ cat <<EOF2
 ### What any module costs here, and what pam_loginguard adds
 
 \`bash bench/floor.sh\` (\`BENCH_FLOOR_N=$N\`; run by \`make bench\`): $N logins of each stack,
-one login per process, paired in rotating order, guardd watching the wrapped calls
+one login per process, paired, in a random order each round, guardd watching the wrapped calls
 (WATCH_CALLS=$calls after the run). pam_loginguard wraps pam_permit here (\`service=login1\`:
 guardd's verdict for logind, read from the watch table as with pam_systemd), so that row is
 the module itself: no pam_systemd, no bus. The stock and pam_loginguard rows wrapping

@@ -46,3 +46,10 @@ ratio_of() {
         m=$(awk '{s+=$1; n++} END {printf "%.0f", s/n}' "$1")
         awk -v d="$d" -v c="$c" -v m="$m" 'BEGIN {printf "%.3f (95%% CI %.3f to %.3f)", 1+d/m, 1+(d-c)/m, 1+(d+c)/m}'
 }
+
+# shuffled WORD... -> the words in a random order, on one line. Benches that
+# run several stacks a round draw each round's order with it: rotating one
+# fixed order gives every stack nearly always the same neighbour, and what
+# ran just before a login moves its time on this VM by more than the
+# differences being measured (docs/BENCHMARKS.md, "Which neighbour").
+shuffled() { printf '%s\n' "$@" | shuf | tr '\n' ' '; }

@@ -237,6 +237,9 @@ fi
 # what follows it (written by hand: why a goal is not met on this
 # machine; the runs of bench/rs-floor.sh and bench/ablate.sh) are kept as
 # they were: make bench does not rerun them.
-[ -f "$OUT" ] && sed -n '/^## A\/B against an earlier commit/,$p' "$OUT" >>"$REPORT"
+if [ -f "$OUT" ]; then
+        [ -z "$(tail -n 1 "$REPORT")" ] || echo >>"$REPORT" # a blank line before the heading
+        sed -n '/^## A\/B against an earlier commit/,$p' "$OUT" >>"$REPORT"
+fi
 cp "$REPORT" "$OUT"
 cat "$OUT"
