@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# bench/neighbour.sh MODE [N]: does what ran just before a login change
+# what it costs? Stock pam_systemd and pam_loginguard wrapping it on the
+# double, one login per process, guardd watching, N rounds (default 400);
+# paired medians of pam_start..pam_end with their 95% CI. Written when
+# floor.sh (which then rotated one fixed order) and the alternating pair
+# of make bench disagreed by 120 us (docs/BENCHMARKS.md, "Which neighbour
+# a login has"). MODE:
+#   watched  each measured login right after the module wrapping
+#            pam_permit (a call guardd watches) or after pam_permit alone
+#   bus      right after the bare wrapper (a login that talks to the bus)
+#            or after pam_permit alone
+#   idle     back to back, or with 30 ms (BENCH_NEIGHBOUR_IDLE) of idle
+#            time before each login
+# Needs root, as the tests. Measurements, not checks.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+BUILD=${BUILD:-build}
+export BUILD
+[ "$(id -u)" = 0 ] || { echo "bench/neighbour.sh needs root"; exit 1; }
+MODE=${1:-}
+N=${2:-400}
+IDLE=${BENCH_NEIGHBOUR_IDLE:-0.03}
+case $MODE in
+watched) NEAR=wpermit ;;
+bus) NEAR=bare ;;
+idle) NEAR="" ;;
+*) echo "usage: bench/neighbour.sh watched|bus|idle [N]"; exit 2 ;;
+esac
+. tests/lib/harness.sh
+. bench/lib.sh
+lg_enter_namespace "$@"
+lg_setup
+lg_find_pam_systemd
+PERMIT=${PAM_SYSTEMD%/*}/pam_permit.so
+lg_start_bus
+lg_start_logind
+: >"$LG_TMP/empty.conf"
+st=$LG_TMP/status
+opts="conf=$LG_TMP/empty.conf state_dir=/run/loginguard status=$st"
+lg_service permit "session required pam_permit.so" "session optional pam_permit.so"
+lg_service wpermit "session required pam_permit.so" "$(lg_module_line optional "$opts" service=login1 wrap="$PERMIT")"
+lg_service bare "session required pam_permit.so" "session optional $B/bench/pam_barewrap.so wrap=$PAM_SYSTEMD"
+lg_service stock "session required pam_permit.so" "session optional $PAM_SYSTEMD"
+lg_service wrapped "session required pam_permit.so" "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")"
+LG_INTERVAL_MS=1000 LG_PROBE_TIMEOUT_MS=1000 lg_guardd_conf status_path="$st" state_dir=/run/loginguard
+lg_start_guardd
+lg_wait_status WATCHDOG guardd 10 >/dev/null || echo "guardd does not watch" >&2
+ulimit -Sn 1024
+# s1/w1: stock/wrapped after the neighbour of MODE (or after idle time);
+# s0/w0: after pam_permit alone (or back to back).
+for k in s0 w0 s1 w1; do : >"$LG_TMP/$k"; done
+one() { lg_kv "$(lg_driver "$1")" total_usec; }
+before() { # 1 or 0: what runs before the next measured login
+        if [ -z "$NEAR" ]; then
+                [ "$1" = 1 ] && sleep "$IDLE"
+        elif [ "$1" = 1 ]; then
+                one "$NEAR" >/dev/null
+        else
+                one permit >/dev/null
+        fi
+}
+for ((i = 0; i < N; i++)); do
+        # each of the four measured logins in every position, half the rounds each way
+        if ((i % 2)); then
+                for x in s:1 w:1 s:0 w:0; do before "${x#*:}"; [ "${x%:*}" = s ] && a=stock || a=wrapped; one "$a" >>"$LG_TMP/${x%:*}${x#*:}"; done
+        else
+                for x in w:0 s:0 w:1 s:1; do before "${x#*:}"; [ "${x%:*}" = s ] && a=stock || a=wrapped; one "$a" >>"$LG_TMP/${x%:*}${x#*:}"; done
+        fi
+done
+case $MODE in
+watched) near="after the module wrapping pam_permit" far="after pam_permit" ;;
+bus) near="after the bare wrapper" far="after pam_permit" ;;
+idle) near="after ${IDLE}s idle" far="back to back" ;;
+esac
+echo "bench/neighbour.sh $MODE $N at $(git rev-parse --short HEAD), pam_start..pam_end, medians in us"
+echo "stock: $near $(median "$LG_TMP/s1"), $far $(median "$LG_TMP/s0"); wrapped: $near $(median "$LG_TMP/w1"), $far $(median "$LG_TMP/w0")"
+echo "wrapped - stock, both $near: $(paired_medci "$LG_TMP/s1" "$LG_TMP/w1")"
+echo "wrapped - stock, both $far: $(paired_medci "$LG_TMP/s0" "$LG_TMP/w0")"
+echo "stock, $near - $far: $(paired_medci "$LG_TMP/s0" "$LG_TMP/s1")"
+echo "wrapped, $near - $far: $(paired_medci "$LG_TMP/w0" "$LG_TMP/w1")"
+exit 0 # measurements, not checks (lg_done fails without any); the EXIT trap tears down
