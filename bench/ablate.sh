@@ -49,16 +49,9 @@ for v in base $VARIANTS; do
         make -C "$W" -s -j2 B="$W/b-$v" CPPFLAGS="$(flags "$v")" "$W/b-$v/pam_loginguard.so" \
                 >"$LG_TMP/build-$v.log" 2>&1 || { tail "$LG_TMP/build-$v.log"; exit 1; }
 done
-lg_start_bus
-lg_start_logind
-: >"$LG_TMP/empty.conf"
-st=$LG_TMP/status
-opts="conf=$LG_TMP/empty.conf state_dir=/run/loginguard status=$st"
-LG_INTERVAL_MS=1000 LG_PROBE_TIMEOUT_MS=1000 lg_guardd_conf status_path="$st" state_dir=/run/loginguard
-lg_start_guardd
-lg_wait_status WATCHDOG guardd 10 >/dev/null || { echo "guardd does not watch"; exit 1; }
-lg_service stock "session required pam_permit.so" "session optional $PAM_SYSTEMD"
-lg_service bare "session required pam_permit.so" "session optional $B/bench/pam_barewrap.so wrap=$PAM_SYSTEMD"
+bench_double
+bench_guardd || { echo "guardd does not watch"; exit 1; }
+bench_stacks
 for v in base $VARIANTS; do
         lg_service "$v" "session required pam_permit.so" "session optional $W/b-$v/pam_loginguard.so $opts wrap=$PAM_SYSTEMD"
 done

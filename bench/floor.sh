@@ -21,23 +21,10 @@ lg_enter_namespace "$@"
 lg_setup
 N=${BENCH_FLOOR_N:-1000}
 lg_find_pam_systemd
-PERMIT=${PAM_SYSTEMD%/*}/pam_permit.so
-lg_start_bus
-lg_start_logind
-: >"$LG_TMP/empty.conf"
-st=$LG_TMP/status
-opts="conf=$LG_TMP/empty.conf state_dir=/run/loginguard status=$st"
-lg_service permit "session required pam_permit.so" "session optional pam_permit.so"
+bench_double
+bench_stacks
 lg_service noop "session required pam_permit.so" "session optional $B/bench/pam_noop.so"
-# service=login1: guardd's verdict for logind, as pam_systemd gets it (a
-# service guardd does not know has the module read the status file).
-lg_service wpermit "session required pam_permit.so" "$(lg_module_line optional "$opts" service=login1 wrap="$PERMIT")"
-lg_service stock "session required pam_permit.so" "session optional $PAM_SYSTEMD"
-lg_service bare "session required pam_permit.so" "session optional $B/bench/pam_barewrap.so wrap=$PAM_SYSTEMD"
-lg_service wrapped "session required pam_permit.so" "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")"
-LG_INTERVAL_MS=1000 LG_PROBE_TIMEOUT_MS=1000 lg_guardd_conf status_path="$st" state_dir=/run/loginguard
-lg_start_guardd
-lg_wait_status WATCHDOG guardd 10 >/dev/null || echo "guardd does not watch" >&2
+bench_guardd || echo "guardd does not watch" >&2
 
 S="permit noop wpermit stock bare wrapped"
 for s in $S; do for k in t f s o c e in out; do : >"$LG_TMP/$k.$s"; done; done

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
-# Shared by the bench scripts (run.sh, ab.sh, ablate.sh, floor.sh, realstack.sh, rs-floor.sh).
+# Shared by the bench scripts (run.sh, ab.sh, ablate.sh, floor.sh, neighbour.sh, realstack.sh,
+# rs-floor.sh).
 
 # stats FILE -> "median p99" of the numbers in FILE.
 stats() { sort -n "$1" | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.99+0.999)]; print m, p}'; }
@@ -53,3 +54,37 @@ ratio_of() {
 # ran just before a login moves its time on this VM by more than the
 # differences being measured (docs/BENCHMARKS.md, "Which neighbour").
 shuffled() { printf '%s\n' "$@" | shuf | tr '\n' ' '; }
+
+# bench_double: the private bus and the logind double, an empty config,
+# and $st (the status file) and $opts (the module's options) to go with
+# them. After lg_setup and lg_find_pam_systemd.
+bench_double() {
+        lg_start_bus
+        lg_start_logind
+        : >"$LG_TMP/empty.conf"
+        st=$LG_TMP/status
+        opts="conf=$LG_TMP/empty.conf state_dir=/run/loginguard status=$st"
+}
+
+# bench_stacks: the PAM services the benches compare on the double:
+# permit (pam_permit twice), wpermit (pam_loginguard wrapping pam_permit),
+# stock (pam_systemd), bare (bench/pam_barewrap.so wrapping it) and
+# wrapped (pam_loginguard wrapping it). After bench_double.
+bench_stacks() {
+        local permit=${PAM_SYSTEMD%/*}/pam_permit.so
+        lg_service permit "session required pam_permit.so" "session optional pam_permit.so"
+        # service=login1: guardd's verdict for logind, as pam_systemd gets it (a
+        # service guardd does not know has the module read the status file).
+        lg_service wpermit "session required pam_permit.so" "$(lg_module_line optional "$opts" service=login1 wrap="$permit")"
+        lg_service stock "session required pam_permit.so" "session optional $PAM_SYSTEMD"
+        lg_service bare "session required pam_permit.so" "session optional $B/bench/pam_barewrap.so wrap=$PAM_SYSTEMD"
+        lg_service wrapped "session required pam_permit.so" "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")"
+}
+
+# bench_guardd: guardd at its defaults on the double, watching the calls;
+# fails when it does not say so within 10 s.
+bench_guardd() {
+        LG_INTERVAL_MS=1000 LG_PROBE_TIMEOUT_MS=1000 lg_guardd_conf status_path="$st" state_dir=/run/loginguard
+        lg_start_guardd
+        lg_wait_status WATCHDOG guardd 10 >/dev/null
+}

@@ -39,11 +39,7 @@ detection() {
         DET_MAX=$(sort -n "$f" | tail -1)
 }
 
-lg_start_bus
-lg_start_logind
-: >"$LG_TMP/empty.conf"
-st=$LG_TMP/status
-opts="conf=$LG_TMP/empty.conf state_dir=/run/loginguard status=$st"
+bench_double
 lg_service stock "session required pam_permit.so" "session optional $PAM_SYSTEMD"
 lg_service wrapped "session required pam_permit.so" "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")"
 lg_service permit "session required pam_permit.so"
