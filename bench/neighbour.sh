@@ -51,13 +51,16 @@ before() { # 1 or 0: what runs before the next measured login
                 one permit >/dev/null
         fi
 }
+measure() { # s0, w0, s1 or w1: its neighbour, then the login, to $LG_TMP/$1
+        local stack=wrapped
+        [ "${1:0:1}" = s ] && stack=stock
+        before "${1:1}"
+        one "$stack" >>"$LG_TMP/$1"
+}
 for ((i = 0; i < N; i++)); do
         # each of the four measured logins in every position, half the rounds each way
-        if ((i % 2)); then
-                for x in s:1 w:1 s:0 w:0; do before "${x#*:}"; [ "${x%:*}" = s ] && a=stock || a=wrapped; one "$a" >>"$LG_TMP/${x%:*}${x#*:}"; done
-        else
-                for x in w:0 s:0 w:1 s:1; do before "${x#*:}"; [ "${x%:*}" = s ] && a=stock || a=wrapped; one "$a" >>"$LG_TMP/${x%:*}${x#*:}"; done
-        fi
+        if ((i % 2)); then order="s1 w1 s0 w0"; else order="w0 s0 w1 s1"; fi
+        for x in $order; do measure "$x"; done
 done
 case $MODE in
 watched) near="after the module wrapping pam_permit" far="after pam_permit" ;;

@@ -40,8 +40,8 @@ detection() {
 }
 
 bench_double
-lg_service stock "session required pam_permit.so" "session optional $PAM_SYSTEMD"
-lg_service wrapped "session required pam_permit.so" "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")"
+bench_stacks
+# The skip paths' reference: pam_permit alone, one line (bench_stacks' has two).
 lg_service permit "session required pam_permit.so"
 "$B/tests/status-tool" write "$st" LOGIN1=ok LOGIN1_ACTION=allow
 
@@ -69,10 +69,8 @@ healthy_pairs() {
 
 
 # 1. Healthy overhead, with guardd watching the deadlines (as installed).
-LG_INTERVAL_MS=1000 LG_PROBE_TIMEOUT_MS=1000 lg_guardd_conf status_path="$st" state_dir=/run/loginguard
-lg_start_guardd
+bench_guardd || echo "guardd does not watch: $(lg_status_key WATCHDOG_REASON)" >&2
 lg_wait_status LOGIN1_ACTION allow 10 || echo "guardd did not say allow" >&2
-lg_wait_status WATCHDOG guardd 10 || echo "guardd does not watch: $(lg_status_key WATCHDOG_REASON)" >&2
 watchdog=$(lg_status_key WATCHDOG)
 (ulimit -Sn 1024 && healthy_pairs g "$N")
 calls_watched=$(lg_status_key WATCH_CALLS)
