@@ -90,6 +90,23 @@ static const ConfigKey config_keys[] = {
         NUM("healthy_rounds", CFG_UINT, healthy_rounds, 1, 1000, CONFIG_SCOPE_DAEMON),
 };
 
+/* Module keys lie in ModuleConfig, the rest after it (Dest). */
+_Static_assert(offsetof(Config, module) == 0 && offsetof(Config, bus_address) == sizeof(ModuleConfig),
+               "Config must start with exactly a ModuleConfig");
+_Static_assert(offsetof(Config, sessions_dir) == offsetof(ModuleConfig, sessions_dir),
+               "Config's module fields must lie where ModuleConfig has them");
+
+/* Where a parse stores: a whole Config, or only the ModuleConfig it begins
+ * with. A key past @size is checked as ever but not kept: the config file
+ * is shared, and a login must refuse a bad guardd line as guardd does. */
+typedef struct Dest {
+        char *base;
+        size_t size;
+} Dest;
+
+#define DEST_CONFIG(c) ((Dest){ (char *) (c), sizeof(Config) })
+#define DEST_MODULE(m) ((Dest){ (char *) (m), sizeof(ModuleConfig) })
+
 static void copy_str(char *dst, size_t size, const char *src) {
         (void) snprintf(dst, size, "%s", src);
 }
@@ -100,15 +117,6 @@ static void copy_str(char *dst, size_t size, const char *src) {
  */
 void config_init(Config *c) {
         *c = (Config){
-                .deadline_usec = MS(2000),
-                .patience_usec = MS(15000),
-                .max_age_usec = MS(5000),
-                .trip = 2,
-                .window_usec = SEC(60),
-                .cooldown_usec = SEC(30),
-                .slow_usec = MS(1000),
-                .notify = true,
-                .guardd_watchdog = true,
                 .interval_usec = MS(1000),
                 .probe_timeout_usec = MS(1000),
                 .devlog_stuck_usec = MS(3000),
@@ -123,17 +131,36 @@ void config_init(Config *c) {
                 .user_job_warn_usec = SEC(10),
                 .healthy_rounds = 3,
         };
-        copy_str(c->state_dir, sizeof(c->state_dir), "/run/loginguard");
-        copy_str(c->status_path, sizeof(c->status_path), "/run/loginguard/status");
+        config_init_module(&c->module);
         copy_str(c->metrics_path, sizeof(c->metrics_path), "auto");
-        copy_str(c->devlog_path, sizeof(c->devlog_path), "/dev/log");
-        copy_str(c->sessions_dir, sizeof(c->sessions_dir), "/run/systemd/sessions");
         copy_str(c->units_dir, sizeof(c->units_dir), "/run/systemd/system");
         copy_str(c->mountinfo_path, sizeof(c->mountinfo_path), "/proc/1/mountinfo");
         copy_str(c->spool_dir, sizeof(c->spool_dir), "/var/spool/loginguard");
         /* Incident 5 must be survived with no configuration: a stopped
          * reader is continued, a stuck one drained (docs/runbook.md). */
         copy_str(c->devlog_remedy, sizeof(c->devlog_remedy), "resume,drain");
+}
+
+/**
+ * config_init_module() - fill @m with the built-in defaults of the module's keys.
+ * @m: config
+ */
+void config_init_module(ModuleConfig *m) {
+        *m = (ModuleConfig){
+                .deadline_usec = MS(2000),
+                .patience_usec = MS(15000),
+                .max_age_usec = MS(5000),
+                .trip = 2,
+                .window_usec = SEC(60),
+                .cooldown_usec = SEC(30),
+                .slow_usec = MS(1000),
+                .notify = true,
+                .guardd_watchdog = true,
+        };
+        copy_str(m->state_dir, sizeof(m->state_dir), "/run/loginguard");
+        copy_str(m->status_path, sizeof(m->status_path), "/run/loginguard/status");
+        copy_str(m->devlog_path, sizeof(m->devlog_path), "/dev/log");
+        copy_str(m->sessions_dir, sizeof(m->sessions_dir), "/run/systemd/sessions");
 }
 
 static const ConfigKey *find_key(const char *name) {
@@ -184,7 +211,8 @@ static int set_string(const ConfigKey *k, char *field, const char *value) {
                 return -EINVAL;
         if (k->type == CFG_SERVICE && strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
                 return -EINVAL;
-        memcpy(field, value, n + 1);
+        if (field)
+                memcpy(field, value, n + 1);
         return 0;
 }
 
@@ -200,7 +228,7 @@ static int set_number(const ConfigKey *k, void *field, const char *value) {
                 break;
         case CFG_BOOL:
                 r = parse_bool(value, &b);
-                if (r == 0)
+                if (r == 0 && field)
                         *(bool *) field = b;
                 return r;
         default: r = parse_u64(value, &v); break;
@@ -209,6 +237,8 @@ static int set_number(const ConfigKey *k, void *field, const char *value) {
                 return r;
         if (v < k->min || v > k->max)
                 return -ERANGE;
+        if (!field)
+                return 0;
         if (k->type == CFG_UINT)
                 *(unsigned *) field = (unsigned) v;
         else
@@ -226,16 +256,34 @@ static int set_number(const ConfigKey *k, void *field, const char *value) {
  * Return: 0; -ENOKEY for an unknown key (or one outside @scope), -EINVAL
  * for a malformed value, -ERANGE for one out of bounds.
  */
-int config_set(Config *c, const char *key, const char *value, unsigned scope) {
+static int set_key(const Dest *d, const char *key, const char *value, unsigned scope) {
         const ConfigKey *k = find_key(key);
         char *field;
 
         if (!k || !(k->scope & scope))
                 return -ENOKEY;
-        field = (char *) c + k->offset;
+        field = k->offset < d->size ? d->base + k->offset : NULL;
         if (k->size > 0)
                 return set_string(k, field, value);
         return set_number(k, field, value);
+}
+
+int config_set(Config *c, const char *key, const char *value, unsigned scope) {
+        return set_key(&DEST_CONFIG(c), key, value, scope);
+}
+
+/**
+ * config_set_module() - config_set() into a module's config: a key of
+ * guardd's alone (in @scope) is checked but not kept.
+ * @m: config
+ * @key: key name
+ * @value: text value
+ * @scope: CONFIG_SCOPE_* the caller accepts
+ *
+ * Return: as config_set().
+ */
+int config_set_module(ModuleConfig *m, const char *key, const char *value, unsigned scope) {
+        return set_key(&DEST_MODULE(m), key, value, scope);
 }
 
 static char *strip(char *s) {
@@ -258,9 +306,8 @@ static char *unquote(char *v) {
         return v;
 }
 
-static int parse_config_line(Config *c, char *line, ConfigError *err) {
+static int parse_config_line(const Dest *d, char *line, ConfigError *err) {
         char *eq, *key, *value;
-        int r;
 
         line = strip(line);
         if (*line == '\0' || *line == '#')
@@ -272,21 +319,11 @@ static int parse_config_line(Config *c, char *line, ConfigError *err) {
         key = strip(line);
         value = unquote(strip(eq + 1));
         copy_str(err->key, sizeof(err->key), key);
-        r = config_set(c, key, value, CONFIG_SCOPE_ALL);
-        return r;
+        return set_key(d, key, value, CONFIG_SCOPE_ALL);
 }
 
-/**
- * config_parse_text() - apply `key = value` lines to @c.
- * @c: config; keys before a failing line stay applied
- * @text: contents
- * @len: length
- * @reterr: line, error and key of the first failure
- *
- * Return: 0, or the -errno of the first bad line (see config_set(), plus
- * -E2BIG for an over-long line and -EBADMSG for a line without '=').
- */
-int config_parse_text(Config *c, const char *text, size_t len, ConfigError *reterr) {
+/* Applies `key = value` lines: see config_parse_text(). */
+static int parse_text(const Dest *d, const char *text, size_t len, ConfigError *reterr) {
         char line[CONFIG_LINE_MAX + 1];
         ConfigError err = {};
         const char *p = text, *end = text + len;
@@ -304,7 +341,7 @@ int config_parse_text(Config *c, const char *text, size_t len, ConfigError *rete
                 if (r == 0) {
                         memcpy(line, p, n);
                         line[n] = '\0';
-                        r = parse_config_line(c, line, &err);
+                        r = parse_config_line(d, line, &err);
                 }
                 if (r < 0) {
                         err.error = r;
@@ -315,6 +352,31 @@ int config_parse_text(Config *c, const char *text, size_t len, ConfigError *rete
                 p += n + 1;
         }
         return 0;
+}
+
+/**
+ * config_parse_text() - apply `key = value` lines to @c.
+ * @c: config; keys before a failing line stay applied
+ * @text: contents
+ * @len: length
+ * @reterr: line, error and key of the first failure
+ *
+ * Return: 0, or the -errno of the first bad line (see config_set(), plus
+ * -E2BIG for an over-long line and -EBADMSG for a line without '=').
+ */
+int config_parse_text(Config *c, const char *text, size_t len, ConfigError *reterr) {
+        return parse_text(&DEST_CONFIG(c), text, len, reterr);
+}
+
+static int load_file(const Dest *d, const char *path, uid_t owner, ConfigError *reterr) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r;
+
+        r = read_trusted_file(AT_FDCWD, path, owner, CONFIG_MAX_SIZE, &buf, &len);
+        if (r != 0)
+                return r;
+        return parse_text(d, buf, len, reterr);
 }
 
 /**
@@ -329,31 +391,17 @@ int config_parse_text(Config *c, const char *text, size_t len, ConfigError *rete
  * negative parse error as config_parse_text().
  */
 int config_load_file(Config *c, const char *path, uid_t owner, ConfigError *reterr) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len;
-        int r;
-
-        r = read_trusted_file(AT_FDCWD, path, owner, CONFIG_MAX_SIZE, &buf, &len);
-        if (r != 0)
-                return r;
-        return config_parse_text(c, buf, len, reterr);
+        return load_file(&DEST_CONFIG(c), path, owner, reterr);
 }
 
-/**
- * config_load_default() - load /etc/loginguard/loginguard.conf, else the vendor file.
- * @c: config
- * @owner: uid allowed to own it besides root
- * @ret_path: which file was used (NULL when neither exists)
- * @reterr: details of a parse error
- *
- * Return: as config_load_file(), but 0 when neither file exists.
- */
-int config_load_default(Config *c, uid_t owner, const char **ret_path, ConfigError *reterr) {
+/* /etc/loginguard/loginguard.conf, else the vendor file: as load_file(),
+ * but 0 when neither exists (then *@ret_path is NULL). */
+static int load_default(const Dest *d, uid_t owner, const char **ret_path, ConfigError *reterr) {
         static const char *const paths[] = { CONFIG_DEFAULT_PATH, CONFIG_VENDOR_PATH };
 
         *ret_path = NULL;
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
-                int r = config_load_file(c, paths[i], owner, reterr);
+                int r = load_file(d, paths[i], owner, reterr);
                 if (r == -ENOENT)
                         continue;
                 *ret_path = paths[i];
@@ -362,24 +410,45 @@ int config_load_default(Config *c, uid_t owner, const char **ret_path, ConfigErr
         return 0;
 }
 
+static int load(const Dest *d, const char *path, uid_t owner, const char **ret_path,
+                ConfigError *reterr) {
+        if (!path)
+                return load_default(d, owner, ret_path, reterr);
+        *ret_path = path;
+        return load_file(d, path, owner, reterr);
+}
+
 /**
  * config_load() - the one way both programs read their config: @path when
- * given (a missing explicit file is an error), else the default lookup
- * (config_load_default()).
+ * given (a missing explicit file is an error), else
+ * /etc/loginguard/loginguard.conf, else the vendor file.
  * @c: config, initialized by the caller (keys before a bad line stay applied)
  * @path: explicit file, or NULL
  * @owner: uid allowed to own it besides root
  * @ret_path: the file that was read, or NULL when neither default exists
  * @reterr: details of a parse error
  *
- * Return: as config_load_file().
+ * Return: as config_load_file(), but 0 when neither default file exists.
  */
 int config_load(Config *c, const char *path, uid_t owner, const char **ret_path,
                 ConfigError *reterr) {
-        if (!path)
-                return config_load_default(c, owner, ret_path, reterr);
-        *ret_path = path;
-        return config_load_file(c, path, owner, reterr);
+        return load(&DEST_CONFIG(c), path, owner, ret_path, reterr);
+}
+
+/**
+ * config_load_module() - config_load() for pam_loginguard: the same file,
+ * the same checks and errors, but only the module's keys are kept.
+ * @m: config, initialized by the caller
+ * @path: explicit file, or NULL
+ * @owner: uid allowed to own it besides root
+ * @ret_path: the file that was read, or NULL when neither default exists
+ * @reterr: details of a parse error
+ *
+ * Return: as config_load().
+ */
+int config_load_module(ModuleConfig *m, const char *path, uid_t owner, const char **ret_path,
+                       ConfigError *reterr) {
+        return load(&DEST_MODULE(m), path, owner, ret_path, reterr);
 }
 
 /**

@@ -24,27 +24,44 @@ enum {
         CONFIG_SCOPE_ALL = CONFIG_SCOPE_MODULE | CONFIG_SCOPE_DAEMON,
 };
 
+/* The keys pam_loginguard reads, in the order Config starts with them. A
+ * login parses into this alone: the whole Config (5.9 KiB, most of it
+ * guardd's paths) made every login touch two more heap pages, about 25 us
+ * where a page fault costs 10 (docs/BENCHMARKS.md). */
+#define CONFIG_MODULE_FIELDS \
+        uint64_t deadline_usec; \
+        uint64_t patience_usec; \
+        uint64_t max_age_usec; \
+        uint64_t window_usec; \
+        uint64_t cooldown_usec; \
+        uint64_t slow_usec; \
+        unsigned trip; \
+        bool notify; \
+        bool debug; \
+        bool guardd_watchdog; /* both: guardd watches a call's deadline when it runs */ \
+        char service[64]; \
+        char state_dir[CONFIG_PATH_MAX]; \
+        /* both */ \
+        char status_path[CONFIG_PATH_MAX]; \
+        char devlog_path[CONFIG_PATH_MAX]; \
+        char sessions_dir[CONFIG_PATH_MAX];
+
+typedef struct ModuleConfig {
+        CONFIG_MODULE_FIELDS
+} ModuleConfig;
+
 typedef struct Config {
-        /* pam_loginguard */
-        uint64_t deadline_usec;
-        uint64_t patience_usec;
-        uint64_t max_age_usec;
-        uint64_t window_usec;
-        uint64_t cooldown_usec;
-        uint64_t slow_usec;
-        unsigned trip;
-        bool notify;
-        bool debug;
-        bool guardd_watchdog; /* both: guardd watches a call's deadline when it runs */
-        char service[64];
-        char state_dir[CONFIG_PATH_MAX];
-        /* both */
-        char status_path[CONFIG_PATH_MAX];
+        /* The same members twice, so that both name them alike: c->module
+         * is what a module's parse fills, c->deadline_usec its field. */
+        union {
+                ModuleConfig module;
+                struct {
+                        CONFIG_MODULE_FIELDS
+                };
+        };
         /* guardd */
         char bus_address[CONFIG_PATH_MAX];
         char metrics_path[CONFIG_PATH_MAX];
-        char devlog_path[CONFIG_PATH_MAX];
-        char sessions_dir[CONFIG_PATH_MAX];
         char units_dir[CONFIG_PATH_MAX];
         char mountinfo_path[CONFIG_PATH_MAX]; /* whose mount table: PID 1's */
         char spool_dir[CONFIG_PATH_MAX];
@@ -72,12 +89,15 @@ typedef struct ConfigError {
 } ConfigError;
 
 void config_init(Config *c);
+void config_init_module(ModuleConfig *m);
 int config_set(Config *c, const char *key, const char *value, unsigned scope);
 int config_parse_text(Config *c, const char *text, size_t len, ConfigError *reterr);
 int config_load_file(Config *c, const char *path, uid_t owner, ConfigError *reterr);
-int config_load_default(Config *c, uid_t owner, const char **ret_path, ConfigError *reterr);
 int config_load(Config *c, const char *path, uid_t owner, const char **ret_path,
                 ConfigError *reterr);
+int config_load_module(ModuleConfig *m, const char *path, uid_t owner, const char **ret_path,
+                       ConfigError *reterr);
+int config_set_module(ModuleConfig *m, const char *key, const char *value, unsigned scope);
 const char *config_strerror(int error);
 size_t config_key_count(void);
 const char *config_key_name(size_t i);

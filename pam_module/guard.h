@@ -16,6 +16,7 @@
 #include <security/pam_modules.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "evidence.h"
 #include "sockset.h"
@@ -36,6 +37,7 @@ typedef struct GuardCall {
         const Evidence *evidence; /* NULL: cut at the deadline, no questions (close_session) */
         WatchFile *watch; /* guardd's watch table, NULL: our own thread watches */
         bool user; /* a user's setuid login (real uid not 0) */
+        pid_t pid; /* ours, read once a call: each getpid() is a system call */
 } GuardCall;
 
 typedef struct GuardResult {

@@ -31,7 +31,7 @@ static void load_config(const PamLog *log, Options *o, const char *conf) {
         const char *used = conf;
         int r;
 
-        r = config_load(&o->config, conf, 0, &used, &e);
+        r = config_load_module(&o->config, conf, 0, &used, &e);
         if (r == 0)
                 return;
         if (r > 0)
@@ -55,7 +55,7 @@ static void apply_arg(const PamLog *log, Options *o, const char *arg) {
                 return;
         }
         if (!eq) {
-                r = config_set(&o->config, arg, "yes", CONFIG_SCOPE_MODULE);
+                r = config_set_module(&o->config, arg, "yes", CONFIG_SCOPE_MODULE);
                 if (r < 0 || (strcmp(arg, "notify") != 0 && strcmp(arg, "debug") != 0))
                         pam_log(log, LOG_ERR, "Unknown option '%s', ignoring.", arg);
                 return;
@@ -63,7 +63,7 @@ static void apply_arg(const PamLog *log, Options *o, const char *arg) {
         (void) snprintf(key, sizeof(key), "%.*s", (int) (eq - arg), arg);
         if (strcmp(key, "conf") == 0)
                 return;
-        r = config_set(&o->config, key, eq + 1, CONFIG_SCOPE_MODULE);
+        r = config_set_module(&o->config, key, eq + 1, CONFIG_SCOPE_MODULE);
         if (r < 0)
                 pam_log(log, LOG_ERR, "Option '%s': %s, ignoring.", arg, config_strerror(r));
 }
@@ -123,7 +123,7 @@ int options_parse(const PamLog *log, int argc, const char **argv, Options *ret) 
         int i, r;
 
         *ret = (Options){};
-        config_init(&ret->config);
+        config_init_module(&ret->config);
         early.path = devlog_of(argc, argv, log->path);
         load_config(&early, ret, find_conf(argc, argv));
         early.path = devlog_of(argc, argv, ret->config.devlog_path);

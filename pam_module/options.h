@@ -11,7 +11,7 @@
 #include "pam-util.h"
 
 typedef struct Options {
-        Config config;
+        ModuleConfig config;
         const char *wrap; /* the wrap= value, NULL when missing */
         int wrapped_argc;
         const char **wrapped_argv; /* points into the caller's argv */

@@ -63,6 +63,7 @@ typedef struct Ctx {
         const char *user; /* PAM_USER, NULL when unknown */
         BreakerParams bp;
         bool privileged; /* real and effective uid 0: may write shared state */
+        bool root; /* effective uid 0 (a user's setuid su too) */
         bool trial;
         bool user_trial;
         bool status_fresh; /* guardd's status was fresh: it vouches for PID 1 too */
@@ -164,7 +165,7 @@ static WatchFile *watch_for(Ctx *c) {
         if (c->watch_looked)
                 return c->watch;
         c->watch_looked = true;
-        if (!c->o->config.guardd_watchdog || geteuid() != 0 || c->breaker.dir_fd < 0)
+        if (!c->o->config.guardd_watchdog || !c->root || c->breaker.dir_fd < 0)
                 return NULL;
         c->watch = watch_table(c->breaker.dir_fd, &r);
         report_watch(c, r);
@@ -421,9 +422,9 @@ static int sockets_to_keep(Ctx *c, SockTable *own, const SockTable **ret) {
         return 0;
 }
 
-static void evidence_init(const Ctx *c, Evidence *e) {
+static void evidence_init(const Ctx *c, pid_t pid, Evidence *e) {
         *e = (Evidence){
-                .pid = (int) getpid(),
+                .pid = (int) pid,
                 .since_sec = (int64_t) time(NULL) - 2,
                 .owner = 0,
                 .max_age_usec = c->o->config.max_age_usec,
@@ -447,6 +448,7 @@ static int guarded(Ctx *c, pam_sm_fn fn, GuardResult *res) {
                 .patience_usec = c->o->config.patience_usec,
                 .filter = &filter,
                 .user = !c->privileged,
+                .pid = getpid(),
         };
         int r;
 
@@ -457,7 +459,7 @@ static int guarded(Ctx *c, pam_sm_fn fn, GuardResult *res) {
         cut_filter_init(&filter, secure_getenv("DBUS_SYSTEM_BUS_ADDRESS"),
                         c->o->config.devlog_path);
         if (c->ep == EP_OPEN_SESSION) {
-                evidence_init(c, &ev);
+                evidence_init(c, call.pid, &ev);
                 call.evidence = &ev;
         }
         call.watch = watch_for(c);
@@ -517,7 +519,7 @@ static int load_target(Ctx *c, pam_sm_fn *ret) {
 
 static void open_breaker(Ctx *c) {
         static bool said_state_dir;
-        const Config *cfg = &c->o->config;
+        const ModuleConfig *cfg = &c->o->config;
         int r;
 
         c->bp = (BreakerParams){
@@ -634,7 +636,8 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, Entry
         int rc;
 
         pam_log_init(&c.log, pamh, entry_point_type(ep));
-        c.privileged = getuid() == 0 && geteuid() == 0;
+        c.root = geteuid() == 0;
+        c.privileged = c.root && getuid() == 0;
         if (ctx_options(&c, &own, argc, argv) < 0)
                 return PAM_IGNORE;
         c.log.path = c.o->config.devlog_path;

@@ -96,7 +96,7 @@ int watch_call(const GuardCall *call, GuardResult *ret) {
         if (!call->watch || call->deadline_usec < WATCH_MIN_DEADLINE_USEC || !keep_fits(call->keep))
                 return -EAGAIN;
         start = now_usec(CLOCK_MONOTONIC);
-        pid = getpid();
+        pid = call->pid;
         if (!watch_file_fresh(call->watch, start) || !same_pidns(call->watch, pid))
                 return -EAGAIN;
         slot = arm(call, pid, start, &word);

@@ -273,6 +273,81 @@ static void test_shipped_file(void **state) {
         free(text);
 }
 
+/* A login parses into a ModuleConfig alone (config_load_module()): the
+ * same file gives it exactly what the whole Config's module part gets,
+ * guardd's keys are checked and refused alike but never written past the
+ * ModuleConfig (an exact heap allocation: the sanitizer build catches a
+ * write past it), and a bad guardd line stops the parse at its line. */
+static void write_conf(const char *path, const char *text) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+        assert_true(fd >= 0);
+        assert_int_equal(loop_write(fd, text, strlen(text)), 0);
+        close(fd);
+}
+
+static void test_module(void **state) {
+        const char *every = "deadline = 1500\npatience = 9s\nmax_age = 700\ntrip = 4\n"
+                            "window = 90\ncooldown = 45\nslow = 300\nnotify = no\ndebug = yes\n"
+                            "guardd_watchdog = no\nservice = login1\nstate_dir = /s\n"
+                            "status = /st\ndevlog_path = /d/log\nsessions_dir = /sess\n"
+                            "bus_address = unix:path=/b\nmetrics_path = /m.prom\n"
+                            "interval_ms = 500\nprobe_timeout_ms = 600\nunits_dir = /u\n"
+                            "mountinfo_path = /mi\ndevlog_stuck_ms = 900\n"
+                            "devlog_remedy = restart\ndevlog_replay_rate = 7\nspool_dir = /sp\n"
+                            "alert_command = /bin/true\nalert_cooldown_s = 5\n"
+                            "login1_slow_ms = 20\nqueue_skip_bytes = 99\n"
+                            "queue_growth_warn_bytes = 98\nsessions_warn = 97\n"
+                            "scopes_warn = 96\ncpu_warn_percent = 95\n"
+                            "user_job_warn_ms = 800\nhealthy_rounds = 9\n";
+        char dir[] = "/tmp/test-config.XXXXXX", path[256];
+        const char *used = NULL;
+        ModuleConfig *m = malloc(sizeof(*m)), defaults;
+        ConfigError e = {};
+        Config c;
+
+        assert_non_null(m);
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(path, sizeof(path), "%s/loginguard.conf", dir);
+        memset(&c, 0, sizeof(c));
+        memset(m, 0, sizeof(*m));
+        memset(&defaults, 0, sizeof(defaults));
+        config_init(&c);
+        config_init_module(m);
+        config_init_module(&defaults);
+        assert_memory_equal(&c.module, m, sizeof(*m));
+
+        write_conf(path, every);
+        assert_int_equal(config_load(&c, path, getuid(), &used, &e), 0);
+        assert_int_equal(config_load_module(m, path, getuid(), &used, &e), 0);
+        assert_string_equal(used, path);
+        assert_memory_equal(&c.module, m, sizeof(*m));
+        assert_int_equal(m->deadline_usec, 1500000);
+        assert_string_equal(m->sessions_dir, "/sess");
+        assert_int_equal(c.healthy_rounds, 9);
+
+        /* A bad guardd line: the same error, line and key; lines before it
+         * applied, lines after it not. */
+        config_init_module(m);
+        write_conf(path, "trip = 3\nbus_address = unix:path=/b\ninterval_ms = 1\nslow = 5\n");
+        assert_int_equal(config_load_module(m, path, getuid(), &used, &e), -ERANGE);
+        assert_int_equal(e.line, 3);
+        assert_string_equal(e.key, "interval_ms");
+        assert_int_equal(m->trip, 3);
+        assert_int_equal(m->slow_usec, defaults.slow_usec);
+        write_conf(path, "devlog_remedy = reboot\n");
+        assert_int_equal(config_load_module(m, path, getuid(), &used, &e), -EINVAL);
+        assert_int_equal(e.line, 1);
+
+        /* Arguments: guardd's keys are not the module's. */
+        assert_int_equal(config_set_module(m, "interval_ms", "500", CONFIG_SCOPE_MODULE), -ENOKEY);
+        assert_int_equal(config_set_module(m, "devlog_path", "/x", CONFIG_SCOPE_MODULE), 0);
+        assert_string_equal(m->devlog_path, "/x");
+        free(m);
+        unlink(path);
+        rmdir(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),       cmocka_unit_test(test_text),
@@ -280,7 +355,7 @@ int main(void) {
                 cmocka_unit_test(test_too_long_value), cmocka_unit_test(test_scope),
                 cmocka_unit_test(test_file),           cmocka_unit_test(test_remedy),
                 cmocka_unit_test(test_read_sizes),     cmocka_unit_test(test_shipped_file),
-                cmocka_unit_test(test_metrics_path),
+                cmocka_unit_test(test_metrics_path),   cmocka_unit_test(test_module),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
