@@ -32,7 +32,7 @@ if [ ! -x "$W/build/pam_loginguard.so" ]; then
 fi
 lg_start_bus
 lg_start_logind
-: >"$LG_TMP/empty.conf"
+cp conf/loginguard.conf "$LG_TMP/loginguard.conf" # as bench_double
 LG_INTERVAL_MS=1000 LG_PROBE_TIMEOUT_MS=1000 lg_guardd_conf
 for arm in old new; do
         # Under /run, a tmpfs in this namespace, as /run/loginguard is on a
@@ -51,7 +51,7 @@ for arm in old new; do
         GUARDD_STATUS=$LG_TMP/status-$arm
         lg_wait_status WATCHDOG guardd 20 || { echo "guardd ($arm) does not watch"; cat "$LG_TMP/guardd-$arm.log"; exit 1; }
 done
-opts() { echo "conf=$LG_TMP/empty.conf state_dir=/run/loginguard-$1 status=$LG_TMP/status-$1"; }
+opts() { echo "conf=$LG_TMP/loginguard.conf state_dir=/run/loginguard-$1 status=$LG_TMP/status-$1"; }
 lg_service stock "session required pam_permit.so" "session optional $PAM_SYSTEMD"
 lg_service old "session required pam_permit.so" "session optional $W/build/pam_loginguard.so $(opts old) wrap=$PAM_SYSTEMD"
 lg_service new "session required pam_permit.so" "session optional $B/pam_loginguard.so $(opts new) wrap=$PAM_SYSTEMD"

@@ -55,15 +55,17 @@ ratio_of() {
 # differences being measured (docs/BENCHMARKS.md, "Which neighbour").
 shuffled() { printf '%s\n' "$@" | shuf | tr '\n' ' '; }
 
-# bench_double: the private bus and the logind double, an empty config,
+# bench_double: the private bus and the logind double, the shipped config
+# (conf/loginguard.conf: every key commented out, 102 lines the module
+# reads in every login, as on a host with the packages installed),
 # and $st (the status file) and $opts (the module's options) to go with
 # them. After lg_setup and lg_find_pam_systemd.
 bench_double() {
         lg_start_bus
         lg_start_logind
-        : >"$LG_TMP/empty.conf"
+        cp conf/loginguard.conf "$LG_TMP/loginguard.conf"
         st=$LG_TMP/status
-        opts="conf=$LG_TMP/empty.conf state_dir=/run/loginguard status=$st"
+        opts="conf=$LG_TMP/loginguard.conf state_dir=/run/loginguard status=$st"
 }
 
 # bench_stacks: the PAM services the benches compare on the double:
