@@ -25,9 +25,9 @@ enum {
 };
 
 /* The keys pam_loginguard reads, in the order Config starts with them. A
- * login parses into this alone: the whole Config (5.9 KiB, most of it
- * guardd's paths) made every login touch two more heap pages, about 25 us
- * where a page fault costs 10 (docs/BENCHMARKS.md). */
+ * login parses into this alone (2.1 KiB): building the whole Config (5.9
+ * KiB, most of it guardd's paths) cost every login about 30 us on the
+ * double (bench/ab.sh, docs/BENCHMARKS.md). */
 #define CONFIG_MODULE_FIELDS \
         uint64_t deadline_usec; \
         uint64_t patience_usec; \
