@@ -246,16 +246,7 @@ static int set_number(const ConfigKey *k, void *field, const char *value) {
         return 0;
 }
 
-/**
- * config_set() - set one key from its text value.
- * @c: config
- * @key: key name
- * @value: text value
- * @scope: CONFIG_SCOPE_* the caller accepts
- *
- * Return: 0; -ENOKEY for an unknown key (or one outside @scope), -EINVAL
- * for a malformed value, -ERANGE for one out of bounds.
- */
+/* config_set() into @d: a key past d->size is checked, not stored. */
 static int set_key(const Dest *d, const char *key, const char *value, unsigned scope) {
         const ConfigKey *k = find_key(key);
         char *field;
@@ -268,6 +259,16 @@ static int set_key(const Dest *d, const char *key, const char *value, unsigned s
         return set_number(k, field, value);
 }
 
+/**
+ * config_set() - set one key from its text value.
+ * @c: config
+ * @key: key name
+ * @value: text value
+ * @scope: CONFIG_SCOPE_* the caller accepts
+ *
+ * Return: 0; -ENOKEY for an unknown key (or one outside @scope), -EINVAL
+ * for a malformed value, -ERANGE for one out of bounds.
+ */
 int config_set(Config *c, const char *key, const char *value, unsigned scope) {
         return set_key(&DEST_CONFIG(c), key, value, scope);
 }
