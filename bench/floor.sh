@@ -8,7 +8,7 @@
 # login); then stock pam_systemd, the least a wrapper can be wrapping it
 # (bench/pam_barewrap.c: dlopen and call, no guard) and pam_loginguard
 # wrapping it. Paired, one login per process, in a random order each round; with the
-# page faults each login took (getrusage) and what this machine charges
+# page faults each login took (getrusage), the CPU time it used and what this machine charges
 # for a fault and a system call (bench/fault-cost). Prints a markdown
 # section; bench/run.sh puts it in docs/BENCHMARKS.md.
 set -u
@@ -27,13 +27,13 @@ lg_service noop "session required pam_permit.so" "session optional $B/bench/pam_
 bench_guardd || echo "guardd does not watch" >&2
 
 S="permit noop wpermit stock bare wrapped"
-for s in $S; do for k in t f s o c e in out; do : >"$LG_TMP/$k.$s"; done; done
+for s in $S; do for k in t f s o c e u in out; do : >"$LG_TMP/$k.$s"; done; done
 ulimit -Sn 1024
 for _ in $(seq 1 "$N"); do
         # shellcheck disable=SC2086 # a list of words
         for s in $(shuffled $S); do
                 out=$(lg_driver "$s")
-                for k in t:total_usec f:minflt s:start_usec o:open_usec c:close_usec e:end_usec; do
+                for k in t:total_usec f:minflt s:start_usec o:open_usec c:close_usec e:end_usec u:cpu_usec; do
                         lg_kv "$out" "${k#*:}" >>"$LG_TMP/${k%%:*}.$s"
                 done
         done
@@ -56,7 +56,8 @@ row() { # NAME STACK
                 "$(median "$LG_TMP/o.$2")" "$(median "$LG_TMP/c.$2")" "$(median "$LG_TMP/e.$2")" "$(median "$LG_TMP/f.$2")"
 }
 drow() { # NAME A B
-        printf '| %s | %s | %s | %s |\n' "$1" "$(diff_ci t "$2" "$3")" "$(diff_ci in "$2" "$3")" "$(diff_ci out "$2" "$3")"
+        printf '| %s | %s | %s | %s | %s |\n' "$1" "$(diff_ci t "$2" "$3")" "$(diff_ci in "$2" "$3")" "$(diff_ci out "$2" "$3")" \
+                "$(diff_ci u "$2" "$3")"
 }
 
 cat <<EOF2
@@ -81,10 +82,12 @@ $(row "pam_permit, pam_barewrap.so wrap=pam_systemd (no guard)" bare)
 $(row "pam_permit, pam_loginguard wrap=pam_systemd" wrapped)
 
 Paired differences, median with its 95% CI, in us; "login" is pam_start + open_session (what
-a user waits for before the shell), "logout" close_session + pam_end:
+a user waits for before the shell), "logout" close_session + pam_end; "CPU" is the CPU time
+the login process itself used from pam_start to pam_end (\`CLOCK_PROCESS_CPUTIME_ID\`, user and
+system), which leaves out the wait for the double's reply:
 
-| | pam_start..pam_end | login | logout |
-| --- | --- | --- | --- |
+| | pam_start..pam_end | login | logout | CPU |
+| --- | --- | --- | --- | --- |
 $(drow "a module that does nothing, over pam_permit" permit noop)
 $(drow "pam_loginguard wrapping pam_permit, over pam_permit" permit wpermit)
 $(drow "the same, over the module that does nothing" noop wpermit)

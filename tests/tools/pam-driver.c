@@ -226,12 +226,13 @@ static int one_round(const Args *a, unsigned round) {
         struct pam_conv c = { .conv = conv };
         pam_handle_t *pamh = NULL;
         int flags = a->silent ? PAM_SILENT : 0, rc;
-        uint64_t t, t_start;
+        uint64_t t, t_start, cpu_start;
         long flt_start;
 
         printf("round=%u\npid=%ld\nfds_before=%d\nthreads_before=%d\n", round, (long) getpid(),
                count_fds(), count_threads());
         flt_start = minor_faults();
+        cpu_start = now_usec(CLOCK_PROCESS_CPUTIME_ID);
         t_start = now_usec(CLOCK_MONOTONIC);
         rc = pam_start_confdir(a->service, a->user, &c, a->confdir, &pamh);
         if (rc != PAM_SUCCESS) {
@@ -275,6 +276,9 @@ static int one_round(const Args *a, unsigned round) {
         pam_end(pamh, rc);
         printf("end_usec=%llu\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t));
         printf("total_usec=%llu\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t_start));
+        /* The process's own CPU time, without the wait for logind's reply:
+         * what a module adds, apart from the bus's noise (bench/floor.sh). */
+        printf("cpu_usec=%llu\n", (unsigned long long) (now_usec(CLOCK_PROCESS_CPUTIME_ID) - cpu_start));
         printf("minflt=%ld\n", minor_faults() - flt_start);
         printf("fds_after=%d\nthreads_after=%d\n", count_fds(), count_threads());
         if (a->maps)
