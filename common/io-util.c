@@ -71,6 +71,25 @@ ssize_t read_full(int fd, void *buf, size_t len) {
         return (ssize_t) got;
 }
 
+/* read_full() of a regular file that fstat() said holds @size bytes, into
+ * @len > @size: a read() that returns exactly @size bytes is at the end
+ * (had the file grown first, it would have returned more), so the read()
+ * that read_full() would make to see the end is left out; any other
+ * count goes on as read_full(). */
+static ssize_t read_sized(int fd, char *buf, size_t len, size_t size) {
+        ssize_t n, m;
+
+        do
+                n = read(fd, buf, len);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        if ((size_t) n == size || n == 0 || (size_t) n == len)
+                return n;
+        m = read_full(fd, buf + n, len - (size_t) n);
+        return m < 0 ? m : n + m;
+}
+
 static int check_trusted_stat(const struct stat *st, uid_t owner, size_t max_size) {
         if (!S_ISREG(st->st_mode))
                 return TRUST_E_NOT_REGULAR;
@@ -125,7 +144,7 @@ int read_trusted_file(int dir_fd, const char *path, uid_t owner, size_t max_size
         buf = malloc(cap + 1);
         if (!buf)
                 return -ENOMEM;
-        n = read_full(fd, buf, cap);
+        n = read_sized(fd, buf, cap, (size_t) st.st_size);
         if (n < 0)
                 return (int) n;
         if ((size_t) n == cap && cap <= max_size) {
@@ -183,7 +202,7 @@ int read_trusted_file_into(int dir_fd, const char *path, uid_t owner, char *buf,
         r = check_trusted_stat(&st, owner, size - 2);
         if (r != TRUST_OK)
                 return r;
-        n = read_full(fd, buf, size - 1);
+        n = read_sized(fd, buf, size - 1, (size_t) st.st_size);
         if (n < 0)
                 return (int) n;
         if ((size_t) n > size - 2)
