@@ -443,11 +443,9 @@ static void abandon(WatchFile *f, unsigned slot, uint64_t armed, WatchResult *re
  */
 void watch_finish(WatchFile *f, unsigned slot, uint64_t armed, WatchResult *ret) {
         uint64_t cutting = WATCH_WORD_AS(armed, WATCH_CUTTING);
-        uint64_t now = 0, until;
+        uint64_t now = 0, until = 0;
 
         __atomic_store_n(&f->slots[slot].ret, ret_of(armed, WATCH_RET_RETURNED), __ATOMIC_SEQ_CST);
-        (void) raw_clock_monotonic(&now);
-        until = now + WATCH_FINISH_WAIT_USEC;
         for (;;) {
                 uint64_t w = __atomic_load_n(&f->words[slot], __ATOMIC_SEQ_CST);
 
@@ -461,7 +459,15 @@ void watch_finish(WatchFile *f, unsigned slot, uint64_t armed, WatchResult *ret)
                         *ret = (WatchResult){};
                         return;
                 }
-                if (raw_clock_monotonic(&now) < 0 || now >= until) {
+                /* The wait starts at the first look at a cut in progress:
+                 * a call guardd left alone (nearly all) reads no clock. */
+                if (raw_clock_monotonic(&now) < 0) {
+                        abandon(f, slot, armed, ret);
+                        return;
+                }
+                if (until == 0)
+                        until = now + WATCH_FINISH_WAIT_USEC;
+                else if (now >= until) {
                         abandon(f, slot, armed, ret);
                         return;
                 }
