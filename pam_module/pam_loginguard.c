@@ -633,11 +633,14 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv, Entry
         const void *item = NULL;
         _cleanup_free_ Options *own = NULL;
         pam_sm_fn fn = NULL;
+        uid_t ruid = (uid_t) -1, euid = (uid_t) -1, suid;
         int rc;
 
         pam_log_init(&c.log, pamh, entry_point_type(ep));
-        c.root = geteuid() == 0;
-        c.privileged = c.root && getuid() == 0;
+        /* Both ids in one system call: cannot fail with valid pointers. */
+        (void) getresuid(&ruid, &euid, &suid);
+        c.root = euid == 0;
+        c.privileged = c.root && ruid == 0;
         if (ctx_options(&c, &own, argc, argv) < 0)
                 return PAM_IGNORE;
         c.log.path = c.o->config.devlog_path;
