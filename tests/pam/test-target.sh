@@ -67,4 +67,21 @@ lg_service badconf "$(lg_module_line optional "conf=$LG_TMP/bad.conf state_dir=$
 out=$(login badconf)
 lg_assert_match "$out" '^env\.XDG_SESSION_ID=' "corrupt config file: login unaffected"
 
+# Two handles of one process with their sessions open at once, as in a
+# server that logs in several users: each keeps its own state (the first in
+# the module's data page, the second on the heap: pam_loginguard.c), and
+# after the first handle ended the next round's takes the data page again.
+# pam_deny denies close_session where pam_permit succeeds, so a close that
+# reached the other handle's state would answer the other way.
+dir=${PAM_SYSTEMD%/*}
+lg_service first "$(lg_module_line optional "$opts" wrap="$dir/pam_permit.so")"
+lg_service second "$(lg_module_line optional "$opts" wrap="$dir/pam_deny.so")"
+out=$(lg_driver first --overlap second --repeat 2)
+lg_assert_eq "$(printf '%s\n' "$out" | grep -c '^close_rc=PAM_SUCCESS$')" 2 \
+        "two handles at once: the first's close reaches its own target, in both rounds"
+lg_assert_eq "$(printf '%s\n' "$out" | grep -c '^overlap_close_rc=PAM_PERM_DENIED$')" 2 \
+        "two handles at once: the second's close reaches its own target, after the first ended"
+lg_assert_eq "$(printf '%s\n' "$out" | grep -c '^overlap_open_rc=PAM_PERM_DENIED$')" 2 \
+        "two handles at once: the second's open reaches its own target"
+
 lg_done

@@ -108,6 +108,7 @@ typedef struct Args {
         const char *hold; /* after open: create HOLD.open, close once HOLD exists */
         const char *go; /* before open: create GO.ready, open once a byte arrives on FIFO GO */
         const char *maps; /* after each round: how many of our mappings name this */
+        const char *overlap; /* a second handle on this service, open while the first closes */
         bool do_open, do_close, silent;
         uint64_t repeat;
 } Args;
@@ -222,9 +223,33 @@ static int count_maps(const char *what) {
         return n;
 }
 
+/* A second handle of the same process, opened after the round's own and
+ * closed after it: two handles' sessions at once, as in a server that
+ * logs in several users, each with its own module state (test-target). */
+static pam_handle_t *overlap_open(const Args *a) {
+        static struct pam_conv c = { .conv = conv };
+        pam_handle_t *pamh = NULL;
+        int rc = pam_start_confdir(a->overlap, a->user, &c, a->confdir, &pamh);
+
+        if (rc == PAM_SUCCESS)
+                rc = pam_open_session(pamh, 0);
+        printf("overlap_open_rc=%s\n", pam_name(rc));
+        return pamh;
+}
+
+static void overlap_close(pam_handle_t *pamh) {
+        int rc;
+
+        if (!pamh)
+                return;
+        rc = pam_close_session(pamh, 0);
+        printf("overlap_close_rc=%s\n", pam_name(rc));
+        pam_end(pamh, rc);
+}
+
 static int one_round(const Args *a, unsigned round) {
         struct pam_conv c = { .conv = conv };
-        pam_handle_t *pamh = NULL;
+        pam_handle_t *pamh = NULL, *second = NULL;
         int flags = a->silent ? PAM_SILENT : 0, rc;
         uint64_t t, t_start, cpu_start;
         long flt_start;
@@ -267,6 +292,8 @@ static int one_round(const Args *a, unsigned round) {
                 print_env(pamh);
                 fflush(stdout);
         }
+        if (a->overlap)
+                second = overlap_open(a);
         if (a->hold)
                 hold_session(a->hold);
         if (a->do_close) {
@@ -278,6 +305,7 @@ static int one_round(const Args *a, unsigned round) {
         t = now_usec(CLOCK_MONOTONIC);
         pam_end(pamh, rc);
         printf("end_usec=%llu\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t));
+        overlap_close(second);
         printf("total_usec=%llu\n", (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t_start));
         /* The process's own CPU time, without the wait for logind's reply:
          * what a module adds, apart from the bus's noise (bench/floor.sh). */
@@ -305,6 +333,7 @@ int main(int argc, char **argv) {
                 { "side", required_argument, NULL, 'D' },
                 { "sockets", required_argument, NULL, 'k' },
                 { "maps", required_argument, NULL, 'm' },
+                { "overlap", required_argument, NULL, 'O' },
                 {},
         };
         Args a = { .user = "root", .do_open = true, .do_close = true, .repeat = 1 };
@@ -330,6 +359,7 @@ int main(int argc, char **argv) {
                 case 'G': a.go = optarg; break;
                 case 'D': a.side = optarg; break;
                 case 'm': a.maps = optarg; break;
+                case 'O': a.overlap = optarg; break;
                 case 'k':
                         if (parse_u64(optarg, &a.sockets) < 0)
                                 return 2;
@@ -340,7 +370,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "usage: pam-driver --confdir DIR --service NAME [--user U] "
                                 "[--ops open,close] [--repeat N] [--tty T] [--rhost H] [--silent] "
                                 "[--hold PATH] [--go FIFO] [--side SOCKET] [--sockets N] "
-                                "[--maps SUBSTR]\n");
+                                "[--maps SUBSTR] [--overlap SERVICE]\n");
                 return 2;
         }
         if (a.sockets > 0 && hold_sockets(a.sockets) < 0) {
