@@ -44,7 +44,7 @@ WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototyp
 	-Wwrite-strings -Wcast-qual -Wundef -Wno-unused-parameter
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 override CFLAGS += -std=gnu17 -fPIC $(WARN) $(HARDEN) -D_GNU_SOURCE -Icommon -pthread \
-	-DLOGINGUARD_VERSION='"$(VERSION)"'
+	-ffunction-sections -fdata-sections -DLOGINGUARD_VERSION='"$(VERSION)"'
 override LDFLAGS += -Wl,-z,relro,-z,now -pthread
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror
@@ -119,10 +119,13 @@ $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 # every logout about 120 us on the double and 140 us on the real stack
 # (docs/BENCHMARKS.md), and the module's per-process state (guardd's
 # table, the loaded target) is then kept, not mapped again, by a process
-# that runs many PAM transactions.
+# that runs many PAM transactions. --gc-sections: libcommon.a's objects
+# hold guardd's side too (the status writer, say); what the module never
+# calls is left out, and with it its imports: each is a symbol lookup in
+# every login's dlopen() (bench/count.sh, docs/BENCHMARKS.md).
 $(MODULE): $(call obj,$(MODULE_SRC)) $(LIBCOMMON) pam_module/pam_loginguard.map
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) $(MODULE_DEFS) -Wl,-z,nodelete \
+	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) $(MODULE_DEFS) -Wl,-z,nodelete -Wl,--gc-sections \
 		-Wl,--version-script=pam_module/pam_loginguard.map \
 		-o $@ $(call obj,$(MODULE_SRC)) $(LIBCOMMON) -lpam -ldl
 
