@@ -46,6 +46,8 @@ static void test_defaults(void **state) {
 static void test_text(void **state) {
         const char *text = "# comment\n"
                            "\n"
+                           " \t# an indented comment = with an equals sign\n"
+                           "\t \r\n"
                            "  deadline = 1500  \n"
                            "status_path=/tmp/x/status\n"
                            "devlog_remedy = resume,drain\n"
@@ -83,6 +85,11 @@ static void test_errors(void **state) {
                 { "devlog_remedy = drain,drain\n", -EINVAL, 1, "devlog_remedy" },
                 { "notify = perhaps\n", -EINVAL, 1, "notify" },
                 { "service = Login1\n", -EINVAL, 1, "service" },
+                /* Blank and comment lines are skipped before the copy (config.c's
+                 * line_is_empty()); what only looks empty is still parsed. */
+                { " \t\r\n\t# c = d\n \r \t\n\rx\n", -EBADMSG, 4, "" },
+                { "\r# comment\n", -EBADMSG, 1, "" },
+                { "  #\n\t\n\nbogus = 1 # x\n", -ENOKEY, 4, "bogus" },
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
