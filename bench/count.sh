@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
 for t in valgrind callgrind_annotate strace; do
-        command -v "$t" >/dev/null || { echo "bench/count.sh needs $t"; exit 1; }
+        command -v "$t" >/dev/null || { echo "bench/count.sh needs $t" >&2; exit 1; }
 done
 . tests/lib/harness.sh
 . bench/lib.sh

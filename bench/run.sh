@@ -205,6 +205,9 @@ if [ -x "$B/guardd" ]; then
         LG_IN_NS="" bash bench/floor.sh 2>"$LG_TMP/floor.err" ||
                 echo "(bench/floor.sh failed: $(tail -n 1 "$LG_TMP/floor.err"))"
         echo
+        LG_IN_NS="" bash bench/count.sh 2>"$LG_TMP/count.err" ||
+                echo "(bench/count.sh failed: $(tail -n 1 "$LG_TMP/count.err"))"
+        echo
 fi
 if [ -x "$B/guardd" ] && [ -f bench/guardd.sh ]; then
         . bench/guardd.sh

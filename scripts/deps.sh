@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Install the Debian packages loginguard needs to build, test and demo.
+# Install the Debian packages loginguard needs to build, test, demo and
+# benchmark (strace: bench/count.sh).
 # Only the missing ones are installed, and each is named first. Without
 # root it prints the apt-get line to run and stops, so a developer never
 # gets a half-installed machine by surprise.
@@ -12,7 +13,7 @@ libpam-systemd dbus-daemon dbus-bin
 valgrind clang clang-tidy clang-format cppcheck openssh-server openssh-client
 util-linux procps python3 man-db bsdutils
 prometheus prometheus-node-exporter debhelper fakeroot lintian dpkg-dev debootstrap
-systemd-container"
+systemd-container strace"
 
 missing=""
 for p in $PKGS; do
