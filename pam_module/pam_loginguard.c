@@ -576,7 +576,8 @@ static bool is_session(EntryPoint ep) {
  * a page the login had not touched, a page fault that costs 10 to 15 us on
  * some VMs (bench/count.sh). Handles open at the same time as that one
  * (threads) get theirs from the heap. The module is never unloaded (-z
- * nodelete), so the page outlives every handle. */
+ * nodelete), so the page outlives every handle; test-install checks that
+ * .data and .bss still fit in that one page. */
 static HandleState first_state;
 static bool first_state_taken;
 
