@@ -280,11 +280,10 @@ static int by_fd(const void *a, const void *b) {
  * docs/BENCHMARKS.md). -E2BIG: a higher limit (or no poll()), go by
  * /proc; SNAPSHOT_LARGE: more than SMALL_TABLE_MAX open, go by number.
  */
-#define POLL_CHUNK 1024U
 #define POLL_LIMIT_MAX 1024U
 
 static __attribute__((noinline)) int snapshot_polled(SockTable *t) {
-        struct pollfd p[POLL_CHUNK];
+        struct pollfd p[POLL_LIMIT_MAX];
         int fds[SMALL_TABLE_MAX]; /* the open ones */
         struct rlimit rl;
         unsigned n, n_open = 0;
@@ -293,20 +292,16 @@ static __attribute__((noinline)) int snapshot_polled(SockTable *t) {
         if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > POLL_LIMIT_MAX || rl.rlim_cur == 0)
                 return -E2BIG;
         n = (unsigned) rl.rlim_cur;
-        for (unsigned base = 0; base < n; base += POLL_CHUNK) {
-                unsigned k = MIN(POLL_CHUNK, n - base);
-
-                for (unsigned i = 0; i < k; i++)
-                        p[i] = (struct pollfd){ .fd = (int) (base + i) };
-                if (poll(p, k, 0) < 0)
-                        return -E2BIG;
-                for (unsigned i = 0; i < k; i++) {
-                        if (p[i].revents & POLLNVAL)
-                                continue;
-                        if (n_open == SMALL_TABLE_MAX)
-                                return SNAPSHOT_LARGE;
-                        fds[n_open++] = (int) (base + i);
-                }
+        for (unsigned i = 0; i < n; i++)
+                p[i] = (struct pollfd){ .fd = (int) i };
+        if (poll(p, n, 0) < 0)
+                return -E2BIG;
+        for (unsigned i = 0; i < n; i++) {
+                if (p[i].revents & POLLNVAL)
+                        continue;
+                if (n_open == SMALL_TABLE_MAX)
+                        return SNAPSHOT_LARGE;
+                fds[n_open++] = (int) i;
         }
         for (unsigned i = 0; i < n_open && r >= 0; i++)
                 r = visit_fd(fds[i], add_socket, t);
