@@ -461,16 +461,12 @@ void watch_finish(WatchFile *f, unsigned slot, uint64_t armed, WatchResult *ret)
                 }
                 /* The wait starts at the first look at a cut in progress:
                  * a call guardd left alone (nearly all) reads no clock. */
-                if (raw_clock_monotonic(&now) < 0) {
+                if (raw_clock_monotonic(&now) < 0 || (until != 0 && now >= until)) {
                         abandon(f, slot, armed, ret);
                         return;
                 }
                 if (until == 0)
                         until = now + WATCH_FINISH_WAIT_USEC;
-                else if (now >= until) {
-                        abandon(f, slot, armed, ret);
-                        return;
-                }
                 (void) raw_futex_wait_until(word_futex(f, slot), (uint32_t) cutting, until);
         }
 }
