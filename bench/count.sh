@@ -24,20 +24,20 @@ done
 lg_enter_namespace "$@"
 lg_setup
 N=${BENCH_COUNT_N:-50}
-lg_find_pam_systemd
-bench_double
-bench_stacks
-lg_service noop "session required pam_permit.so" "session optional $B/bench/pam_noop.so"
+bench_floor_stacks
 bench_guardd || { echo "guardd does not watch"; exit 1; }
 ulimit -Sn 1024
 
 S="permit noop wpermit stock bare wrapped"
-driver() { "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service "$1"; }
+# under TOOL... STACK: one login of STACK run by TOOL (valgrind, strace).
+under() {
+        local s=${*: -1}
+        "${@:1:$#-1}" "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service "$s"
+}
+mean() { awk '{s += $1} END {printf "%.1f", s / NR}' "$1"; }
 
 # ir FILE PATTERN -> inclusive instructions of the first function matching
 # PATTERN in callgrind's FILE, 0 when it never ran.
-mean() { awk '{s += $1} END {printf "%.1f", s / NR}' "$1"; }
-
 ir() {
         callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null | grep -v '=>' |
                 awk -v p="$2" 'index($0, p) {gsub(",", "", $1); print $1; found=1; exit} END {if (!found) print 0}'
@@ -45,8 +45,7 @@ ir() {
 
 for s in $S; do
         for _ in 1 2 3; do lg_driver "$s" >/dev/null; done
-        out=$(valgrind --tool=callgrind --callgrind-out-file="$LG_TMP/cg.$s" "$B/tests/pam-driver" \
-                --confdir "$LG_TMP/pam.d" --service "$s" 2>/dev/null)
+        out=$(under valgrind --tool=callgrind --callgrind-out-file="$LG_TMP/cg.$s" "$s" 2>/dev/null)
         # A login that fell back (a cut under valgrind's slowness, say) took
         # another path than the one counted for: say so rather than count it.
         if [ "$(lg_kv "$out" open_rc)" != PAM_SUCCESS ] || printf '%s\n' "$out" | grep -q LOGINGUARD_FALLBACK; then
@@ -59,12 +58,11 @@ $(ir "$LG_TMP/cg.$s" ':pam_close_session ') $(ir "$LG_TMP/cg.$s" ':pam_end ')" >
         # The double's reply may come before or after pam_systemd's first
         # poll(): its system calls move by a few from login to login.
         for _ in 1 2 3 4 5; do
-                strace -f -c -o "$LG_TMP/sc.$s" "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" \
-                        --service "$s" >/dev/null
+                under strace -f -c -o "$LG_TMP/sc.$s" "$s" >/dev/null
                 awk '$NF == "total" {print $(NF-2)}' "$LG_TMP/sc.$s"
         done >"$LG_TMP/n5.$s"
         median "$LG_TMP/n5.$s" >"$LG_TMP/n.$s"
-        for _ in $(seq 1 "$N"); do lg_kv "$(driver "$s")" minflt; done >"$LG_TMP/f.$s"
+        for _ in $(seq 1 "$N"); do lg_kv "$(lg_driver "$s")" minflt; done >"$LG_TMP/f.$s"
 done
 calls=$(lg_status_key WATCH_CALLS)
 

@@ -20,10 +20,7 @@ export BUILD
 lg_enter_namespace "$@"
 lg_setup
 N=${BENCH_FLOOR_N:-1000}
-lg_find_pam_systemd
-bench_double
-bench_stacks
-lg_service noop "session required pam_permit.so" "session optional $B/bench/pam_noop.so"
+bench_floor_stacks
 bench_guardd || echo "guardd does not watch" >&2
 
 S="permit noop wpermit stock bare wrapped"

@@ -83,6 +83,16 @@ bench_stacks() {
         lg_service wrapped "session required pam_permit.so" "$(lg_module_line optional "$opts" wrap="$PAM_SYSTEMD")"
 }
 
+# bench_floor_stacks: bench_stacks plus noop (pam_permit and a module
+# that does nothing, bench/pam_noop.c), on the double: the six stacks
+# floor.sh times and count.sh counts. After lg_setup.
+bench_floor_stacks() {
+        lg_find_pam_systemd
+        bench_double
+        bench_stacks
+        lg_service noop "session required pam_permit.so" "session optional $B/bench/pam_noop.so"
+}
+
 # bench_guardd: guardd at its defaults on the double, watching the calls;
 # fails when it does not say so within 10 s.
 bench_guardd() {
