@@ -72,14 +72,16 @@ static int create_file(int dir_fd, const uint8_t boot_id[16]) {
         f->version = WATCH_FILE_VERSION;
         f->size = sizeof(WatchFile);
         memcpy(f->boot_id, boot_id, sizeof(f->boot_id));
-        f->pidns_ino = watch_pidns_ino();
         /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): freed by _cleanup_ */
         return write_file_atomic(dir_fd, WATCH_FILE_NAME, (const char *) f, sizeof(*f), 0600,
                                  false);
 }
 
-/* Maps the file as it is; @boot_id NULL: of whichever boot it says. */
-static int map_existing(int dir_fd, uid_t owner, const uint8_t *boot_id, WatchMap *ret) {
+/* Maps the file as it is; @boot_id NULL: of whichever boot it says.
+ * guardd (@keep_fd) keeps the descriptor for its lock; a login reads who
+ * holds that lock before closing it. */
+static int map_existing(int dir_fd, uid_t owner, const uint8_t *boot_id, bool keep_fd,
+                        WatchMap *ret) {
         _cleanup_close_ int fd = open_checked(dir_fd, owner);
         WatchFile *f;
         int e;
@@ -98,7 +100,14 @@ static int map_existing(int dir_fd, uid_t owner, const uint8_t *boot_id, WatchMa
                 (void) munmap(f, sizeof(*f));
                 return e;
         }
-        *ret = (WatchMap){ .file = f };
+        *ret = (WatchMap){ .file = f, .fd = -EBADF };
+        if (keep_fd) {
+                ret->fd = TAKE_FD(fd);
+                ret->holds_fd = true;
+        } else {
+                ret->holder_run = __atomic_load_n(&f->guardd_run, __ATOMIC_ACQUIRE);
+                ret->holder = watch_file_holder(fd);
+        }
         return 0;
 }
 
@@ -121,17 +130,17 @@ int watch_file_map(int dir_fd, uid_t owner, bool create, WatchMap *ret) {
         int e;
 
         if (!create)
-                return map_existing(dir_fd, owner, NULL, ret);
+                return map_existing(dir_fd, owner, NULL, false, ret);
         e = breaker_boot_id(boot_id);
         if (e < 0)
                 return e;
-        e = map_existing(dir_fd, owner, boot_id, ret);
+        e = map_existing(dir_fd, owner, boot_id, true, ret);
         if (e == 0 || (e != -ENOENT && e != -ESTALE && e != -EBADMSG))
                 return e;
         e = create_file(dir_fd, boot_id);
         if (e < 0)
                 return e;
-        return map_existing(dir_fd, owner, boot_id, ret);
+        return map_existing(dir_fd, owner, boot_id, true, ret);
 }
 
 /**
@@ -141,6 +150,8 @@ int watch_file_map(int dir_fd, uid_t owner, bool create, WatchMap *ret) {
 void watch_file_unmap(WatchMap *m) {
         if (m->file)
                 (void) munmap(m->file, sizeof(*m->file));
+        if (m->holds_fd)
+                (void) close(m->fd);
         *m = (WatchMap){};
 }
 
@@ -160,8 +171,6 @@ int64_t watch_boot_wall_usec(void) {
  * @now: CLOCK_MONOTONIC usec
  */
 void watch_file_beat(WatchFile *f, uint64_t now) {
-        if (__atomic_load_n(&f->pidns_ino, __ATOMIC_RELAXED) == 0)
-                __atomic_store_n(&f->pidns_ino, watch_pidns_ino(), __ATOMIC_RELAXED);
         __atomic_store_n(&f->boot_wall_usec, watch_boot_wall_usec(), __ATOMIC_RELAXED);
         __atomic_store_n(&f->heartbeat_usec, now, __ATOMIC_SEQ_CST);
 }
@@ -257,17 +266,123 @@ int watch_service_from_key(const char *service_key) {
         return -ENOENT;
 }
 
-/**
- * watch_pidns_ino() - this process's pid namespace, by its inode: a login
- * hands guardd its deadline only when they share one (pids in the words are
- * of guardd's namespace).
- *
- * Return: the inode, or 0 when unknown.
- */
-uint64_t watch_pidns_ino(void) {
-        struct stat st;
+/* The byte guardd holds a write lock on while it watches. */
+#define WATCH_LOCK_INIT(type) { .l_type = (type), .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 }
 
-        return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t) st.st_ino : 0;
+/**
+ * watch_pid_unique() - @pid, guardd's in its own pid namespace, when a login
+ * that sees guardd by that number must share that namespace: no ancestor
+ * namespace numbers guardd the same (the NSpid line of @status, outermost
+ * first, guardd's own last).
+ * @status: the text of /proc/self/status
+ * @pid: getpid()
+ *
+ * Return: @pid, or 0 when the line is missing or another level repeats it.
+ */
+int32_t watch_pid_unique(const char *status, int32_t pid) {
+        const char *p = strstr(status, "\nNSpid:");
+        int32_t last = 0;
+        unsigned same = 0;
+
+        if (!p || pid <= 0)
+                return 0;
+        for (p += strlen("\nNSpid:"); *p == ' ' || *p == '\t';) {
+                char *end;
+                unsigned long long v;
+
+                p += strspn(p, " \t");
+                errno = 0;
+                v = strtoull(p, &end, 10);
+                if (end == p || errno != 0 || v == 0 || v > INT32_MAX)
+                        return 0;
+                last = (int32_t) v;
+                same += last == pid;
+                p = end;
+        }
+        return last == pid && same == 1 ? pid : 0;
+}
+
+/**
+ * watch_own_pid() - (guardd) its pid for guardd_pid: watch_pid_unique() of
+ * its own /proc/self/status.
+ *
+ * Return: the pid, or 0.
+ */
+int32_t watch_own_pid(void) {
+        char buf[4096];
+        _cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        ssize_t n;
+
+        if (fd < 0)
+                return 0;
+        buf[0] = '\n';
+        n = read_full(fd, buf + 1, sizeof(buf) - 2);
+        if (n <= 0)
+                return 0;
+        buf[n + 1] = '\0';
+        return watch_pid_unique(buf, (int32_t) getpid());
+}
+
+/**
+ * watch_file_holder() - (login) who holds guardd's lock on the table, by
+ * the pid the kernel gives it in our pid namespace: 0 when nobody does, or
+ * when the holder is outside what our namespace can see.
+ * @fd: the table, open
+ *
+ * Return: the pid, or 0.
+ */
+int32_t watch_file_holder(int fd) {
+        struct flock fl = WATCH_LOCK_INIT(F_WRLCK);
+
+        if (fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK || fl.l_pid <= 0)
+                return 0;
+        return fl.l_pid;
+}
+
+/**
+ * watch_file_probe() - watch_file_holder() of the table in @dir_fd, opened
+ * for it (a process forked after the table was mapped, or a new guardd).
+ * @dir_fd: state directory
+ * @owner: uid allowed to own it besides root
+ * @ret_holder: the holder's pid, or 0
+ *
+ * Return: 0, or -errno of opening the table.
+ */
+int watch_file_probe(int dir_fd, uid_t owner, int32_t *ret_holder) {
+        _cleanup_close_ int fd = open_checked(dir_fd, owner);
+
+        *ret_holder = 0;
+        if (fd < 0)
+                return fd;
+        *ret_holder = watch_file_holder(fd);
+        return 0;
+}
+
+/**
+ * watch_file_hold() - (guardd) hold the lock that tells logins who guardd
+ * is, and publish guardd_pid; taken again at every tick, as closing any
+ * descriptor of the file would drop it. Without the lock guardd_pid is 0,
+ * and logins use their own threads.
+ * @m: guardd's mapping (watch_file_map() with @create)
+ *
+ * Return: 0, or -errno when the lock cannot be held.
+ */
+int watch_file_hold(WatchMap *m) {
+        struct flock fl = WATCH_LOCK_INIT(F_WRLCK);
+        int32_t pid = 0;
+        int r = 0;
+
+        if (!m->file || !m->holds_fd)
+                return -EBADF;
+        if (fcntl(m->fd, F_SETLK, &fl) == 0)
+                pid = m->own_pid;
+        else
+                r = -errno;
+        if (__atomic_load_n(&m->file->guardd_pid, __ATOMIC_RELAXED) != pid) {
+                __atomic_store_n(&m->file->guardd_pid, pid, __ATOMIC_RELAXED);
+                (void) __atomic_add_fetch(&m->file->guardd_run, 1, __ATOMIC_RELEASE);
+        }
+        return r;
 }
 
 /* Futex waits compare 32 bits: the half of the word with state and generation. */

@@ -5,7 +5,12 @@
  * own, which costs 100 to 200 us a call in a small VM (issue 13).
  *
  * guardd makes the file (mode 0600: nothing in it is for users), stamps a
- * heartbeat into it every WATCH_TICK_USEC and looks at the slots. A login
+ * heartbeat into it every WATCH_TICK_USEC and looks at the slots. It holds
+ * a POSIX lock on the file's first byte, and publishes its pid as its own
+ * pid namespace numbers it (when no outer one numbers it the same); F_GETLK
+ * names the lock's holder to a login by its pid in the login's namespace
+ * (0 from one below guardd's), so the two match only in guardd's own
+ * namespace, without a look at /proc. A login
  * that runs as root, in guardd's pid namespace, claims a slot by
  * compare-and-swap of a word that carries its pid, fills in when it
  * claimed (CLOCK_BOOTTIME), its deadline, its sockets before the call and
@@ -22,7 +27,7 @@
  * no longer run, so a login stopped between claim and arm writes into its
  * own slot when it wakes, never into another login's.
  *
- * No lock anywhere: each slot has a 64-bit word (state, generation, whether
+ * No lock on the slots: each has a 64-bit word (state, generation, whether
  * a user's setuid login holds it, the claimer's pid) changed only by
  * compare-and-swap, so a process stopped at any point holds at most its own
  * slot. This is the only code that knows the layout, and it owns the
@@ -42,7 +47,7 @@
 
 #define WATCH_FILE_NAME "watch"
 #define WATCH_FILE_MAGIC UINT64_C(0x315457474c6f6c00) /* "\0loLGWT1" */
-#define WATCH_FILE_VERSION 3U
+#define WATCH_FILE_VERSION 4U
 #define WATCH_SLOTS 128U
 /* Slots that logins run by users (setuid su, sudo) may hold at once: a user
  * stopping many of them leaves the rest for root's logins. */
@@ -160,7 +165,13 @@ typedef struct WatchFile {
          * boot whose heartbeat happens to match our uptime is not fresh). */
         int64_t boot_wall_usec;
         uint64_t armed_total; /* calls armed, ever (this boot) */
-        uint64_t pidns_ino; /* guardd's pid namespace: pids in the words are of it */
+        /* guardd's pid in its own pid namespace, 0 when a login cannot tell
+         * that namespace from another by it (watch_file_hold()); and which
+         * guardd of this table's life wrote it. guardd holds a POSIX lock on
+         * the table's first byte while it watches: a login compares its
+         * holder, as the kernel names it to the login, with guardd_pid. */
+        int32_t guardd_pid;
+        uint32_t guardd_run;
         WatchVerdict verdict;
         uint64_t words[WATCH_SLOTS];
         WatchSlot slots[WATCH_SLOTS];
@@ -168,6 +179,14 @@ typedef struct WatchFile {
 
 typedef struct WatchMap {
         WatchFile *file; /* MAP_SHARED, writable; NULL when not mapped */
+        bool holds_fd; /* guardd's: fd stays open, for the lock */
+        int fd;
+        int32_t own_pid; /* guardd's: what it writes as guardd_pid (watch_own_pid()) */
+        /* A login's: the lock's holder named in our pid namespace, read
+         * when mapping (0: none, or one we cannot see), and guardd_run as
+         * it was just before */
+        int32_t holder;
+        uint32_t holder_run;
 } WatchMap;
 
 /* What guardd did to a call, read when it returned. */
@@ -184,6 +203,11 @@ int watch_file_map(int dir_fd, uid_t owner, bool create, WatchMap *ret);
 void watch_file_unmap(WatchMap *m);
 int64_t watch_boot_wall_usec(void);
 void watch_file_beat(WatchFile *f, uint64_t now);
+int watch_file_hold(WatchMap *m);
+int32_t watch_file_holder(int fd);
+int watch_file_probe(int dir_fd, uid_t owner, int32_t *ret_holder);
+int32_t watch_pid_unique(const char *status, int32_t pid);
+int32_t watch_own_pid(void);
 bool watch_file_fresh(const WatchFile *f, uint64_t now);
 bool watch_slot_valid(const WatchSlot *s);
 void watch_verdict_publish(WatchFile *f, const WatchVerdict *v);
@@ -205,7 +229,6 @@ typedef struct WatchRequest {
 } WatchRequest;
 
 /* The login's side: watch_begin() before the call, watch_finish() after. */
-uint64_t watch_pidns_ino(void);
 int watch_begin(WatchFile *f, const WatchRequest *r, uint64_t *ret_word);
 void watch_finish(WatchFile *f, unsigned slot, uint64_t armed, WatchResult *ret);
 /* watch_begin()'s two steps, for tests that stop a login between them. */

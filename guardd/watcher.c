@@ -123,6 +123,7 @@ static int map_table(Watcher *w, const Config *c) {
         if (r < 0)
                 return log_warning_errno(r, "Cannot map '%s/" WATCH_FILE_NAME "': %m",
                                          c->state_dir);
+        w->map.own_pid = watch_own_pid();
         return 0;
 }
 
@@ -155,6 +156,21 @@ int watcher_start(Watcher *w, sd_event *event, const Config *c) {
         if (r < 0) {
                 w->why_not = "no watch table";
                 return r;
+        }
+        /* Without the lock, or a pid of guardd's that only its own
+         * namespace has, no login can tell that it shares guardd's. */
+        r = watch_file_hold(&w->map);
+        if (r < 0 || w->map.own_pid == 0) {
+                w->why_not = r < 0 ? "watch table locked by another process"
+                                   : "guardd's pid repeats in an outer pid namespace";
+                if (r < 0)
+                        log_warning_errno(r, "Cannot lock '%s/" WATCH_FILE_NAME "': %m; the module's "
+                                          "threads watch.", c->state_dir);
+                else
+                        log_warning("guardd's pid is the same in an outer pid namespace (NSpid in "
+                                    "/proc/self/status): the module's threads watch.");
+                watch_file_unmap(&w->map);
+                return r < 0 ? r : -EPERM;
         }
         watcher_configure(w, c);
         adopt(w->map.file);
@@ -550,8 +566,10 @@ uint64_t watcher_tick(Watcher *w, uint64_t now) {
 
         if (!w->map.file)
                 return UINT64_MAX;
-        if (!w->stopping)
+        if (!w->stopping) {
+                (void) watch_file_hold(&w->map);
                 watch_file_beat(w->map.file, now);
+        }
         for (unsigned i = 0; i < WATCH_SLOTS; i++)
                 next = MIN(next, look_at(w, i, now));
         return MAX(next, now + USEC_PER_MSEC);

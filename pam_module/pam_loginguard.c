@@ -69,6 +69,7 @@ typedef struct Ctx {
         bool status_fresh; /* guardd's status was fresh: it vouches for PID 1 too */
         WatchFile *watch; /* guardd's watch table (watch_for()) */
         bool watch_looked;
+        pid_t pid; /* getpid(), once a call (ctx_pid()) */
 } Ctx;
 
 typedef struct Fallback {
@@ -156,6 +157,12 @@ static void report_watch(const Ctx *c, int r) {
                 r == -EPERM ? "not root's or writable by others" : strerror(-r));
 }
 
+static pid_t ctx_pid(Ctx *c) {
+        if (c->pid == 0)
+                c->pid = getpid();
+        return c->pid;
+}
+
 /* guardd's watch table, when this login may hand it the deadline: the
  * table is root's, so only as root (a user's setuid su is root here too);
  * a missing table (guardd never ran) is no table. */
@@ -167,7 +174,7 @@ static WatchFile *watch_for(Ctx *c) {
         c->watch_looked = true;
         if (!c->o->config.guardd_watchdog || !c->root || c->breaker.dir_fd < 0)
                 return NULL;
-        c->watch = watch_table(c->breaker.dir_fd, &r);
+        c->watch = watch_table(c->breaker.dir_fd, ctx_pid(c), &r);
         report_watch(c, r);
         return c->watch;
 }
@@ -448,7 +455,7 @@ static int guarded(Ctx *c, pam_sm_fn fn, GuardResult *res) {
                 .patience_usec = c->o->config.patience_usec,
                 .filter = &filter,
                 .user = !c->privileged,
-                .pid = getpid(),
+                .pid = ctx_pid(c),
         };
         int r;
 

@@ -38,23 +38,40 @@ static int32_t scan_end(const SockTable *t) {
         return t->limit > 0 && t->limit <= WATCH_FD_LIMIT_MAX ? t->limit : WATCH_FD_LIMIT_MAX;
 }
 
-/* The same pid namespace as guardd's: the pid in our word is ours there.
- * A process never changes its own pid namespace (setns() and unshare()
- * apply to its children), so ours is looked up once a process: a child
- * forked into another namespace has another pid, and looks again. */
-static bool same_pidns(const WatchFile *f, pid_t pid) {
-        static uint64_t cached; /* pid << 32 | 1, then the inode: see below */
-        static uint64_t cached_ino;
-        uint64_t theirs = __atomic_load_n(&f->pidns_ino, __ATOMIC_RELAXED), mine;
+/* What guardd's lock showed this process when it mapped (or looked at)
+ * the table: the holder's pid in our namespace, for the process (our pid)
+ * and the guardd (guardd_run) it was read for. A process never changes its
+ * own pid namespace (setns() and unshare() apply to its children); a child
+ * forked into another one has another pid, and looks again. */
+static uint64_t probed_for; /* pid << 32 | guardd_run */
+static int32_t probed_holder;
 
-        if (__atomic_load_n(&cached, __ATOMIC_ACQUIRE) == ((uint64_t) pid << 32 | 1U))
-                mine = __atomic_load_n(&cached_ino, __ATOMIC_RELAXED);
-        else {
-                mine = watch_pidns_ino();
-                __atomic_store_n(&cached_ino, mine, __ATOMIC_RELAXED);
-                __atomic_store_n(&cached, (uint64_t) pid << 32 | 1U, __ATOMIC_RELEASE);
-        }
-        return theirs != 0 && theirs == mine;
+static uint64_t probe_key(pid_t pid, uint32_t run) {
+        return (uint64_t) (uint32_t) pid << 32 | run;
+}
+
+static uint32_t guardd_run(const WatchFile *f) {
+        return __atomic_load_n(&f->guardd_run, __ATOMIC_ACQUIRE);
+}
+
+/* @run read before the lock was looked at: a guardd that changed since is
+ * a key of another run at the next call, which looks again. */
+static void probe_store(pid_t pid, uint32_t run, int32_t holder) {
+        __atomic_store_n(&probed_holder, holder, __ATOMIC_RELAXED);
+        __atomic_store_n(&probed_for, probe_key(pid, run), __ATOMIC_RELEASE);
+}
+
+/* The same pid namespace as guardd's: the pid in our word is ours there.
+ * The kernel named guardd's lock holder to us by the pid guardd has in its
+ * own namespace, which watch_file_hold() publishes only when no other
+ * namespace above it numbers guardd the same; from a namespace below
+ * guardd's the holder has no pid (0). */
+static bool same_pidns(const WatchFile *f, pid_t pid) {
+        int32_t theirs = __atomic_load_n(&f->guardd_pid, __ATOMIC_RELAXED);
+
+        if (__atomic_load_n(&probed_for, __ATOMIC_ACQUIRE) != probe_key(pid, guardd_run(f)))
+                return false;
+        return theirs > 0 && __atomic_load_n(&probed_holder, __ATOMIC_RELAXED) == theirs;
 }
 
 /* Our slot, armed while guardd is watching: the slot, or -EAGAIN. */
@@ -127,12 +144,15 @@ int watch_call(const GuardCall *call, GuardResult *ret) {
  * (guardd stopped, or it made a fresh table), another mapping is tried,
  * every WATCH_REMAP_USEC and WATCH_REMAPS times at most; a replaced
  * mapping is never unmapped, as another thread may still use it.
+ * The lock's holder is read with each mapping, and again when this
+ * process or guardd is not the one it was read for (same_pidns()).
  * @dir_fd: the state directory
+ * @pid: getpid()
  * @ret_error: why a mapping failed (0 when none was tried or it worked)
  *
  * Return: the table, or NULL.
  */
-WatchFile *watch_table(int dir_fd, int *ret_error) {
+WatchFile *watch_table(int dir_fd, pid_t pid, int *ret_error) {
         static WatchFile *cached;
         static uint64_t last_try;
         static unsigned remaps;
@@ -142,8 +162,17 @@ WatchFile *watch_table(int dir_fd, int *ret_error) {
         WatchMap m = {};
 
         *ret_error = 0;
-        if (f && watch_file_fresh(f, now))
+        if (f && watch_file_fresh(f, now)) {
+                uint32_t run = guardd_run(f);
+
+                if (__atomic_load_n(&probed_for, __ATOMIC_ACQUIRE) != probe_key(pid, run)) {
+                        int32_t holder;
+
+                        (void) watch_file_probe(dir_fd, 0, &holder);
+                        probe_store(pid, run, holder);
+                }
                 return f;
+        }
         if (last != 0 && (now < last + WATCH_REMAP_USEC ||
                           __atomic_load_n(&remaps, __ATOMIC_RELAXED) >= WATCH_REMAPS))
                 return f;
@@ -160,5 +189,6 @@ WatchFile *watch_table(int dir_fd, int *ret_error) {
                 watch_file_unmap(&m);
                 return f;
         }
+        probe_store(pid, m.holder_run, m.holder);
         return m.file;
 }

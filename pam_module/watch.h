@@ -8,4 +8,4 @@
 #include "guard.h"
 
 int watch_call(const GuardCall *call, GuardResult *ret);
-WatchFile *watch_table(int dir_fd, int *ret_error);
+WatchFile *watch_table(int dir_fd, pid_t pid, int *ret_error);

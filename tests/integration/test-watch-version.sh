@@ -8,6 +8,9 @@
 # a missing status file likewise. The table's version word is changed in
 # place under a running guardd, as a guardd of another release would have
 # written it.
+# Then another process (a second guardd with the same state_dir) holds the
+# lock on the table that tells logins who guardd is: the next guardd does
+# not watch (WATCHDOG=thread, saying why), and logins use their own thread.
 . "$(dirname "$0")/../lib/harness.sh"
 lg_enter_namespace "$@"
 lg_setup
@@ -44,4 +47,26 @@ lg_assert_eq "$(grep -c 'Watch file' "$LG_TMP/devlog.rec")" 1 "five logins, one 
 lg_assert_match "$(grep 'Watch file' "$LG_TMP/devlog.rec")" "is not of this module's version" "... saying why"
 lg_assert_eq "$(grep -c "Status file .* missing" "$LG_TMP/devlog.rec")" 1 "and one about the missing status file"
 lg_check "the marker remembers it for this boot" test -s "$LG_TMP/state/.watch-unusable"
+
+# --- the table's lock held by another process
+stop_guardd() {
+        kill "$GUARDD_PID"
+        lg_until 10 sh -c "! kill -0 $GUARDD_PID 2>/dev/null" || lg_fail "guardd exits on SIGTERM"
+}
+stop_guardd
+lg_start_guardd # makes a table of its version again
+lg_check "a guardd of this release watches again" lg_wait_status WATCHDOG guardd 10
+stop_guardd
+"$B/tests/status-tool" watch-lock "$LG_TMP/state/watch" >"$LG_TMP/lock.out" 2>&1 &
+lg_track $!
+lg_check "another process holds the table's lock" lg_until 5 grep -q locked "$LG_TMP/lock.out"
+lg_start_guardd
+lg_check "guardd does not watch" lg_wait_status WATCHDOG thread 10
+lg_assert_eq "$(lg_status_key WATCHDOG_REASON)" "watch table locked by another process" "... and says why"
+lg_check "guardd logged it" grep -q "Cannot lock '.*/watch'" "$LG_TMP/guardd.log"
+lg_freeze "$LOGIND_PID"
+out=$(lg_driver login --ops open)
+lg_thaw "$LOGIND_PID"
+lg_assert_eq "$(lg_kv "$out" env.LOGINGUARD_FALLBACK)" deadline "a login is cut at the deadline by its own thread"
+lg_assert_within "$(($(lg_kv "$out" open_usec) / 1000))" "$deadline" "$base" "... within the deadline (ms)"
 lg_done

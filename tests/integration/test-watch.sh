@@ -18,7 +18,8 @@
 #   guardd killed during a call: the next guardd takes the table over and
 #     cuts the call;
 #   a login in a pid namespace below guardd's: its own thread cuts it
-#     (pids in the table are guardd's; guardd never searches /proc for it);
+#     (pids in the table are guardd's, and the kernel names guardd's lock
+#     on the table to it by no pid; guardd never searches /proc for it);
 #   a slot whose claimer is gone and whose pid another process got (the
 #     logind double, started after the claim): never cut, freed at once;
 #   the module's status path differs from guardd's: the module reads its
@@ -87,6 +88,12 @@ settle() {
 lg_check "guardd: allow" lg_wait_status LOGIN1_ACTION allow 5
 lg_check "guardd watches: fresh heartbeat" wait_fresh 1 5
 lg_assert_eq "$(lg_status_key WATCHDOG)" guardd "status: WATCHDOG=guardd"
+# How a login learns it shares guardd's pid namespace: guardd's lock on the
+# table, whose holder the kernel names by its pid in the asker's namespace.
+lg_assert_eq "$(watch_key GUARDD_PID)" "$GUARDD_PID" "the table names guardd's pid"
+lg_assert_eq "$(watch_key HOLDER)" "$GUARDD_PID" "the kernel names guardd as the lock's holder"
+lg_assert_eq "$(unshare -p -f "$B/tests/status-tool" watch "$table" | sed -n 's/^HOLDER=//p')" 0 \
+        "from a pid namespace below guardd's the holder has no pid"
 
 # --- healthy
 calls0=$(watch_key ARMED_TOTAL)
@@ -146,7 +153,8 @@ lg_assert_match "$(last_debug pam_sm_open_session)" 'answered -?[0-9]+ after [0-
 lg_assert_ge "$(grep -c 'cut [0-9]* connection' "$LG_TMP/guardd.log")" $((cuts0 + 1)) "guardd logged the cut"
 settle
 
-# --- a login in a pid namespace below guardd's: not handed to guardd
+# --- a login in a pid namespace below guardd's: not handed to guardd (the
+#     kernel names guardd's lock holder 0 there, above)
 mark
 lg_call_frozen "$LOGIND_PID" "$LG_TMP/nested.out" \
         timeout -k 5 30 unshare -p -f "$B/tests/pam-driver" --confdir "$LG_TMP/pam.d" --service login --ops open

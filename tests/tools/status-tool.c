@@ -6,6 +6,7 @@
  *   status-tool breaker PATH                           (a breaker file, as KEY=VALUE)
  *   status-tool breaker-forge PATH open|closed         (a record of another boot)
  *   status-tool watch PATH                             (guardd's watch table, as lines)
+ *   status-tool watch-lock PATH        (hold guardd's lock on the table, as another guardd)
  *   status-tool watch-forge PATH PID   (arm a slot naming PID, claimed before it started)
  *   status-tool watch-hold PATH MODE NFDS   (a login that attacks the table, see there)
  *   status-tool watch-catch PATH PID   (stop PID between its claim and its arm, see there)
@@ -181,9 +182,9 @@ static int cmd_watch(const char *path) {
                 return 1;
         }
         hb = m.file->heartbeat_usec;
-        printf("HEARTBEAT_AGE_MS=%lld\nFRESH=%d\nARMED_TOTAL=%llu\n",
+        printf("HEARTBEAT_AGE_MS=%lld\nFRESH=%d\nARMED_TOTAL=%llu\nGUARDD_PID=%d\nHOLDER=%d\n",
                hb ? (long long) (now - MIN(hb, now)) / 1000 : -1, watch_file_fresh(m.file, now),
-               (unsigned long long) m.file->armed_total);
+               (unsigned long long) m.file->armed_total, (int) m.file->guardd_pid, (int) m.holder);
         for (unsigned i = 0; i < WATCH_SLOTS; i++) {
                 uint64_t w = m.file->words[i];
 
@@ -194,6 +195,23 @@ static int cmd_watch(const char *path) {
         }
         watch_file_unmap(&m);
         return 0;
+}
+
+/* Another process holding the lock guardd takes on its table (a second
+ * guardd with the same state_dir): prints "locked" once it holds it, and
+ * keeps it until killed. */
+static int cmd_watch_lock(const char *path) {
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+        int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+        if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0) {
+                fprintf(stderr, "status-tool: %s: %m\n", path);
+                return 1;
+        }
+        printf("locked\n");
+        (void) fflush(stdout);
+        for (;;)
+                (void) pause();
 }
 
 /* What a login whose pid was reused leaves behind: a slot naming PID, due at
@@ -459,6 +477,8 @@ int main(int argc, char **argv) {
                 return cmd_devlog_fuse_writer(argv[2], argv[3]);
         if (argc == 5 && strcmp(argv[1], "watch-hold") == 0)
                 return cmd_watch_hold(argv[2], argv[3], argv[4]);
+        if (argc == 3 && strcmp(argv[1], "watch-lock") == 0)
+                return cmd_watch_lock(argv[2]);
         if (argc == 3 && strcmp(argv[1], "watch") == 0)
                 return cmd_watch(argv[2]);
         if (argc == 4 && strcmp(argv[1], "watch-catch") == 0)

@@ -4,7 +4,10 @@
  * taken back while its login was stopped, the return handshake against a
  * look in progress (waited for, or given up on after the bound and then
  * freed by guardd), freshness, guardd's verdict under its sequence count,
- * slot validation, and which files are refused.
+ * slot validation, which files are refused, and how a login learns from
+ * the kernel that it shares guardd's pid namespace (guardd's lock on the
+ * table, and the pid guardd publishes only when no outer namespace
+ * numbers it the same).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -280,6 +284,96 @@ static void test_files(void **state) {
         close(fd);
 }
 
+static void test_pid_unique(void **state) {
+        /* guardd in the host's namespace: one level. */
+        assert_int_equal(watch_pid_unique("\nName:\tguardd\nNSpid:\t812\nNSsid:\t1\n", 812), 812);
+        /* In a container: the host's number first, guardd's own last. */
+        assert_int_equal(watch_pid_unique("\nNSpid:\t40311\t52\n", 52), 52);
+        assert_int_equal(watch_pid_unique("\nNSpid:\t40311\t9\t52\n", 52), 52);
+        /* An outer namespace numbers guardd the same: a login there would
+         * see guardd's lock held by "52" too, and take 52's pids for its. */
+        assert_int_equal(watch_pid_unique("\nNSpid:\t52\t52\n", 52), 0);
+        assert_int_equal(watch_pid_unique("\nNSpid:\t52\t7\t52\n", 52), 0);
+        /* Not our pid, no line (an old kernel), or a broken one: nobody's. */
+        assert_int_equal(watch_pid_unique("\nNSpid:\t40311\t52\n", 40311), 0);
+        assert_int_equal(watch_pid_unique("\nName:\tguardd\nPid:\t52\n", 52), 0);
+        assert_int_equal(watch_pid_unique("\nNSpid:\t\n", 52), 0);
+        assert_int_equal(watch_pid_unique("\nNSpid:\t99999999999\t52\n", 52), 0);
+        assert_int_equal(watch_pid_unique("\nNSpid:\t52\n", 0), 0);
+        assert_int_equal(watch_own_pid(), (int32_t) getpid()); /* the test runs in one namespace */
+}
+
+/* guardd, in a child: maps the table, holds its lock, waits. */
+static void guardd_child(int ready, int done) {
+        int fd = dir_fd();
+        WatchMap m = {};
+        char c = 0;
+
+        if (watch_file_map(fd, geteuid(), true, &m) < 0)
+                _exit(1);
+        m.own_pid = watch_own_pid();
+        if (watch_file_hold(&m) < 0 || watch_file_hold(&m) < 0) /* again: as at every tick */
+                _exit(2);
+        if (write(ready, "x", 1) != 1 || read(done, &c, 1) < 0)
+                _exit(3);
+        watch_file_unmap(&m); /* releases the lock */
+        _exit(0);
+}
+
+static void test_holder(void **state) {
+        int ready[2], done[2], fd = dir_fd(), st;
+        int32_t holder = -1;
+        WatchMap m = {};
+        uint32_t run;
+        pid_t child;
+        char c;
+
+        assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+        assert_int_equal(pipe2(done, O_CLOEXEC), 0);
+        child = fork();
+        assert_true(child >= 0);
+        if (child == 0)
+                guardd_child(ready[1], done[0]);
+        assert_int_equal(read(ready[0], &c, 1), 1);
+        /* A login: the kernel names the lock's holder, and guardd published
+         * the same pid. */
+        assert_int_equal(watch_file_map(fd, geteuid(), false, &m), 0);
+        assert_int_equal(m.holder, child);
+        assert_int_equal(m.file->guardd_pid, child);
+        run = m.file->guardd_run;
+        assert_true(run > 0);
+        assert_false(m.holds_fd);
+        assert_int_equal(watch_file_probe(fd, geteuid(), &holder), 0);
+        assert_int_equal(holder, child);
+        assert_int_equal(write(done[1], "x", 1), 1);
+        assert_int_equal(waitpid(child, &st, 0), child);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        /* guardd gone: nobody holds it, whatever the header still says. */
+        assert_int_equal(watch_file_probe(fd, geteuid(), &holder), 0);
+        assert_int_equal(holder, 0);
+        assert_int_equal(m.file->guardd_pid, child);
+        watch_file_unmap(&m);
+        /* A process never sees its own lock held: guardd's own calls are no
+         * login's, and a login never holds it. */
+        assert_int_equal(watch_file_map(fd, geteuid(), true, &m), 0);
+        m.own_pid = watch_own_pid();
+        assert_int_equal(watch_file_hold(&m), 0);
+        assert_int_equal(m.file->guardd_pid, getpid());
+        assert_true(m.file->guardd_run > run); /* another guardd: another run */
+        assert_int_equal(watch_file_holder(m.fd), 0);
+        /* No pid of its own (an outer namespace numbers it the same): the
+         * lock is held, and guardd_pid says 0, so no login relies on it. */
+        m.own_pid = 0;
+        assert_int_equal(watch_file_hold(&m), 0);
+        assert_int_equal(m.file->guardd_pid, 0);
+        watch_file_unmap(&m);
+        close(ready[0]);
+        close(ready[1]);
+        close(done[0]);
+        close(done[1]);
+        close(fd);
+}
+
 static int setup(void **state) {
         return mkdtemp(dir) ? 0 : -1;
 }
@@ -303,6 +397,8 @@ int main(void) {
                 cmocka_unit_test(test_slot_valid),
                 cmocka_unit_test(test_word_carries_pid),
                 cmocka_unit_test(test_files),
+                cmocka_unit_test(test_pid_unique),
+                cmocka_unit_test(test_holder),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
