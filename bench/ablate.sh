@@ -8,7 +8,7 @@
 #   noscan   no descriptor scan before the call (an empty keep list)
 #   noconf   the config file not read (built-in defaults)
 #   nopop    the watch table mapped without MAP_POPULATE
-#   nopidns  the pid namespace taken as guardd's without the stat()
+#   nopidns  the pid namespace taken as guardd's without F_GETLK on its lock
 #   all      the four above together
 #   noguard  no guard at all: decide_and_call() loads and calls the target
 #            (the options, the config and the breaker's state directory
