@@ -47,7 +47,13 @@
 
 #define WATCH_FILE_NAME "watch"
 #define WATCH_FILE_MAGIC UINT64_C(0x315457474c6f6c00) /* "\0loLGWT1" */
-#define WATCH_FILE_VERSION 4U
+/* Still 3 with guardd_pid and guardd_run where version 3 had pidns_ino: a
+ * pid namespace's inode is at least 0xF0000000, a negative guardd_pid that
+ * no login trusts, and a pid (below 2^22) never equals such an inode, so a
+ * module and a guardd of the two releases never trust each other's header:
+ * logins use their own thread, silently, while an upgrade runs (a new
+ * version made 0.2.0's module log an error a login; test-rs-upgrade). */
+#define WATCH_FILE_VERSION 3U
 #define WATCH_SLOTS 128U
 /* Slots that logins run by users (setuid su, sudo) may hold at once: a user
  * stopping many of them leaves the rest for root's logins. */
