@@ -66,7 +66,7 @@ GUARDD_SRC := $(wildcard guardd/*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test-*.c))
 TOOLS := $(B)/tests/logind-double $(B)/tests/devlog-double $(B)/tests/pam-driver \
 	$(B)/tests/bus-flood $(B)/tests/status-tool $(B)/bench/bench-decision $(B)/bench/bench-users \
-	$(B)/bench/fault-cost $(B)/bench/pam_noop.so $(B)/bench/pam_barewrap.so
+	$(B)/bench/fault-cost $(B)/bench/pidns-cost $(B)/bench/pam_noop.so $(B)/bench/pam_barewrap.so
 
 LIBCOMMON := $(B)/libcommon.a
 MODULE := $(B)/pam_loginguard.so
@@ -169,6 +169,10 @@ $(B)/bench/bench-users: $(B)/obj/bench/bench-users.o $(UNIT_OBJS) $(LIBCOMMON)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpam -ldl
 
 $(B)/bench/fault-cost: $(B)/obj/bench/fault-cost.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(B)/bench/pidns-cost: $(B)/obj/bench/pidns-cost.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 

@@ -84,6 +84,17 @@ ratio=$(awk -v a="$w_med" -v b="$s_med" 'BEGIN {printf "%.3f", a/b}')
 ratio_t=$(awk -v a="$wt_med" -v b="$st_med" 'BEGIN {printf "%.3f", a/b}')
 read -r pd_med pd_mean pd_ci < <(paired "$LG_TMP/stock.g.total" "$LG_TMP/wrapped.g.total")
 read -r pd_lo pd_hi < <(medci <(diffs "$LG_TMP/stock.g.total" "$LG_TMP/wrapped.g.total"))
+# The goal is met in a run when the whole interval of the median is within it.
+goal_sentence() {
+        if [ "$pd_hi" -le 200 ]; then
+                echo "The goal is met in this run: the interval's top, $pd_hi us, is within 200 us. Runs of the"
+                echo "same code move by 20 to 30 us on this VM: the sections at the end of this file (written by"
+                echo "hand; \`make bench\` keeps them) follow the figure across runs."
+        else
+                echo "The goal is not met in this run: the interval reaches $pd_hi us. Why, on this machine: section"
+                echo "\"Why the 200 us goal is not met here\" at the end (written by hand; \`make bench\` keeps it)."
+        fi
+}
 # A figure left empty would print as a report with a hole in it.
 need() { local v; for v; do [ -n "${!v}" ] || { echo "make bench: no value for $v" >&2; exit 1; }; done; }
 need s_med w_med st_med wt_med pd_med pd_mean pd_ci pd_lo pd_hi
@@ -163,8 +174,7 @@ by tens of microseconds from run to run. The logins run with a descriptor limit 
 The module reads a copy of the shipped config file in every login (conf/loginguard.conf,
 102 lines, every key commented out), as on a host with the packages installed.
 
-Why the goal is not met on this machine: section "Why the 200 us goal is not met here" at the end
-(written by hand; \`make bench\` keeps it).
+$(goal_sentence)
 
 Without guardd (stopped, status written by hand) each wrapped call runs the module's own
 watchdog thread, $NT pairs: median $tpd_med us (95% CI $tpd_lo-$tpd_hi us), mean $tpd_mean us ± $tpd_ci us.
