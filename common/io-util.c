@@ -71,6 +71,28 @@ ssize_t read_full(int fd, void *buf, size_t len) {
         return (ssize_t) got;
 }
 
+/**
+ * read_small_file() - a small file (under /proc, say) read whole into @buf
+ * as a string: what does not fit is left out.
+ * @path: file
+ * @buf: destination
+ * @size: its capacity, the NUL included
+ *
+ * Return: true when it was read.
+ */
+bool read_small_file(const char *path, char *buf, size_t size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        ssize_t n;
+
+        if (fd < 0 || size == 0)
+                return false;
+        n = read_full(fd, buf, size - 1);
+        if (n < 0)
+                return false;
+        buf[n] = '\0';
+        return true;
+}
+
 /* read_full() of a regular file that fstat() said holds @size bytes, into
  * @len > @size: a read() that returns exactly @size bytes is at the end
  * (had the file grown first, it would have returned more), so the read()

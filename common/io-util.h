@@ -24,6 +24,7 @@ enum {
 
 int loop_write(int fd, const void *buf, size_t len);
 ssize_t read_full(int fd, void *buf, size_t len);
+bool read_small_file(const char *path, char *buf, size_t size);
 int read_trusted_file(int dir_fd, const char *path, uid_t owner, size_t max_size, char **ret_buf,
                       size_t *ret_size);
 int read_trusted_file_into(int dir_fd, const char *path, uid_t owner, char *buf, size_t size,

@@ -309,17 +309,10 @@ int32_t watch_pid_unique(const char *status, int32_t pid) {
  * Return: the pid, or 0.
  */
 int32_t watch_own_pid(void) {
-        char buf[4096];
-        _cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        ssize_t n;
+        char buf[4096] = "\n"; /* watch_pid_unique() looks for a line's start */
 
-        if (fd < 0)
+        if (!read_small_file("/proc/self/status", buf + 1, sizeof(buf) - 1))
                 return 0;
-        buf[0] = '\n';
-        n = read_full(fd, buf + 1, sizeof(buf) - 2);
-        if (n <= 0)
-                return 0;
-        buf[n + 1] = '\0';
         return watch_pid_unique(buf, (int32_t) getpid());
 }
 

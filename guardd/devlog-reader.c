@@ -163,19 +163,6 @@ bool devlog_reader_alive(DevlogReader *r) {
         return r->state != 0;
 }
 
-static bool read_small(const char *path, char *buf, size_t size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t n;
-
-        if (fd < 0)
-                return false;
-        n = read_full(fd, buf, size - 1);
-        if (n < 0)
-                return false;
-        buf[n] = '\0';
-        return true;
-}
-
 /* What a blocked task passes to its system call, from
  * /proc/PID/task/TID/syscall: "NR 0xARG0 0xARG1 ... 0xARG5 SP PC". */
 typedef struct BlockedCall {
@@ -187,7 +174,7 @@ static bool blocked_call(const char *task_dir, BlockedCall *ret) {
         char path[400], buf[256], *p = buf, *end;
 
         (void) snprintf(path, sizeof(path), "%s/syscall", task_dir);
-        if (!read_small(path, buf, sizeof(buf)))
+        if (!read_small_file(path, buf, sizeof(buf)))
                 return false;
         errno = 0;
         ret->nr = strtol(p, &end, 10);
@@ -238,7 +225,7 @@ static void count_task(const DevlogReader *r, const UnixSockTable *t, pid_t pid,
         uint32_t ino;
 
         (void) snprintf(path, sizeof(path), "%s/wchan", task_dir);
-        if (!read_small(path, buf, sizeof(buf)) || strcmp(buf, "unix_wait_for_peer") != 0)
+        if (!read_small_file(path, buf, sizeof(buf)) || strcmp(buf, "unix_wait_for_peer") != 0)
                 return;
         if (!blocked_call(task_dir, &call) || socket_ino_of_fd(pid, (int) call.args[0], &ino) < 0)
                 return;
